@@ -1,0 +1,42 @@
+# x86vcpu — GNU make build.
+#   make            freestanding static library build/libx86vcpu.a
+#   make run        demo hypervisor booted in Bochs (installs packages if needed)
+#   make check      unit tests (ASan/UBSan) + Bochs integration run
+CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+BUILD   ?= build
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# Freestanding: no libc, no FP/SIMD (the library may run with the guest's
+# FPU state loaded), no red zone (the host may take interrupts on its stack).
+KFLAGS  := -std=gnu11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
+           -mno-mmx -mno-sse -mno-sse2 -mno-80387 -msoft-float \
+           -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+           -fno-omit-frame-pointer -O2 -g $(WARN)
+LIB_CFLAGS := $(KFLAGS) -Iinclude -Isrc $(EXTRA_CFLAGS)
+
+LIB_SRCS := $(wildcard src/lib/*.c) $(wildcard src/vmx/*.c) $(wildcard src/vmx/*.S)
+LIB_OBJS := $(patsubst %,$(BUILD)/%.o,$(LIB_SRCS))
+LIB      := $(BUILD)/libx86vcpu.a
+
+all: $(LIB)
+
+$(BUILD)/src/%.c.o: src/%.c $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/src/%.S.o: src/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+	@tools/check-lib.sh $@
+
+-include mk/*.mk
+
+.PHONY: all clean
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,209 @@
+/* x86vcpu — Intel VMX virtual CPUs for an embedding hypervisor.
+ *
+ * Public API. Every exported symbol starts with x86vcpu_ (types, functions)
+ * or X86VCPU_ (constants). The library is freestanding: it allocates only
+ * through the HAL below and keeps no global mutable state; per-CPU state lives
+ * in an x86vcpu_cpu record the embedder owns.
+ *
+ * Life of a vCPU:
+ *   x86vcpu_cpu_enable(cpu, hal)            once per physical CPU (VMXON)
+ *   x86vcpu_vcpu_create(cpu, &vcpu)         VMCS, bitmaps, record
+ *   x86vcpu_vcpu_setup(vcpu, &setup)        guest start state, EPT root, entry
+ *   x86vcpu_vcpu_bind(vcpu, cpu)            VMPTRLD + host state on this CPU
+ *   x86vcpu_vcpu_run(vcpu, &exit) ...       VMLAUNCH/VMRESUME until an exit for
+ *                                           the embedder; call again to go on
+ *   x86vcpu_vcpu_unbind(vcpu)               VMCLEAR (then bind elsewhere: migration)
+ *   x86vcpu_vcpu_destroy(vcpu)
+ *   x86vcpu_cpu_disable(cpu)                VMXOFF
+ */
+#ifndef X86VCPU_X86VCPU_H
+#define X86VCPU_X86VCPU_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <x86vcpu/vmcs_fields.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+enum x86vcpu_error {
+    X86VCPU_OK = 0,
+    X86VCPU_EINVAL = -1,        /* bad argument */
+    X86VCPU_ESTATE = -2,        /* call not valid in the object's current state */
+    X86VCPU_ENOMEM = -3,        /* the HAL had no frame */
+    X86VCPU_ENOVMX = -4,        /* CPUID.1:ECX.VMX[5] = 0 */
+    X86VCPU_EVMXLOCKED = -5,    /* IA32_FEATURE_CONTROL locked with VMX-outside-SMX off */
+    X86VCPU_EVMXBASIC = -6,     /* IA32_VMX_BASIC: region size/type/width unusable */
+    X86VCPU_EFIXEDCR = -7,      /* CR0/CR4 cannot satisfy the VMX fixed bits */
+    X86VCPU_EVMFAILINVALID = -8,/* VMX instruction failed, no current VMCS */
+    X86VCPU_EVMFAILVALID = -9,  /* VMX instruction failed: see x86vcpu_vcpu_vm_error() */
+    X86VCPU_ECTLS = -10,        /* a required VMX control is not supported */
+    X86VCPU_EHOSTSTATE = -11,   /* host state unusable for VM exits (e.g. TR = 0) */
+    X86VCPU_EPENDING = -12,     /* an exit awaits completion (e.g. an IN's value) */
+    X86VCPU_EBUSY = -13,        /* VMX already on / vCPU bound elsewhere */
+    X86VCPU_ENOTSUP = -14,      /* the CPU lacks a needed feature */
+};
+/* Name of an x86vcpu_error ("EINVAL", ...); never NULL. */
+const char *x86vcpu_strerror(int err);
+
+/* -------------------------------------------------------------------- HAL */
+/* Supplied by the embedder. All callbacks get `ctx` back. */
+struct x86vcpu_hal {
+    void *ctx;
+    /* Allocate one zeroed, 4 KiB-aligned 4 KiB frame; return its physical
+     * address, or 0 when out of memory. */
+    uint64_t (*alloc_frame)(void *ctx);
+    void (*free_frame)(void *ctx, uint64_t pa);
+    void *(*phys_to_virt)(void *ctx, uint64_t pa);
+    uint64_t (*virt_to_phys)(void *ctx, const void *va);
+    /* Optional log sink (may be NULL): one NUL-terminated line, no newline. */
+    void (*log)(void *ctx, const char *line);
+};
+
+/* --------------------------------------------------------- per-CPU record */
+/* VMX capabilities as read from the capability MSRs (SDM Appendix A). */
+struct x86vcpu_caps {
+    uint64_t basic;                     /* IA32_VMX_BASIC */
+    uint64_t pinbased, procbased, exit, entry; /* TRUE_* when BASIC[55] */
+    uint64_t procbased2;                /* 0 when secondary controls are absent */
+    uint64_t misc;
+    uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+    uint64_t ept_vpid;                  /* 0 when neither EPT nor VPID */
+};
+
+/* Owned by the embedder, one per physical CPU; fields are private. */
+struct x86vcpu_cpu {
+    const struct x86vcpu_hal *hal;
+    struct x86vcpu_caps caps;
+    uint64_t vmxon_pa;
+    uint64_t saved_cr0, saved_cr4;      /* restored by disable */
+    struct x86vcpu_vcpu *current;       /* vCPU whose VMCS is current here */
+    uint32_t enabled;
+    uint32_t vm_error;                  /* last VM-instruction error */
+};
+
+int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal);
+int x86vcpu_cpu_disable(struct x86vcpu_cpu *cpu);
+
+/* ------------------------------------------------------------------- vCPU */
+struct x86vcpu_vcpu; /* opaque; lives in one HAL frame */
+
+enum x86vcpu_mode {
+    X86VCPU_MODE_REAL = 0,  /* CR0.PE = 0 (needs unrestricted guest); CS:IP from entry */
+    X86VCPU_MODE_PROT32,    /* CR0.PE = 1, paging off, flat 4 GiB segments */
+    X86VCPU_MODE_LONG64,    /* CR0.PG, CR4.PAE, EFER.LME/LMA, flat; cr3 from setup */
+};
+
+/* Setup flags. */
+#define X86VCPU_SETUP_EXIT_ON_EXTINT   (1u << 0) /* external interrupts exit (acknowledged) */
+#define X86VCPU_SETUP_NO_VPID          (1u << 1)
+
+struct x86vcpu_setup {
+    uint32_t mode;          /* enum x86vcpu_mode */
+    uint32_t flags;         /* X86VCPU_SETUP_* */
+    uint64_t entry;         /* guest RIP (real mode: linear address < 1 MiB) */
+    uint64_t rsp;
+    uint64_t cr3;           /* LONG64 only: guest-physical PML4 */
+    uint64_t ept_root;      /* host-physical address of the EPT PML4 */
+};
+
+enum x86vcpu_gpr {
+    X86VCPU_RAX, X86VCPU_RCX, X86VCPU_RDX, X86VCPU_RBX,
+    X86VCPU_RSP, X86VCPU_RBP, X86VCPU_RSI, X86VCPU_RDI,
+    X86VCPU_R8, X86VCPU_R9, X86VCPU_R10, X86VCPU_R11,
+    X86VCPU_R12, X86VCPU_R13, X86VCPU_R14, X86VCPU_R15,
+};
+
+/* What x86vcpu_vcpu_run returns to the embedder. */
+enum x86vcpu_exit_kind {
+    X86VCPU_EXIT_NONE = 0,
+    X86VCPU_EXIT_HYPERCALL,     /* VMCALL: nr = RAX, args RDI RSI RDX RCX R8 R9 */
+    X86VCPU_EXIT_IO,            /* IN/OUT (non-string) */
+    X86VCPU_EXIT_HLT,
+    X86VCPU_EXIT_SHUTDOWN,      /* triple fault */
+    X86VCPU_EXIT_ENTRY_FAILED,  /* VM entry failed: reason + qualification */
+    X86VCPU_EXIT_EXTINT,        /* external interrupt (vector when acknowledged) */
+    X86VCPU_EXIT_EPT_VIOLATION,
+    X86VCPU_EXIT_OTHER,         /* any exit the library does not handle: raw reason */
+};
+
+struct x86vcpu_exit {
+    uint32_t kind;              /* enum x86vcpu_exit_kind */
+    uint32_t reason;            /* basic exit reason (bits 15:0), SDM Appendix C */
+    uint64_t qualification;
+    uint64_t rip;               /* guest RIP of the exiting instruction */
+    uint32_t instr_len;         /* as the CPU reported it (0 when not given) */
+    uint32_t pad;
+    union {
+        struct { uint64_t nr; uint64_t args[6]; } hypercall;
+        struct {
+            uint16_t port;
+            uint8_t size;       /* 1, 2 or 4 */
+            uint8_t in;         /* 1 = IN: complete with x86vcpu_complete_io_in */
+            uint32_t value;     /* OUT: the value written (low `size` bytes) */
+        } io;
+        struct {
+            uint32_t reason;    /* basic reason: 33 guest state, 34 MSR load, 41 MCE */
+            uint32_t pad;
+            uint64_t qualification;
+            const char *reason_name;
+        } entry_failed;
+        struct { uint32_t vector; uint32_t valid; } extint;
+        struct { uint64_t gpa; uint64_t gla; uint32_t gla_valid; uint32_t pad; } ept;
+    } u;
+};
+
+int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out);
+int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *setup);
+int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu);
+int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v);
+int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v);
+
+/* Enter the guest and handle built-in exits until one needs the embedder.
+ * Returns X86VCPU_OK with *exit filled, or a negative error (VMfail: see
+ * x86vcpu_vcpu_vm_error). The instruction of a HYPERCALL, IO or HLT exit is
+ * completed (RIP advanced by the reported length) on the next run. */
+int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *exit);
+
+/* Complete an IN exit: the value goes to AL/AX/EAX as the instruction would. */
+int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value);
+/* Complete a hypercall: the value goes to RAX. */
+int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
+
+uint64_t x86vcpu_get_gpr(const struct x86vcpu_vcpu *v, enum x86vcpu_gpr r);
+void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uint64_t val);
+
+/* Last VM-instruction error number (SDM 31.4) and its name. */
+uint32_t x86vcpu_vcpu_vm_error(const struct x86vcpu_vcpu *v);
+const char *x86vcpu_vm_error_name(uint32_t err);
+const char *x86vcpu_exit_reason_name(uint32_t reason);
+
+/* Statistics. */
+#define X86VCPU_EXIT_REASON_MAX 80
+struct x86vcpu_stats {
+    uint64_t exits[X86VCPU_EXIT_REASON_MAX]; /* by basic exit reason */
+    uint64_t vmreads, vmwrites;              /* VMCS accesses made by the library */
+    uint64_t entries;
+};
+const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v);
+
+/* Raw VMCS access to the vCPU's VMCS (it must be bound on this CPU). The
+ * field's width is checked at compile time: x86vcpu_vmcs_read16 on a 32-bit
+ * field does not compile. Return X86VCPU_OK or an error. */
+int x86vcpu__vmcs_read(struct x86vcpu_vcpu *v, uint32_t field, uint64_t *val);
+int x86vcpu__vmcs_write(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val);
+#define x86vcpu_vmcs_read16(v, f, p)  x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W16), (p))
+#define x86vcpu_vmcs_read32(v, f, p)  x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W32), (p))
+#define x86vcpu_vmcs_read64(v, f, p)  x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W64), (p))
+#define x86vcpu_vmcs_readnat(v, f, p) x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_WNAT), (p))
+#define x86vcpu_vmcs_write16(v, f, x)  x86vcpu__vmcs_write((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W16), (uint16_t)(x))
+#define x86vcpu_vmcs_write32(v, f, x)  x86vcpu__vmcs_write((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W32), (uint32_t)(x))
+#define x86vcpu_vmcs_write64(v, f, x)  x86vcpu__vmcs_write((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W64), (uint64_t)(x))
+#define x86vcpu_vmcs_writenat(v, f, x) x86vcpu__vmcs_write((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_WNAT), (uint64_t)(x))
+
+#ifdef __cplusplus
+}
+#endif
+#endif

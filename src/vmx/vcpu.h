@@ -1,0 +1,60 @@
+/* Private vCPU record and VMCS access helpers. */
+#ifndef X86VCPU_VMX_VCPU_H
+#define X86VCPU_VMX_VCPU_H
+
+#include <x86vcpu/x86vcpu.h>
+#include <x86vcpu/exit_reasons.h>
+#include "hw/hw.h"
+#include "lib/logic.h"
+#include "vmx/vmx_defs.h"
+
+/* Register block shared with entry.S: keep the offsets in sync with it. */
+struct x86vcpu_regs {
+    uint64_t gpr[16];           /* 0x00: indexed by enum x86vcpu_gpr; [RSP] unused */
+    uint64_t host_rsp;          /* 0x80: HOST_RSP last written to the VMCS */
+    uint64_t host_rsp_writes;   /* 0x88: VMWRITEs of HOST_RSP made by entry.S */
+};
+
+enum vcpu_pending {
+    PENDING_NONE = 0,
+    PENDING_IO_IN,              /* an IN awaits x86vcpu_complete_io_in */
+};
+
+struct x86vcpu_vcpu {
+    struct x86vcpu_regs regs;   /* first: entry.S gets &regs */
+    struct x86vcpu_cpu *owner;  /* CPU record it was created with (HAL, caps) */
+    struct x86vcpu_cpu *cpu;    /* where it is bound, or NULL */
+    const struct x86vcpu_hal *hal;
+    uint64_t self_pa;
+    uint64_t vmcs_pa, io_bitmap_a_pa, io_bitmap_b_pa, msr_bitmap_pa;
+    struct x86vcpu_setup setup;
+    uint32_t have_setup;        /* setup given */
+    uint32_t setup_dirty;       /* guest state/controls not yet in the VMCS */
+    uint32_t launched;          /* VMCS launch state is "launched" */
+    uint32_t pending;           /* enum vcpu_pending */
+    uint32_t pending_io_size;
+    uint32_t advance_len;       /* RIP += this on the next run (completed instruction) */
+    uint32_t vm_error;
+    uint32_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry;
+    char cpuid_vendor[12];
+    struct x86vcpu_stats stats;
+};
+
+_Static_assert(sizeof(struct x86vcpu_vcpu) <= 4096, "vCPU record must fit one frame");
+
+/* entry.S: 0 = VM exit, 1 = VMfailInvalid, 2 = VMfailValid. */
+int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched);
+void x86vcpu__vmx_exit(void);
+
+/* Counted VMCS access with the field width checked at compile time. */
+#define VMRD(v, w, f) ((v)->stats.vmreads++, hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w)))
+#define VMWR(v, w, f, x) ((v)->stats.vmwrites++, hw_vmwrite(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w), (x)))
+
+/* Checked write for setup/bind: the first failure is remembered. */
+int x86vcpu__vmwrite_checked(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val);
+#define VMWR_CHK(v, w, f, x) x86vcpu__vmwrite_checked((v), X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w), (x))
+
+int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v);
+int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
+
+#endif

@@ -1,0 +1,128 @@
+/* Architectural constants used by the VMX backend (SDM Vol. 3, chapters
+ * 25-28 and Appendix A). Private. */
+#ifndef X86VCPU_VMX_DEFS_H
+#define X86VCPU_VMX_DEFS_H
+
+/* MSRs */
+#define MSR_IA32_FEATURE_CONTROL   0x3a
+#define MSR_IA32_SYSENTER_CS       0x174
+#define MSR_IA32_SYSENTER_ESP      0x175
+#define MSR_IA32_SYSENTER_EIP      0x176
+#define MSR_IA32_PAT               0x277
+#define MSR_IA32_VMX_BASIC         0x480
+#define MSR_IA32_VMX_PINBASED      0x481
+#define MSR_IA32_VMX_PROCBASED     0x482
+#define MSR_IA32_VMX_EXIT          0x483
+#define MSR_IA32_VMX_ENTRY         0x484
+#define MSR_IA32_VMX_MISC          0x485
+#define MSR_IA32_VMX_CR0_FIXED0    0x486
+#define MSR_IA32_VMX_CR0_FIXED1    0x487
+#define MSR_IA32_VMX_CR4_FIXED0    0x488
+#define MSR_IA32_VMX_CR4_FIXED1    0x489
+#define MSR_IA32_VMX_PROCBASED2    0x48b
+#define MSR_IA32_VMX_EPT_VPID_CAP  0x48c
+#define MSR_IA32_VMX_TRUE_PINBASED 0x48d
+#define MSR_IA32_VMX_TRUE_PROCBASED 0x48e
+#define MSR_IA32_VMX_TRUE_EXIT     0x48f
+#define MSR_IA32_VMX_TRUE_ENTRY    0x490
+#define MSR_IA32_EFER              0xc0000080
+#define MSR_IA32_FS_BASE           0xc0000100
+#define MSR_IA32_GS_BASE           0xc0000101
+
+#define FEATURE_CONTROL_LOCK       (1ull << 0)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+#define CR0_PE  (1ull << 0)
+#define CR0_ET  (1ull << 4)
+#define CR0_NE  (1ull << 5)
+#define CR0_WP  (1ull << 16)
+#define CR0_PG  (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/* Pin-based controls (SDM 25.6.1) */
+#define PIN_EXTINT_EXITING   (1u << 0)
+#define PIN_NMI_EXITING      (1u << 3)
+#define PIN_VIRTUAL_NMIS     (1u << 5)
+#define PIN_PREEMPT_TIMER    (1u << 6)
+/* Primary processor-based controls (SDM 25.6.2) */
+#define PROC_INTR_WINDOW     (1u << 2)
+#define PROC_TSC_OFFSET      (1u << 3)
+#define PROC_HLT_EXITING     (1u << 7)
+#define PROC_INVLPG_EXITING  (1u << 9)
+#define PROC_MWAIT_EXITING   (1u << 10)
+#define PROC_RDPMC_EXITING   (1u << 11)
+#define PROC_RDTSC_EXITING   (1u << 12)
+#define PROC_CR3_LOAD        (1u << 15)
+#define PROC_CR3_STORE       (1u << 16)
+#define PROC_CR8_LOAD        (1u << 19)
+#define PROC_CR8_STORE       (1u << 20)
+#define PROC_TPR_SHADOW      (1u << 21)
+#define PROC_NMI_WINDOW      (1u << 22)
+#define PROC_MOV_DR_EXITING  (1u << 23)
+#define PROC_UNCOND_IO       (1u << 24)
+#define PROC_USE_IO_BITMAPS  (1u << 25)
+#define PROC_MONITOR_TRAP    (1u << 27)
+#define PROC_USE_MSR_BITMAPS (1u << 28)
+#define PROC_MONITOR_EXITING (1u << 29)
+#define PROC_PAUSE_EXITING   (1u << 30)
+#define PROC_SECONDARY       (1u << 31)
+/* Secondary processor-based controls */
+#define PROC2_VIRT_APIC      (1u << 0)
+#define PROC2_EPT            (1u << 1)
+#define PROC2_DESC_EXITING   (1u << 2)
+#define PROC2_RDTSCP         (1u << 3)
+#define PROC2_X2APIC_MODE    (1u << 4)
+#define PROC2_VPID           (1u << 5)
+#define PROC2_WBINVD_EXITING (1u << 6)
+#define PROC2_UNRESTRICTED   (1u << 7)
+#define PROC2_INVPCID        (1u << 12)
+#define PROC2_VMFUNC         (1u << 13)
+#define PROC2_XSAVES         (1u << 20)
+#define PROC2_USER_WAIT_PAUSE (1u << 26)
+/* VM-exit controls (SDM 25.7.1) */
+#define EXIT_SAVE_DEBUG      (1u << 2)
+#define EXIT_HOST_ADDR64     (1u << 9)
+#define EXIT_ACK_INTR        (1u << 15)
+#define EXIT_SAVE_PAT        (1u << 18)
+#define EXIT_LOAD_PAT        (1u << 19)
+#define EXIT_SAVE_EFER       (1u << 20)
+#define EXIT_LOAD_EFER       (1u << 21)
+#define EXIT_SAVE_PREEMPT    (1u << 22)
+/* VM-entry controls (SDM 25.8.1) */
+#define ENTRY_LOAD_DEBUG     (1u << 2)
+#define ENTRY_IA32E_GUEST    (1u << 9)
+#define ENTRY_LOAD_PAT       (1u << 14)
+#define ENTRY_LOAD_EFER      (1u << 15)
+
+/* IA32_VMX_EPT_VPID_CAP (SDM A.10) */
+#define EPTCAP_WALK4         (1ull << 6)
+#define EPTCAP_WB            (1ull << 14)
+#define EPTCAP_INVEPT        (1ull << 20)
+#define EPTCAP_AD            (1ull << 21)
+
+/* Segment access rights in the VMCS format (SDM 25.4.1, Table 25-2). */
+#define AR_TYPE_DATA_RW_A    0x3
+#define AR_TYPE_CODE_RX_A    0xb
+#define AR_TYPE_TSS_BUSY     0xb
+#define AR_S                 (1u << 4)
+#define AR_P                 (1u << 7)
+#define AR_L                 (1u << 13)
+#define AR_DB                (1u << 14)
+#define AR_G                 (1u << 15)
+#define AR_UNUSABLE          (1u << 16)
+
+#define RFLAGS_FIXED         (1ull << 1)
+#define RFLAGS_IF            (1ull << 9)
+
+/* Interruptibility state (SDM 25.4.2, Table 25-3) */
+#define INTR_BLOCK_STI       (1u << 0)
+#define INTR_BLOCK_MOVSS     (1u << 1)
+
+#define EXIT_REASON_ENTRY_FAIL (1u << 31)
+
+#endif
