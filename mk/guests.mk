@@ -1,0 +1,46 @@
+# Test guests: tests/guests/basic.c built for three CPU modes into flat
+# binaries that the demo hypervisor embeds (and that can boot on bare Bochs).
+GUEST_CC    ?= gcc
+GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
+    -fno-stack-protector -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
+    -mno-red-zone -Os -Wall -Wextra -Werror -Itests/guests
+GUEST_DIR   := $(BUILD)/guests
+
+# mode  cflags            start stub  load address
+GUEST_real_FLAGS   := -m16 -DGUEST_MODE='"real-mode"' -DGUEST_BITS=16 -DGUEST_BP='"ebp"'
+GUEST_real_LD      := -m elf_i386 --defsym=LOAD_ADDR=0x8000
+GUEST_real_START   := tests/guests/start16.S
+GUEST_prot32_FLAGS := -m32 -DGUEST_MODE='"protected-mode"' -DGUEST_BITS=32 -DGUEST_BP='"ebp"'
+GUEST_prot32_LD    := -m elf_i386 --defsym=LOAD_ADDR=0x100000
+GUEST_prot32_START := tests/guests/start32.S
+GUEST_long64_FLAGS := -m64 -DGUEST_MODE='"long-mode"' -DGUEST_BITS=64 -DGUEST_BP='"rbp"'
+GUEST_long64_LD    := -m elf_x86_64 --defsym=LOAD_ADDR=0x100000
+GUEST_long64_START := tests/guests/start64.S
+GUEST_MODES := real prot32 long64
+
+$(GUEST_DIR)/basic-%.elf: tests/guests/basic.c tests/guests/guest.h tests/guests/guest.ld tests/guests/start*.S
+	@mkdir -p $(GUEST_DIR)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_$*_FLAGS) -c $(GUEST_$*_START) -o $(GUEST_DIR)/start-$*.o
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_$*_FLAGS) -c tests/guests/basic.c -o $(GUEST_DIR)/basic-$*.o
+	ld --no-warn-rwx-segments $(GUEST_$*_LD) -T tests/guests/guest.ld -o $@ $(GUEST_DIR)/start-$*.o $(GUEST_DIR)/basic-$*.o
+
+$(GUEST_DIR)/%.bin: $(GUEST_DIR)/%.elf
+	objcopy -O binary $< $@
+
+GUEST_BINS := $(foreach m,$(GUEST_MODES),$(GUEST_DIR)/basic-$(m).bin)
+
+# One object embedding every guest image for the demo.
+$(GUEST_DIR)/blobs.o: $(GUEST_BINS)
+	@mkdir -p $(GUEST_DIR)
+	@{ echo '.section .rodata'; \
+	  for m in $(GUEST_MODES); do \
+	    echo ".balign 16"; echo ".globl guest_basic_$${m}_start, guest_basic_$${m}_end"; \
+	    echo "guest_basic_$${m}_start: .incbin \"$(GUEST_DIR)/basic-$$m.bin\""; \
+	    echo "guest_basic_$${m}_end:"; \
+	  done; echo '.section .note.GNU-stack,"",@progbits'; } > $(GUEST_DIR)/blobs.S
+	$(CC) -c $(GUEST_DIR)/blobs.S -o $@
+
+DEMO_EXTRA_OBJS += $(GUEST_DIR)/blobs.o
+guests: $(GUEST_BINS)
+.PHONY: guests
+.SECONDARY:

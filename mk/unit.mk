@@ -1,0 +1,87 @@
+# Host unit tests (cmocka, ASan/UBSan).
+#   make unit                 build and run every tests/unit/test_*.c
+#   make unit HOSTCC=clang    same with another host compiler
+# Each tests/unit/test_X.c becomes $(BUILD)/unit/test_X, linked with all of
+# src/lib/*.c built for the host (pure logic, no privileged instructions).
+# tests/unit/compile_fail.sh checks that misuse of the VMCS width check does
+# not compile. Last line printed: "unit: N passed, N failed".
+
+HOSTCC      ?= $(CC)
+UNIT_DIR    := $(BUILD)/unit
+UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -Wall -Wextra -Werror -Iinclude -Isrc
+UNIT_LIBS   := -lcmocka
+
+UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
+UNIT_BINS     := $(patsubst tests/unit/%.c,$(UNIT_DIR)/%,$(UNIT_SRCS))
+UNIT_LIB_SRCS := $(wildcard src/lib/*.c)
+UNIT_LIB_OBJS := $(patsubst src/lib/%.c,$(UNIT_DIR)/obj/%.o,$(UNIT_LIB_SRCS))
+UNIT_LIB      := $(UNIT_DIR)/libx86vcpu-host.a
+UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h)
+
+# Objects built by one compiler must not be linked by another (the sanitizer
+# runtimes differ): a stamp holding the compiler and flags changes whenever
+# they do, and everything below depends on it.
+UNIT_STAMP  := $(UNIT_DIR)/.config
+UNIT_CONFIG := $(HOSTCC) $(UNIT_CFLAGS)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p '$(UNIT_DIR)' && \
+        if [ "`cat '$(UNIT_STAMP)' 2>/dev/null`" != '$(UNIT_CONFIG)' ]; then \
+            printf '%s\n' '$(UNIT_CONFIG)' > '$(UNIT_STAMP)'; fi)
+endif
+$(UNIT_STAMP):
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(UNIT_CONFIG)' > $@
+
+$(UNIT_DIR)/obj/%.o: src/lib/%.c $(UNIT_HDRS) $(UNIT_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(UNIT_LIB): $(UNIT_LIB_OBJS) $(UNIT_STAMP)
+	@rm -f $@
+	ar rcs $@ $(UNIT_LIB_OBJS)
+
+$(UNIT_DIR)/test_%: tests/unit/test_%.c $(UNIT_LIB) $(UNIT_HDRS) $(UNIT_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_LIB) $(UNIT_LIBS) -o $@
+
+# Run each binary (stop at the first failing one), then the compile-failure
+# script; sum cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
+# lines and the script's "compile_fail: N passed, N failed" line. A binary
+# that dies before cmocka's summary (crash, sanitizer abort) counts its
+# "[       OK ]" tests as passed and one failure.
+unit: $(UNIT_BINS)
+	@pass=0; fail=0; status=0; \
+	for t in $(UNIT_BINS); do \
+	    echo "== $$t"; \
+	    out=`CMOCKA_MESSAGE_OUTPUT=STDOUT ./$$t 2>&1`; rc=$$?; \
+	    printf '%s\n' "$$out"; \
+	    if printf '%s\n' "$$out" | grep -q '^\[  PASSED  \] [0-9]* test(s)\.$$'; then \
+	        p=`printf '%s\n' "$$out" | sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\.$$/\1/p' | awk '{s+=$$1} END {print s+0}'`; \
+	    else \
+	        p=`printf '%s\n' "$$out" | grep -c '^\[       OK \] '`; \
+	    fi; \
+	    f=`printf '%s\n' "$$out" | sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' | awk '{s+=$$1} END {print s+0}'`; \
+	    if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
+	    pass=$$((pass + p)); fail=$$((fail + f)); \
+	    if [ $$rc -ne 0 ] || [ $$f -ne 0 ]; then \
+	        echo "unit: $$t FAILED (exit status $$rc)"; status=1; break; \
+	    fi; \
+	done; \
+	if [ $$status -eq 0 ]; then \
+	    echo "== tests/unit/compile_fail.sh"; \
+	    out=`CC='$(HOSTCC)' sh tests/unit/compile_fail.sh 2>&1`; rc=$$?; \
+	    printf '%s\n' "$$out"; \
+	    line=`printf '%s\n' "$$out" | grep '^compile_fail: [0-9]* passed, [0-9]* failed$$' | tail -n 1`; \
+	    if [ -n "$$line" ]; then \
+	        p=`echo "$$line" | sed 's/^compile_fail: \([0-9]*\) passed.*/\1/'`; \
+	        f=`echo "$$line" | sed 's/.* passed, \([0-9]*\) failed$$/\1/'`; \
+	    else p=0; f=0; fi; \
+	    if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
+	    pass=$$((pass + p)); fail=$$((fail + f)); \
+	    if [ $$rc -ne 0 ] || [ $$f -ne 0 ]; then status=1; fi; \
+	fi; \
+	echo "unit: $$pass passed, $$fail failed"; \
+	exit $$status
+
+.PHONY: unit

@@ -1,0 +1,158 @@
+/* The basic test guest: one body, built for real mode (-m16), 32-bit
+ * protected mode (-m32) and 64-bit long mode (-m64). It checks CPUID, port
+ * I/O round trips through the embedder, VMCALL arguments and return value
+ * and HLT, and (64-bit) runs the exit benchmarks. */
+#include <stdint.h>
+#include "guest.h"
+
+#ifndef GUEST_MODE
+#error "GUEST_MODE must name the CPU mode"
+#endif
+
+typedef unsigned long ulong; /* register width: 32 or 64 bits */
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+static ulong hypercall(ulong nr, ulong a0, ulong a1, ulong a2, ulong a3)
+{
+    ulong ret;
+    __asm__ volatile("vmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "c"(a3) : "memory");
+    return ret;
+}
+
+static void puts_(const char *s)
+{
+    while (*s)
+        outb(GUEST_PORT_CONSOLE, (uint8_t)*s++);
+}
+
+static void check(const char *name, ulong got, ulong expected)
+{
+    hypercall(HC_CHECK, (ulong)(uintptr_t)name, got, expected, 0);
+}
+
+static void report_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    static uint32_t r[4];
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(subleaf) : "memory");
+    hypercall(HC_CPUID, leaf, subleaf, (ulong)(uintptr_t)r, 0);
+}
+
+static uint32_t cpuid_eax(uint32_t leaf)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(0));
+    return a;
+}
+
+static void test_cpuid(void)
+{
+    uint32_t max = cpuid_eax(0), maxext = cpuid_eax(0x80000000u);
+    for (uint32_t leaf = 0; leaf <= max && leaf <= 0x20; leaf++) {
+        /* Leaves with subleaves: report the first few of each. */
+        uint32_t subs = (leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd) ? 4 : 1;
+        for (uint32_t s = 0; s < subs; s++)
+            report_cpuid(leaf, s);
+    }
+    for (uint32_t leaf = 0x80000000u; leaf <= maxext && leaf <= 0x80000008u; leaf++)
+        report_cpuid(leaf, 0);
+    report_cpuid(0x40000000u, 0);
+    report_cpuid(0x40000001u, 0);
+    report_cpuid(0x40000002u, 0);
+    report_cpuid(0x4fffffffu, 0);
+}
+
+static void test_io(void)
+{
+    outl(GUEST_PORT_LATCH, 0);
+    outb(GUEST_PORT_LATCH, 0x5a);
+    check("io: outb/inb 0xe0", inb(GUEST_PORT_LATCH), 0x5a);
+    outw(GUEST_PORT_LATCH + 2, 0x1234);
+    check("io: outw 0xe2 then inl 0xe0", inl(GUEST_PORT_LATCH), 0x1234005au);
+    outl(GUEST_PORT_LATCH, 0xdeadbeefu);
+    check("io: outl then inw 0xe2", inw(GUEST_PORT_LATCH + 2), 0xdead);
+    check("io: outl then inb 0xe1", inb(GUEST_PORT_LATCH + 1), 0xbe);
+    /* IN AL/AX must leave the rest of EAX alone (SDM IN). */
+    uint32_t eax = 0x11223344u;
+    __asm__ volatile("inb %1, %%al" : "+a"(eax) : "Nd"((uint16_t)GUEST_PORT_LATCH));
+    check("io: inb keeps EAX[31:8]", eax, 0x112233efu);
+    eax = 0x11223344u;
+    __asm__ volatile("inw %1, %%ax" : "+a"(eax) : "Nd"((uint16_t)GUEST_PORT_LATCH));
+    check("io: inw keeps EAX[31:16]", eax, 0x1122beefu);
+    /* An immediate-port form and a DX form of the same access. */
+    uint8_t viadx;
+    __asm__ volatile("inb %%dx, %%al" : "=a"(viadx) : "d"((uint16_t)(GUEST_PORT_LATCH + 3)));
+    check("io: inb via DX", viadx, 0xde);
+}
+
+ulong guest_bp_in, guest_bp_out;
+
+static void test_vmcall(void)
+{
+    ulong r = hypercall(HC_ARGS, 0x1001, 0x2002, 0x3003, 0x4004);
+    check("vmcall: args RDI RSI RDX RCX and return RAX", r,
+          1 * 0x1001 + 2 * 0x2002 + 3 * 0x3003 + 4 * 0x4004);
+#if GUEST_BITS == 64
+    ulong ret;
+    register ulong r8 __asm__("r8") = 0x5005;
+    register ulong r9 __asm__("r9") = 0x6006;
+    __asm__ volatile("vmcall" : "=a"(ret)
+                     : "a"((ulong)HC_ARGS), "D"(0x100000001ul), "S"(2ul), "d"(3ul), "c"(4ul),
+                       "r"(r8), "r"(r9) : "memory");
+    check("vmcall: six 64-bit args", ret,
+          0x100000001ul + 2 * 2 + 3 * 3 + 4 * 4 + 5 * 0x5005 + 6 * 0x6006);
+#endif
+    /* The registers VMCALL does not return in must survive the exit. RBP
+     * goes through globals: the stack moves while it is pushed. */
+    ulong b = 0x0b0b, si = 0x5151, di = 0xd1d1, nr = HC_ARGS, zero = 0, zero2 = 0;
+    guest_bp_in = 0xb9b9;
+    __asm__ volatile("push %%" GUEST_BP "\n\tmov guest_bp_in, %%" GUEST_BP "\n\tvmcall\n\t"
+                     "mov %%" GUEST_BP ", guest_bp_out\n\tpop %%" GUEST_BP
+                     : "+b"(b), "+S"(si), "+D"(di), "+a"(nr), "+d"(zero), "+c"(zero2)
+                     : : "memory");
+    check("vmcall: RBX preserved", b, 0x0b0b);
+    check("vmcall: RSI preserved", si, 0x5151);
+    check("vmcall: RDI preserved", di, 0xd1d1);
+    check("vmcall: RBP preserved", guest_bp_out, 0xb9b9);
+}
+
+static void test_hlt(void)
+{
+    ulong at;
+    __asm__ volatile("mov $1f, %0\n1: hlt" : "=r"(at));
+    hypercall(HC_HLT_CHECK, at, 0, 0, 0);
+}
+
+#if GUEST_BITS == 64
+static void bench(void)
+{
+    uint32_t n = 1000, ticks;
+    hypercall(HC_BENCH_BEGIN, BENCH_CPUID, 0, 0, 0);
+    BENCH_LOOP(BENCH_INSN_CPUID, n, ticks);
+    hypercall(HC_BENCH_END, BENCH_CPUID, 1000, ticks, 0);
+    n = 1000;
+    hypercall(HC_BENCH_BEGIN, BENCH_OUT, 0, 0, 0);
+    BENCH_LOOP(BENCH_INSN_OUT, n, ticks);
+    hypercall(HC_BENCH_END, BENCH_OUT, 1000, ticks, 0);
+}
+#endif
+
+void guest_main(void);
+void guest_main(void)
+{
+    puts_("hello from the " GUEST_MODE " guest\n");
+    test_cpuid();
+    test_io();
+    test_vmcall();
+    test_hlt();
+#if GUEST_BITS == 64
+    bench();
+#endif
+    puts_(GUEST_MODE " guest done\n");
+}

@@ -1,0 +1,35 @@
+/* Shared by the test guests (built -m16, -m32 and -m64) and the demo
+ * hypervisor: the guest<->host protocol. Guests report over I/O ports and
+ * VMCALL; the demo checks what it can only know on the host side. */
+#ifndef X86VCPU_TEST_GUEST_H
+#define X86VCPU_TEST_GUEST_H
+
+#define GUEST_PORT_CONSOLE   0xe9    /* OUT: one character of guest output */
+#define GUEST_PORT_LATCH     0xe0    /* 0xe0-0xe3: reads back what was written */
+#define GUEST_PORT_BENCH     0x80    /* OUT: ignored (benchmark round trip) */
+
+/* VMCALL numbers (RAX); arguments RDI, RSI, RDX, RCX, R8, R9. */
+#define HC_CHECK      1   /* RDI=name (guest-linear = guest-physical), RSI=got, RDX=expected */
+#define HC_CPUID      2   /* RDI=leaf, RSI=subleaf, RDX=ptr to {eax,ebx,ecx,edx} the guest got */
+#define HC_ARGS       3   /* returns sum(i * arg_i), i = 1..6 */
+#define HC_BENCH_BEGIN 4  /* RDI=kind: host snapshots its counters */
+#define HC_BENCH_END  5   /* RDI=kind, RSI=iterations, RDX=ticks */
+#define HC_HLT_CHECK  6   /* RDI=address of the HLT the guest just executed */
+#define HC_DONE       7
+
+#define BENCH_CPUID 0
+#define BENCH_OUT   1
+
+/* Both loops are one asm block so the guest and bare Bochs (the demo host
+ * in root mode) execute exactly the same instructions; with Bochs'
+ * `clock: sync=none` the TSC counts instructions. 64-bit only. */
+#define BENCH_LOOP(insn, n, ticks)                                              \
+    __asm__ volatile("rdtsc\n\tmov %%eax, %%esi\n\t"                             \
+                     "1: xor %%eax, %%eax\n\t" insn "\n\tdec %%edi\n\tjnz 1b\n\t" \
+                     "rdtsc\n\tsub %%esi, %%eax"                                 \
+                     : "=a"(ticks), "+D"(n)                                      \
+                     : : "rbx", "rcx", "rdx", "rsi", "memory")
+#define BENCH_INSN_CPUID "cpuid"
+#define BENCH_INSN_OUT   "outb %%al, $0x80"
+
+#endif
