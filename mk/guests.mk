@@ -16,27 +16,33 @@ GUEST_prot32_START := tests/guests/start32.S
 GUEST_long64_FLAGS := -m64 -DGUEST_MODE='"long-mode"' -DGUEST_BITS=64 -DGUEST_BP='"rbp"'
 GUEST_long64_LD    := -m elf_x86_64 --defsym=LOAD_ADDR=0x100000
 GUEST_long64_START := tests/guests/start64.S
-GUEST_MODES := real prot32 long64
 
-$(GUEST_DIR)/basic-%.elf: tests/guests/basic.c tests/guests/guest.h tests/guests/guest.ld tests/guests/start*.S
+# A guest program is tests/guests/PROG.c built for MODE into PROG-MODE.bin.
+GUEST_PROGS := basic-real basic-prot32 basic-long64 hello-real
+guest_prog = $(word 1,$(subst -, ,$(1)))
+guest_mode = $(word 2,$(subst -, ,$(1)))
+
+$(GUEST_DIR)/%.elf: tests/guests/guest.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/hello.c
 	@mkdir -p $(GUEST_DIR)
-	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_$*_FLAGS) -c $(GUEST_$*_START) -o $(GUEST_DIR)/start-$*.o
-	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_$*_FLAGS) -c tests/guests/basic.c -o $(GUEST_DIR)/basic-$*.o
-	ld --no-warn-rwx-segments $(GUEST_$*_LD) -T tests/guests/guest.ld -o $@ $(GUEST_DIR)/start-$*.o $(GUEST_DIR)/basic-$*.o
+	$(eval P := $(call guest_prog,$*))
+	$(eval M := $(call guest_mode,$*))
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_$(M)_FLAGS) -c $(GUEST_$(M)_START) -o $(GUEST_DIR)/start-$*.o
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_$(M)_FLAGS) -c tests/guests/$(P).c -o $(GUEST_DIR)/$*.o
+	ld --no-warn-rwx-segments $(GUEST_$(M)_LD) -T tests/guests/guest.ld -o $@ $(GUEST_DIR)/start-$*.o $(GUEST_DIR)/$*.o
 
 $(GUEST_DIR)/%.bin: $(GUEST_DIR)/%.elf
 	objcopy -O binary $< $@
 
-GUEST_BINS := $(foreach m,$(GUEST_MODES),$(GUEST_DIR)/basic-$(m).bin)
+GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(GUEST_DIR)/$(p).bin)
 
 # One object embedding every guest image for the demo.
 $(GUEST_DIR)/blobs.o: $(GUEST_BINS)
 	@mkdir -p $(GUEST_DIR)
 	@{ echo '.section .rodata'; \
-	  for m in $(GUEST_MODES); do \
-	    echo ".balign 16"; echo ".globl guest_basic_$${m}_start, guest_basic_$${m}_end"; \
-	    echo "guest_basic_$${m}_start: .incbin \"$(GUEST_DIR)/basic-$$m.bin\""; \
-	    echo "guest_basic_$${m}_end:"; \
+	  for p in $(GUEST_PROGS); do s=$$(echo $$p | tr - _); \
+	    echo ".balign 16"; echo ".globl guest_$${s}_start, guest_$${s}_end"; \
+	    echo "guest_$${s}_start: .incbin \"$(GUEST_DIR)/$$p.bin\""; \
+	    echo "guest_$${s}_end:"; \
 	  done; echo '.section .note.GNU-stack,"",@progbits'; } > $(GUEST_DIR)/blobs.S
 	$(CC) -c $(GUEST_DIR)/blobs.S -o $@
 

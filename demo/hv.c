@@ -1,0 +1,590 @@
+/* The demo hypervisor: embeds x86vcpu, gives it a HAL over the frame
+ * allocator, builds an EPT for each guest's memory, loads guests and serves
+ * their exits (console port, a latch device, test hypercalls).
+ *
+ *   demo mode: runs the greeting guest and prints its exit statistics.
+ *   test mode: runs the test guests in real, protected and long mode, the
+ *              VM-entry-failure and VMfail cases and the exit benchmarks, and
+ *              ends with "N passed, N failed".
+ */
+#include <stdint.h>
+#include <x86vcpu/x86vcpu.h>
+#include <x86vcpu/exit_reasons.h>
+#include "console.h"
+#include "frames.h"
+#include "hv.h"
+#include "../tests/guests/guest.h"
+
+/* ------------------------------------------------------------ results */
+static unsigned n_passed, n_failed;
+
+static void result(int ok, const char *what)
+{
+    if (ok)
+        n_passed++;
+    else
+        n_failed++;
+    con_printf("%s %s\n", ok ? "PASS" : "FAIL", what);
+}
+
+static void result_val(int ok, const char *what, uint64_t got, uint64_t expected)
+{
+    result(ok, what);
+    if (!ok)
+        con_printf("     got 0x%lx, expected 0x%lx\n", (unsigned long)got,
+                   (unsigned long)expected);
+}
+
+/* ---------------------------------------------------------------- HAL */
+static uint64_t hal_alloc(void *ctx) { (void)ctx; return frames_alloc(); }
+static void hal_free(void *ctx, uint64_t pa) { (void)ctx; frames_free(pa); }
+static void *hal_p2v(void *ctx, uint64_t pa) { (void)ctx; return (void *)(uintptr_t)pa; }
+static uint64_t hal_v2p(void *ctx, const void *va) { (void)ctx; return (uint64_t)(uintptr_t)va; }
+static void hal_log(void *ctx, const char *line) { (void)ctx; con_printf("[x86vcpu] %s\n", line); }
+
+static const struct x86vcpu_hal hal = {
+    .ctx = 0, .alloc_frame = hal_alloc, .free_frame = hal_free,
+    .phys_to_virt = hal_p2v, .virt_to_phys = hal_v2p, .log = hal_log,
+};
+
+/* --------------------------------------------------------- guest memory */
+#define GUEST_RAM_SIZE (16ull << 20)
+#define GUEST_PT_BASE  0x1000ull   /* long-mode guest page tables: 0x1000-0x3fff */
+
+static uint8_t *guest_ram;      /* host view of guest-physical 0 */
+static uint64_t guest_ram_pa;
+static uint64_t ept_pml4;
+
+/* EPT for guest-physical [0, GUEST_RAM_SIZE) -> guest_ram, 2 MiB pages
+ * (SDM 29.3.2): read/write/execute, memory type WB (6) in bits 5:3. */
+static void build_ept(void)
+{
+    uint64_t pdpt = frames_alloc(), pd = frames_alloc();
+    ept_pml4 = frames_alloc();
+    ((uint64_t *)(uintptr_t)ept_pml4)[0] = pdpt | 7;
+    ((uint64_t *)(uintptr_t)pdpt)[0] = pd | 7;
+    for (uint64_t i = 0; i < GUEST_RAM_SIZE >> 21; i++)
+        ((uint64_t *)(uintptr_t)pd)[i] = (guest_ram_pa + (i << 21)) | (1u << 7) | (6u << 3) | 7;
+}
+
+static void *gpa_ptr(uint64_t gpa, uint64_t len)
+{
+    if (gpa >= GUEST_RAM_SIZE || len > GUEST_RAM_SIZE - gpa)
+        return 0;
+    return guest_ram + gpa;
+}
+
+/* Identity page tables for a long-mode guest: 1 GiB in 2 MiB pages. */
+static void build_guest_page_tables(void)
+{
+    uint64_t *pml4 = gpa_ptr(GUEST_PT_BASE, 0x3000);
+    uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
+    pml4[0] = (GUEST_PT_BASE + 0x1000) | 3;
+    pdpt[0] = (GUEST_PT_BASE + 0x2000) | 3;
+    for (uint64_t i = 0; i < 512; i++)
+        pd[i] = (i << 21) | 0x83;
+}
+
+/* ---------------------------------------------------------------- guests */
+struct guest {
+    const char *name;
+    uint32_t mode;
+    const uint8_t *start, *end;
+    uint64_t load, rsp;
+};
+
+extern const uint8_t guest_basic_real_start[], guest_basic_real_end[];
+extern const uint8_t guest_basic_prot32_start[], guest_basic_prot32_end[];
+extern const uint8_t guest_basic_long64_start[], guest_basic_long64_end[];
+extern const uint8_t guest_hello_real_start[], guest_hello_real_end[];
+
+static const struct guest guest_hello = { "hello (real mode)", X86VCPU_MODE_REAL,
+    guest_hello_real_start, guest_hello_real_end, 0x8000, 0x7000 };
+static const struct guest guest_real = { "basic real mode", X86VCPU_MODE_REAL,
+    guest_basic_real_start, guest_basic_real_end, 0x8000, 0x7000 };
+static const struct guest guest_prot = { "basic 32-bit protected mode", X86VCPU_MODE_PROT32,
+    guest_basic_prot32_start, guest_basic_prot32_end, 0x100000, 0x80000 };
+static const struct guest guest_long = { "basic 64-bit long mode", X86VCPU_MODE_LONG64,
+    guest_basic_long64_start, guest_basic_long64_end, 0x100000, 0x80000 };
+
+static void load_guest(const struct guest *g)
+{
+    for (uint64_t i = 0; i < GUEST_RAM_SIZE; i += 8)
+        *(uint64_t *)(guest_ram + i) = 0;
+    uint64_t len = (uint64_t)(g->end - g->start);
+    uint8_t *dst = gpa_ptr(g->load, len);
+    for (uint64_t i = 0; i < len; i++)
+        dst[i] = g->start[i];
+    if (g->mode == X86VCPU_MODE_LONG64)
+        build_guest_page_tables();
+}
+
+static struct x86vcpu_setup setup_for(const struct guest *g)
+{
+    struct x86vcpu_setup s = { 0 };
+    s.mode = g->mode;
+    s.entry = g->load;
+    s.rsp = g->rsp;
+    s.cr3 = GUEST_PT_BASE;
+    s.ept_root = ept_pml4;
+    return s;
+}
+
+/* ------------------------------------------------------------- running */
+struct run {
+    const struct guest *g;
+    struct x86vcpu_vcpu *v;
+    struct x86vcpu_cpu *cpu;
+    int test_mode;          /* count checks as tests */
+    int halt_ends;          /* HLT ends the guest (the greeting guest) */
+    int rebind_at_hlt;      /* unbind + bind at the HLT exit: relaunch path */
+    int done;
+    uint32_t latch;
+    uint64_t last_hlt_rip;
+    char line[160];
+    unsigned linelen;
+    uint64_t snap_exits, snap_reads, snap_writes;
+};
+
+static uint64_t reg_mask(const struct run *r, uint64_t v)
+{
+    return r->g->mode == X86VCPU_MODE_LONG64 ? v : (uint32_t)v;
+}
+
+static void guest_putc(struct run *r, char c)
+{
+    if (c == '\n' || r->linelen == sizeof(r->line) - 1) {
+        r->line[r->linelen] = 0;
+        con_printf("  guest| %s\n", r->line);
+        r->linelen = 0;
+        if (c == '\n')
+            return;
+    }
+    r->line[r->linelen++] = c;
+}
+
+static void handle_io(struct run *r, const struct x86vcpu_exit *e)
+{
+    uint16_t port = e->u.io.port;
+    uint32_t size = e->u.io.size;
+    if (port >= GUEST_PORT_LATCH && port + size <= GUEST_PORT_LATCH + 4) {
+        /* pc-testdev-like latch: bytes [port-0xe0, +size) of a 32-bit register. */
+        unsigned shift = 8 * (port - GUEST_PORT_LATCH);
+        uint32_t mask = (uint32_t)(0xffffffffull >> (32 - 8 * size)) << shift;
+        if (e->u.io.in)
+            x86vcpu_complete_io_in(r->v, (r->latch & mask) >> shift);
+        else
+            r->latch = (r->latch & ~mask) | ((e->u.io.value << shift) & mask);
+        return;
+    }
+    if (e->u.io.in) {
+        x86vcpu_complete_io_in(r->v, 0xffffffffu); /* nothing there: floating bus */
+        return;
+    }
+    if (port == GUEST_PORT_CONSOLE)
+        guest_putc(r, (char)e->u.io.value);
+}
+
+static const char *guest_string(uint64_t gpa)
+{
+    const char *s = gpa_ptr(gpa, 1);
+    if (!s)
+        return "(bad guest pointer)";
+    for (uint64_t i = 0; i < 120; i++)
+        if (!gpa_ptr(gpa + i, 1) || s[i] == 0)
+            return s;
+    return "(unterminated guest string)";
+}
+
+static void cpuid_native(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    __asm__ volatile("cpuid" : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3])
+                     : "a"(leaf), "c"(sub));
+}
+
+/* What the guest must see for a leaf: bare Bochs' answer, except VMX hidden,
+ * the hypervisor bit set, OSXSAVE following the guest's CR4 (our guests do
+ * not set it), and the hypervisor leaves. */
+static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    if ((leaf & 0xf0000000u) == 0x40000000u) {
+        out[0] = out[1] = out[2] = out[3] = 0;
+        if (leaf == 0x40000000u) {
+            out[0] = 0x40000001u;
+            out[1] = 0x76363878u; /* "x86v" */
+            out[2] = 0x56757063u; /* "cpuV" */
+            out[3] = 0x7668584du; /* "MXhv" */
+        }
+        return;
+    }
+    cpuid_native(leaf, sub, out);
+    if (leaf == 1)
+        out[2] = (out[2] & ~((1u << 5) | (1u << 27))) | (1u << 31);
+}
+
+static void bench_report(struct run *r, const struct x86vcpu_exit *e)
+{
+    uint32_t kind = (uint32_t)e->u.hypercall.args[0];
+    uint32_t n = (uint32_t)e->u.hypercall.args[1];
+    uint32_t ticks = (uint32_t)e->u.hypercall.args[2];
+    const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(r->v);
+    uint32_t reason = kind == BENCH_CPUID ? X86VCPU_EXIT_REASON_CPUID
+                                          : X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+    uint64_t exits = st->exits[reason] - r->snap_exits;
+    uint64_t reads = st->vmreads - r->snap_reads, writes = st->vmwrites - r->snap_writes;
+    uint32_t bare, nn = n;
+    if (kind == BENCH_CPUID)
+        BENCH_LOOP(BENCH_INSN_CPUID, nn, bare);
+    else
+        BENCH_LOOP(BENCH_INSN_OUT, nn, bare);
+    /* Fixed point with one decimal (the library and the demo use no FP). */
+    uint64_t g10 = (uint64_t)ticks * 10 / n, b10 = (uint64_t)bare * 10 / n;
+    uint64_t d10 = g10 > b10 ? g10 - b10 : 0;
+    con_printf("BENCH %s exit round trip: guest %lu.%lu ticks/iter, bare Bochs %lu.%lu, "
+               "added by the exit %lu.%lu ticks (%u iterations, %lu exits)\n",
+               kind == BENCH_CPUID ? "CPUID" : "OUT", g10 / 10, g10 % 10, b10 / 10, b10 % 10,
+               d10 / 10, d10 % 10, n, (unsigned long)exits);
+    /* The window includes the two benchmark hypercalls' own accesses. */
+    uint64_t r100 = exits ? reads * 100 / exits : 0, w100 = exits ? writes * 100 / exits : 0;
+    con_printf("BENCH %s VMCS accesses per exit: %lu.%02lu reads, %lu.%02lu writes\n",
+               kind == BENCH_CPUID ? "CPUID" : "OUT", r100 / 100, r100 % 100, w100 / 100,
+               w100 % 100);
+    if (r->test_mode)
+        result(exits >= n && exits <= n + 2, kind == BENCH_CPUID ? "bench: one CPUID exit per iteration"
+                                                                  : "bench: one OUT exit per iteration");
+}
+
+static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
+{
+    uint64_t nr = reg_mask(r, e->u.hypercall.nr);
+    const uint64_t *a = e->u.hypercall.args;
+    uint64_t ret = 0;
+    switch (nr) {
+    case HC_CHECK:
+        if (r->test_mode)
+            result_val(reg_mask(r, a[1]) == reg_mask(r, a[2]), guest_string(reg_mask(r, a[0])),
+                       reg_mask(r, a[1]), reg_mask(r, a[2]));
+        break;
+    case HC_CPUID: {
+        uint32_t leaf = (uint32_t)a[0], sub = (uint32_t)a[1], want[4];
+        const uint32_t *got = gpa_ptr(reg_mask(r, a[2]), 16);
+        cpuid_expected(leaf, sub, want);
+        int ok = got && got[0] == want[0] && got[1] == want[1] && got[2] == want[2] &&
+                 got[3] == want[3];
+        if (r->test_mode) {
+            con_printf("%s cpuid %08x.%u\n", ok ? "PASS" : "FAIL", leaf, sub);
+            ok ? n_passed++ : n_failed++;
+            if (!ok && got)
+                con_printf("     got %08x %08x %08x %08x, expected %08x %08x %08x %08x\n",
+                           got[0], got[1], got[2], got[3], want[0], want[1], want[2], want[3]);
+        }
+        break;
+    }
+    case HC_ARGS:
+        for (int i = 0; i < 6; i++)
+            ret += (uint64_t)(i + 1) * a[i];
+        ret = reg_mask(r, ret);
+        break;
+    case HC_BENCH_BEGIN: {
+        const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(r->v);
+        r->snap_exits = st->exits[a[0] == BENCH_CPUID ? X86VCPU_EXIT_REASON_CPUID
+                                                      : X86VCPU_EXIT_REASON_IO_INSTRUCTION];
+        r->snap_reads = st->vmreads;
+        r->snap_writes = st->vmwrites;
+        break;
+    }
+    case HC_BENCH_END:
+        bench_report(r, e);
+        break;
+    case HC_HLT_CHECK:
+        if (r->test_mode)
+            result_val(r->last_hlt_rip == reg_mask(r, a[0]),
+                       "hlt: HLT exit at the guest's HLT, resumed after it", r->last_hlt_rip,
+                       reg_mask(r, a[0]));
+        break;
+    case HC_DONE:
+        r->done = 1;
+        break;
+    default:
+        ret = (uint64_t)-1;
+        break;
+    }
+    x86vcpu_set_hypercall_result(r->v, ret);
+}
+
+static void print_exit(const struct x86vcpu_exit *e)
+{
+    con_printf("  exit: reason %u (%s) qualification 0x%lx rip 0x%lx\n", e->reason,
+               x86vcpu_exit_reason_name(e->reason), (unsigned long)e->qualification,
+               (unsigned long)e->rip);
+}
+
+/* Returns 0 when the guest finished (HC_DONE, or HLT for the greeting
+ * guest), 1 when it stopped on an exit the demo does not serve (in *last),
+ * or a negative library error. */
+static int run_guest(struct run *r, struct x86vcpu_exit *last)
+{
+    for (unsigned n = 0; n < 1000000 && !r->done; n++) {
+        int err = x86vcpu_vcpu_run(r->v, last);
+        if (err) {
+            con_printf("  run: %s", x86vcpu_strerror(err));
+            if (err == X86VCPU_EVMFAILVALID)
+                con_printf(" (VM-instruction error %u: %s)", x86vcpu_vcpu_vm_error(r->v),
+                           x86vcpu_vm_error_name(x86vcpu_vcpu_vm_error(r->v)));
+            con_printf("\n");
+            return err;
+        }
+        switch (last->kind) {
+        case X86VCPU_EXIT_IO:
+            handle_io(r, last);
+            break;
+        case X86VCPU_EXIT_HYPERCALL:
+            handle_hypercall(r, last);
+            break;
+        case X86VCPU_EXIT_HLT:
+            r->last_hlt_rip = last->rip;
+            if (r->halt_ends)
+                r->done = 1;
+            if (r->rebind_at_hlt) {
+                /* Take the VMCS off this CPU and load it again: the next
+                 * entry must be a VMLAUNCH (SDM 24.11.3). */
+                int e1 = x86vcpu_vcpu_unbind(r->v), e2 = x86vcpu_vcpu_bind(r->v, r->cpu);
+                result(!e1 && !e2, "lifecycle: unbind (VMCLEAR) and bind again mid-run");
+            }
+            break;
+        default:
+            return 1;
+        }
+    }
+    return r->done ? 0 : 1;
+}
+
+static void print_stats(struct x86vcpu_vcpu *v)
+{
+    const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(v);
+    uint64_t total = 0;
+    con_printf("  exit statistics:\n");
+    for (uint32_t i = 0; i < X86VCPU_EXIT_REASON_MAX; i++) {
+        if (!st->exits[i])
+            continue;
+        total += st->exits[i];
+        con_printf("    %-28s %8lu\n", x86vcpu_exit_reason_name(i),
+                   (unsigned long)st->exits[i]);
+    }
+    con_printf("    %-28s %8lu   (VM entries %lu, VMREADs %lu, VMWRITEs %lu)\n", "total",
+               (unsigned long)total, (unsigned long)st->entries,
+               (unsigned long)st->vmreads, (unsigned long)st->vmwrites);
+}
+
+static struct x86vcpu_vcpu *new_vcpu(struct x86vcpu_cpu *cpu, const struct guest *g)
+{
+    struct x86vcpu_vcpu *v;
+    int err = x86vcpu_vcpu_create(cpu, &v);
+    struct x86vcpu_setup s = setup_for(g);
+    if (!err)
+        err = x86vcpu_vcpu_setup(v, &s);
+    if (!err)
+        err = x86vcpu_vcpu_bind(v, cpu);
+    if (err) {
+        con_printf("vCPU for %s: %s\n", g->name, x86vcpu_strerror(err));
+        return 0;
+    }
+    return v;
+}
+
+static void end_vcpu(struct x86vcpu_vcpu *v)
+{
+    x86vcpu_vcpu_unbind(v);
+    x86vcpu_vcpu_destroy(v);
+}
+
+/* ---------------------------------------------------------------- demo */
+static void run_demo(struct x86vcpu_cpu *cpu)
+{
+    con_printf("x86vcpu demo: running the greeting guest\n");
+    load_guest(&guest_hello);
+    struct run r = { .g = &guest_hello, .cpu = cpu, .halt_ends = 1 };
+    r.v = new_vcpu(cpu, &guest_hello);
+    if (!r.v)
+        return;
+    struct x86vcpu_exit e;
+    int st = run_guest(&r, &e);
+    if (st == 1)
+        print_exit(&e);
+    con_printf("x86vcpu demo: guest %s\n", st == 0 ? "halted" : "stopped unexpectedly");
+    print_stats(r.v);
+    end_vcpu(r.v);
+}
+
+/* ---------------------------------------------------------------- tests */
+static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebind)
+{
+    con_printf("== guest: %s\n", g->name);
+    uint64_t frames_before = frames_in_use();
+    load_guest(g);
+    struct run r = { .g = g, .cpu = cpu, .test_mode = 1, .rebind_at_hlt = rebind };
+    r.v = new_vcpu(cpu, g);
+    result(r.v != 0, "vCPU create/setup/bind");
+    if (!r.v)
+        return;
+    struct x86vcpu_exit e;
+    int st = run_guest(&r, &e);
+    if (st == 1)
+        print_exit(&e);
+    result(st == 0, "guest ran to completion");
+    print_stats(r.v);
+    end_vcpu(r.v);
+    result_val(frames_in_use() == frames_before, "lifecycle: destroy returns every frame",
+               frames_in_use(), frames_before);
+}
+
+/* A guest state the SDM forbids must come back as a decoded VM-entry
+ * failure (exit reason 33 with bit 31), and the host carries on. */
+static void test_entry_failure(struct x86vcpu_cpu *cpu)
+{
+    con_printf("== VM-entry failure: invalid guest state\n");
+    load_guest(&guest_prot);
+    struct run r = { .g = &guest_prot, .cpu = cpu, .test_mode = 1 };
+    r.v = new_vcpu(cpu, &guest_prot);
+    if (!r.v) {
+        result(0, "vCPU for the entry-failure test");
+        return;
+    }
+    struct x86vcpu_exit e;
+    /* SDM 26.3.1.4: RFLAGS bit 1 must be 1. */
+    x86vcpu_vmcs_writenat(r.v, X86VCPU_VMCS_GUEST_RFLAGS, 0);
+    int st = x86vcpu_vcpu_run(r.v, &e);
+    result(st == X86VCPU_OK && e.kind == X86VCPU_EXIT_ENTRY_FAILED &&
+               e.u.entry_failed.reason == X86VCPU_EXIT_REASON_ENTRY_FAIL_GUEST_STATE,
+           "entry failure: RFLAGS[1]=0 -> reason 33 (invalid guest state)");
+    if (st == X86VCPU_OK && e.kind == X86VCPU_EXIT_ENTRY_FAILED)
+        con_printf("     decoded: reason %u %s, qualification %lu\n", e.u.entry_failed.reason,
+                   e.u.entry_failed.reason_name, (unsigned long)e.u.entry_failed.qualification);
+    x86vcpu_vmcs_writenat(r.v, X86VCPU_VMCS_GUEST_RFLAGS, 2);
+
+    /* SDM 26.3.1.1: CR0.PG = 1 requires CR0.PE = 1 even for unrestricted guests. */
+    uint64_t cr0;
+    x86vcpu_vmcs_readnat(r.v, X86VCPU_VMCS_GUEST_CR0, &cr0);
+    x86vcpu_vmcs_writenat(r.v, X86VCPU_VMCS_GUEST_CR0, (cr0 | (1ull << 31)) & ~1ull);
+    st = x86vcpu_vcpu_run(r.v, &e);
+    result(st == X86VCPU_OK && e.kind == X86VCPU_EXIT_ENTRY_FAILED &&
+               e.u.entry_failed.reason == X86VCPU_EXIT_REASON_ENTRY_FAIL_GUEST_STATE,
+           "entry failure: CR0.PG without CR0.PE -> reason 33");
+    x86vcpu_vmcs_writenat(r.v, X86VCPU_VMCS_GUEST_CR0, cr0);
+
+    /* A control the CPU does not allow is caught before guest state: the
+     * VM entry fails as an instruction (VMfailValid, error 7). */
+    uint64_t entry_ctls;
+    x86vcpu_vmcs_read32(r.v, X86VCPU_VMCS_ENTRY_CTLS, &entry_ctls);
+    x86vcpu_vmcs_write32(r.v, X86VCPU_VMCS_ENTRY_CTLS, entry_ctls | (1u << 31));
+    st = x86vcpu_vcpu_run(r.v, &e);
+    result_val(st == X86VCPU_EVMFAILVALID && x86vcpu_vcpu_vm_error(r.v) == 7,
+               "VMfail: reserved VM-entry control -> VM-instruction error 7 decoded",
+               x86vcpu_vcpu_vm_error(r.v), 7);
+    con_printf("     decoded: %s / %s\n", x86vcpu_strerror(st),
+               x86vcpu_vm_error_name(x86vcpu_vcpu_vm_error(r.v)));
+    x86vcpu_vmcs_write32(r.v, X86VCPU_VMCS_ENTRY_CTLS, entry_ctls);
+
+    /* The host carries on: the repaired vCPU runs its guest to the end. */
+    st = run_guest(&r, &e);
+    if (st == 1)
+        print_exit(&e);
+    result(st == 0, "after the failures the repaired guest runs to completion");
+    end_vcpu(r.v);
+}
+
+static void test_api_misuse(struct x86vcpu_cpu *cpu)
+{
+    con_printf("== API misuse returns error codes\n");
+    result(x86vcpu_cpu_enable(cpu, &hal) == X86VCPU_EBUSY, "cpu_enable twice -> EBUSY");
+    struct x86vcpu_vcpu *v;
+    struct x86vcpu_exit e;
+    int err = x86vcpu_vcpu_create(cpu, &v);
+    result(!err, "create");
+    if (err)
+        return;
+    result(x86vcpu_vcpu_run(v, &e) == X86VCPU_ESTATE, "run before setup/bind -> ESTATE");
+    struct x86vcpu_setup s = setup_for(&guest_real);
+    s.ept_root |= 0x10;
+    result(x86vcpu_vcpu_setup(v, &s) == X86VCPU_EINVAL, "setup with unaligned EPT root -> EINVAL");
+    s = setup_for(&guest_real);
+    result(!x86vcpu_vcpu_setup(v, &s) && !x86vcpu_vcpu_bind(v, cpu), "setup + bind");
+    result(x86vcpu_cpu_disable(cpu) == X86VCPU_EBUSY, "cpu_disable with a bound vCPU -> EBUSY");
+    result(x86vcpu_vcpu_destroy(v) == X86VCPU_EBUSY, "destroy while bound -> EBUSY");
+    result(x86vcpu_complete_io_in(v, 0) == X86VCPU_ESTATE, "complete_io_in with no IN -> ESTATE");
+    /* Run until the guest's first IN, then run again without completing it. */
+    load_guest(&guest_real);
+    struct run r = { .g = &guest_real, .v = v, .cpu = cpu };
+    int got_in = 0;
+    for (int i = 0; i < 100000 && !got_in; i++) {
+        if (x86vcpu_vcpu_run(v, &e))
+            break;
+        if (e.kind == X86VCPU_EXIT_IO && e.u.io.in)
+            got_in = 1;
+        else if (e.kind == X86VCPU_EXIT_IO)
+            handle_io(&r, &e);
+        else if (e.kind == X86VCPU_EXIT_HYPERCALL)
+            x86vcpu_set_hypercall_result(v, 0);
+        else if (e.kind != X86VCPU_EXIT_HLT)
+            break;
+    }
+    result(got_in && x86vcpu_vcpu_run(v, &e) == X86VCPU_EPENDING,
+           "run with an uncompleted IN -> EPENDING");
+    end_vcpu(v);
+}
+
+static void run_tests(struct x86vcpu_cpu *cpu)
+{
+    test_basic(cpu, &guest_real, 0);
+    test_basic(cpu, &guest_prot, 0);
+    test_basic(cpu, &guest_long, 1);
+    test_entry_failure(cpu);
+    test_api_misuse(cpu);
+}
+
+/* ---------------------------------------------------------------- main */
+static int has_word(const char *s, const char *w)
+{
+    for (; s && *s; s++) {
+        const char *a = s, *b = w;
+        while (*b && *a == *b)
+            a++, b++;
+        if (!*b && (*a == 0 || *a == ' '))
+            return 1;
+    }
+    return 0;
+}
+
+void hv_main(const char *cmdline)
+{
+    int test_mode = has_word(cmdline, "test");
+    static struct x86vcpu_cpu cpu; /* the demo's one per-CPU record */
+    int err = x86vcpu_cpu_enable(&cpu, &hal);
+    con_printf("x86vcpu: VMX on: %s (revision 0x%x)\n", x86vcpu_strerror(err),
+               (unsigned)(cpu.caps.basic & 0x7fffffff));
+    if (test_mode)
+        result(!err, "cpu_enable (VMXON)");
+    if (err)
+        goto out;
+
+    guest_ram_pa = frames_alloc_contig(GUEST_RAM_SIZE, 2ull << 20);
+    guest_ram = (uint8_t *)(uintptr_t)guest_ram_pa;
+    if (!guest_ram_pa) {
+        con_printf("no memory for the guest\n");
+        n_failed++;
+        goto out;
+    }
+    build_ept();
+
+    if (test_mode)
+        run_tests(&cpu);
+    else
+        run_demo(&cpu);
+
+    err = x86vcpu_cpu_disable(&cpu);
+    if (test_mode)
+        result(!err, "cpu_disable (VMXOFF)");
+out:
+    if (test_mode)
+        con_printf("%u passed, %u failed\n", n_passed, n_failed);
+}

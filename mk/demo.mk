@@ -1,0 +1,101 @@
+# mk/demo.mk — the demo hypervisor kernel, its GRUB boot ISO, and Bochs runs.
+# Included by the top-level Makefile (uses CC, BUILD, KFLAGS, LIB from it).
+#
+#   make demo-kernel     $(BUILD)/demo.elf (multiboot v1 kernel at 1 MiB)
+#   make iso             $(BUILD)/demo.iso (GRUB rescue ISO booting demo.elf)
+#   make run             ISO in Bochs; console on the terminal and in
+#                        $(BUILD)/demo.out; fails on timeout
+#   make deps            install the Debian packages (only what is missing)
+#
+# Knobs:
+#   DEMO_EXTRA_OBJS      extra objects linked into the kernel (guest blobs, ...)
+#   DEMO_LIB             library linked in (default $(LIB); empty: none)
+#   DEMO_MODULES         files loaded by GRUB as multiboot modules
+#                        (`module /boot/<name> <name>`, in order)
+#   DEMO_CMDLINE         kernel command line
+#   DEMO_GRUB_MODULES    extra GRUB modules preloaded into the ISO's core
+#                        (grub-mkrescue --modules)
+#   RUN_TIMEOUT          seconds before Bochs is killed (default 120)
+#   MEGS                 guest-visible RAM of the Bochs machine (default 512)
+#   BOCHS_LOG            Bochs' own log (default $(BUILD)/bochs.log)
+
+DEMO_SRCS        := $(sort $(wildcard demo/*.c) $(wildcard demo/*.S))
+DEMO_OBJS        := $(patsubst %,$(BUILD)/%.o,$(DEMO_SRCS))
+DEMO_EXTRA_OBJS  ?=
+DEMO_LIB         ?= $(LIB)
+DEMO_MODULES     ?=
+DEMO_CMDLINE     ?=
+DEMO_GRUB_MODULES ?=
+RUN_TIMEOUT      ?= 120
+MEGS             ?= 512
+BOCHS_LOG        ?= $(BUILD)/bochs.log
+DEMO_CFLAGS      := $(KFLAGS) -Iinclude -Idemo $(EXTRA_CFLAGS)
+DEMO_LDFLAGS     := -nostdlib -static -Wl,-T,demo/linker.ld \
+                    -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none \
+                    -Wl,-z,noexecstack
+
+DEMO_ELF := $(BUILD)/demo.elf
+DEMO_ISO := $(BUILD)/demo.iso
+DEMO_OUT := $(BUILD)/demo.out
+
+$(BUILD)/demo/%.c.o: demo/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(DEMO_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/demo/%.S.o: demo/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(DEMO_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(DEMO_OBJS:.o=.d)
+
+# Other fragments (mk/guests.mk, ...) are read after this one and append to
+# DEMO_EXTRA_OBJS / DEMO_MODULES: expand those prerequisite lists late.
+.SECONDEXPANSION:
+$(DEMO_ELF): $(DEMO_OBJS) $$(DEMO_EXTRA_OBJS) $$(DEMO_LIB) demo/linker.ld
+	$(CC) $(DEMO_CFLAGS) $(DEMO_LDFLAGS) -o $@ $(DEMO_OBJS) $(DEMO_EXTRA_OBJS) $(DEMO_LIB)
+
+# grub.cfg is rewritten only when its text changes (so the ISO is rebuilt
+# when a knob changes, and not otherwise).
+DEMO_GRUB_CFG_TEXT = set timeout=0\nset default=0\nmenuentry "x86vcpu demo" {\n  multiboot /boot/demo.elf $(DEMO_CMDLINE)\n$(foreach m,$(DEMO_MODULES),  module /boot/$(notdir $(m)) $(notdir $(m))\n)  boot\n}\n
+$(BUILD)/iso/boot/grub/grub.cfg: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%b' '$(DEMO_GRUB_CFG_TEXT)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(DEMO_ISO): $(DEMO_ELF) $$(DEMO_MODULES) $(BUILD)/iso/boot/grub/grub.cfg | deps
+	@mkdir -p $(BUILD)/iso/boot
+	@find $(BUILD)/iso/boot -maxdepth 1 -type f -delete
+	cp $(DEMO_ELF) $(BUILD)/iso/boot/demo.elf
+	$(if $(DEMO_MODULES),cp $(DEMO_MODULES) $(BUILD)/iso/boot/)
+	grub-mkrescue -o $@ $(BUILD)/iso \
+	    --install-modules="multiboot normal configfile echo boot test $(DEMO_GRUB_MODULES)" \
+	    $(if $(DEMO_GRUB_MODULES),--modules="$(DEMO_GRUB_MODULES)") \
+	    --locales= --fonts= --themes= --compress=no >$(BUILD)/grub-mkrescue.log 2>&1 \
+	  || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+demo-kernel: $(DEMO_ELF)
+iso: $(DEMO_ISO)
+
+run: $(DEMO_ISO)
+	MEGS=$(MEGS) BOCHS_LOG=$(BOCHS_LOG) tools/run-bochs.sh $(DEMO_ISO) $(DEMO_OUT) $(RUN_TIMEOUT)
+
+# Debian packages for the Bochs runs; installs only when something is missing.
+DEMO_DEB_PKGS := bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools
+APT_GET ?= apt-get
+deps:
+	@missing=""; \
+	for p in $(DEMO_DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	for c in bochs grub-mkrescue xorriso mformat; do \
+	  command -v $$c >/dev/null 2>&1 || missing="$$missing (command $$c)"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: missing:$$missing -- installing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT_GET) update && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y --no-install-recommends $(DEMO_DEB_PKGS); \
+	fi
+
+FORCE:
+.PHONY: demo-kernel iso run deps FORCE
