@@ -21,7 +21,15 @@ static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1
 static ulong hypercall(ulong nr, ulong a0, ulong a1, ulong a2, ulong a3)
 {
     ulong ret;
+#if GUEST_BITS == 64
+    /* Arguments 5 and 6 (R8, R9) are zero for this four-argument form. */
+    register ulong r8 __asm__("r8") = 0;
+    register ulong r9 __asm__("r9") = 0;
+    __asm__ volatile("vmcall" : "=a"(ret)
+                     : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "c"(a3), "r"(r8), "r"(r9) : "memory");
+#else
     __asm__ volatile("vmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "c"(a3) : "memory");
+#endif
     return ret;
 }
 

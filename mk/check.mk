@@ -1,0 +1,28 @@
+# make check: host unit tests, then the Bochs integration run.
+TEST_ISO := $(BUILD)/test.iso
+TEST_OUT := $(BUILD)/test.out
+TEST_TIMEOUT ?= 600
+
+# Everything a fresh machine needs for `make check` and `make run`.
+CHECK_DEB_PKGS := gcc clang make binutils libcmocka-dev
+deps-all: deps
+	@missing=""; for p in $(CHECK_DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: missing:$$missing -- installing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT_GET) update && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y --no-install-recommends $(CHECK_DEB_PKGS); \
+	fi
+
+# The same kernel with "test" on its command line runs the test guests.
+bochs-test: deps
+	$(MAKE) --no-print-directory iso DEMO_CMDLINE=test DEMO_ISO=$(TEST_ISO)
+	@MEGS=$(MEGS) BOCHS_LOG=$(BUILD)/bochs-test.log tools/run-bochs.sh $(TEST_ISO) $(TEST_OUT) $(TEST_TIMEOUT); \
+	st=$$?; tools/check-result.sh $(TEST_OUT) $$st
+
+check: deps-all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory bochs-test
+	@echo "check: all passed"
+
+.PHONY: check bochs-test deps-all
