@@ -6,9 +6,9 @@
 /* Complete the exiting instruction: RIP += the length the CPU reported
  * (SDM 28.2.5), and end any STI/MOV-SS blocking, which lasts for one
  * instruction only (SDM 25.4.2). */
-static void skip_instruction(struct x86vcpu_vcpu *v, uint32_t len)
+static void skip_instruction(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
 {
-    VMWR(v, WNAT, GUEST_RIP, VMRD(v, WNAT, GUEST_RIP) + len);
+    VMWR(v, WNAT, GUEST_RIP, rip + len);
     uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))
         VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
@@ -36,6 +36,14 @@ static void handle_cpuid(struct x86vcpu_vcpu *v)
     g[X86VCPU_RDX] = r.edx;
 }
 
+/* The instruction completes on the next run, after the embedder had its
+ * say (an IN's value, a hypercall's result). */
+static void defer_skip(struct x86vcpu_vcpu *v, const struct x86vcpu_exit *e)
+{
+    v->advance_rip = e->rip;
+    v->advance_len = e->instr_len;
+}
+
 static void fill_common(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, uint32_t reason,
                         int with_len)
 {
@@ -52,7 +60,10 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     switch (reason) {
     case X86VCPU_EXIT_REASON_CPUID:
         handle_cpuid(v);
-        skip_instruction(v, (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN));
+    {
+        uint64_t rip = VMRD(v, WNAT, GUEST_RIP);
+        skip_instruction(v, rip, (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN));
+    }
         return 1;
 
     case X86VCPU_EXIT_REASON_IO_INSTRUCTION: {
@@ -72,7 +83,7 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
             v->pending = PENDING_IO_IN;
             v->pending_io_size = q.size;
         }
-        v->advance_len = e->instr_len;
+        defer_skip(v, e);
         return 0;
     }
 
@@ -86,13 +97,13 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         e->u.hypercall.args[3] = g[X86VCPU_RCX];
         e->u.hypercall.args[4] = g[X86VCPU_R8];
         e->u.hypercall.args[5] = g[X86VCPU_R9];
-        v->advance_len = e->instr_len;
+        defer_skip(v, e);
         return 0;
 
     case X86VCPU_EXIT_REASON_HLT:
         fill_common(v, e, reason, 1);
         e->kind = X86VCPU_EXIT_HLT;
-        v->advance_len = e->instr_len;
+        defer_skip(v, e);
         return 0;
 
     case X86VCPU_EXIT_REASON_TRIPLE_FAULT:
@@ -136,7 +147,8 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     if (v->pending != PENDING_NONE)
         return X86VCPU_EPENDING;
     if (v->advance_len) {
-        skip_instruction(v, v->advance_len);
+        /* The exit already read RIP into advance_rip: no second VMREAD. */
+        skip_instruction(v, v->advance_rip, v->advance_len);
         v->advance_len = 0;
     }
     for (;;) {

@@ -33,7 +33,8 @@ struct x86vcpu_vcpu {
     uint32_t launched;          /* VMCS launch state is "launched" */
     uint32_t pending;           /* enum vcpu_pending */
     uint32_t pending_io_size;
-    uint32_t advance_len;       /* RIP += this on the next run (completed instruction) */
+    uint32_t advance_len;       /* on the next run, RIP = advance_rip + advance_len */
+    uint64_t advance_rip;
     uint32_t vm_error;
     uint32_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry;
     char cpuid_vendor[12];

@@ -388,8 +388,8 @@ static void test_fixed_cr0(void **state)
     assert_int_equal(apply_ok(BIT(32) | BIT(63), BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1), BOCHS_CR0_FIXED0);
     assert_int_equal(apply_ok(UINT64_MAX, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1), 0xFFFFFFFFull);
     assert_false(x86vcpu_fixed_ok(0x80000031ull | BIT(32), BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
-    /* A CPU that does not allow CD/NW to be 1 (hypothetical FIXED1). */
-    assert_int_equal(apply_ok(0xE0000031ull, BOCHS_CR0_FIXED0, 0x9FFFFFFFull), 0x80000031ull);
+    /* A hypothetical FIXED1 without AM (bit 18): AM is cleared, rest kept. */
+    assert_int_equal(apply_ok(linux_cr0, BOCHS_CR0_FIXED0, 0xFFFBFFFFull), linux_cr0 & ~CR0_AM);
 }
 
 static void test_fixed_cr4(void **state)
@@ -483,9 +483,10 @@ static void test_pinned_masks(void **state)
                      0xFFFFFFFF00000000ull | CR0_NE);
     assert_int_equal(x86vcpu_cr_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1),
                      0xFFFFFFFF00000000ull | CR0_PE | CR0_NE | CR0_PG);
-    /* A hypothetical CPU where CD must stay 0: it is pinned too. */
-    assert_int_equal(x86vcpu_cr0_pinned_mask(BOCHS_CR0_FIXED0, 0xBFFFFFFFull, 1),
-                     0xFFFFFFFF00000000ull | CR0_CD | CR0_NE);
+    /* A hypothetical FIXED1 without AM (bit 18): AM is pinned too. (Not CD or
+     * NW: SDM 26.3.1.1 never checks those on VM entry.) */
+    assert_int_equal(x86vcpu_cr0_pinned_mask(BOCHS_CR0_FIXED0, 0xFFFBFFFFull, 1),
+                     0xFFFFFFFF00000000ull | CR0_AM | CR0_NE);
 
     /* CR4: VMXE and every bit the CPU does not support. */
     uint64_t m4 = x86vcpu_cr_pinned_mask(BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1);
