@@ -97,6 +97,7 @@ extern const uint8_t guest_basic_real_start[], guest_basic_real_end[];
 extern const uint8_t guest_basic_prot32_start[], guest_basic_prot32_end[];
 extern const uint8_t guest_basic_long64_start[], guest_basic_long64_end[];
 extern const uint8_t guest_hello_real_start[], guest_hello_real_end[];
+extern const uint8_t guest_diffkernel_start[], guest_diffkernel_end[];
 
 static const struct guest guest_hello = { "hello (real mode)", X86VCPU_MODE_REAL,
     guest_hello_real_start, guest_hello_real_end, 0x8000, 0x7000 };
@@ -144,6 +145,10 @@ struct run {
     char line[160];
     unsigned linelen;
     uint64_t snap_exits, snap_reads, snap_writes;
+    unsigned shutdown_match;    /* bytes of "Shutdown" seen on port 0x8900 */
+    unsigned msr_exits;
+    unsigned time_slices;
+    uint64_t demo_msr;
 };
 
 static uint64_t reg_mask(const struct run *r, uint64_t v)
@@ -183,6 +188,47 @@ static void handle_io(struct run *r, const struct x86vcpu_exit *e)
     }
     if (port == GUEST_PORT_CONSOLE)
         guest_putc(r, (char)e->u.io.value);
+    if (port == 0x8900) {
+        /* Bochs' shutdown port: the guest ends itself the way it would on
+         * bare Bochs. */
+        static const char word[] = "Shutdown";
+        char ch = (char)e->u.io.value;
+        r->shutdown_match = ch == word[r->shutdown_match] ? r->shutdown_match + 1
+                                                           : (ch == 'S' ? 1 : 0);
+        if (r->shutdown_match == 8)
+            r->done = 1;
+    }
+}
+
+/* MSRs the library leaves to the embedder. The demo passes through reads of
+ * a few harmless ones; anything else faults as an unimplemented MSR. */
+static void handle_msr(struct run *r, const struct x86vcpu_exit *e)
+{
+    r->msr_exits++;
+    uint32_t msr = e->u.msr.index;
+    if (msr == GUEST_DEMO_MSR) {
+        if (e->kind == X86VCPU_EXIT_MSR_WRITE) {
+            r->demo_msr = e->u.msr.value;
+            x86vcpu_complete_msr_write(r->v);
+        } else {
+            x86vcpu_complete_msr_read(r->v, r->demo_msr);
+        }
+        return;
+    }
+    if (e->kind == X86VCPU_EXIT_MSR_READ && (msr == 0xc0000103u /* TSC_AUX */ || msr == 0x10 /* TSC */)) {
+        uint32_t lo, hi;
+        __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+        x86vcpu_complete_msr_read(r->v, ((uint64_t)hi << 32) | lo);
+        return;
+    }
+    if (e->kind == X86VCPU_EXIT_MSR_WRITE && msr == 0xc0000103u) {
+        /* TSC_AUX: the demo host does not use it; let the guest have it. */
+        __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)e->u.msr.value),
+                         "d"((uint32_t)(e->u.msr.value >> 32)));
+        x86vcpu_complete_msr_write(r->v);
+        return;
+    }
+    x86vcpu_complete_msr_fault(r->v);
 }
 
 static const char *guest_string(uint64_t gpa)
@@ -205,7 +251,7 @@ static void cpuid_native(uint32_t leaf, uint32_t sub, uint32_t out[4])
 /* What the guest must see for a leaf: bare Bochs' answer, except VMX hidden,
  * the hypervisor bit set, OSXSAVE following the guest's CR4 (our guests do
  * not set it), and the hypervisor leaves. */
-static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t out[4])
+static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t mode, uint32_t out[4])
 {
     if ((leaf & 0xf0000000u) == 0x40000000u) {
         out[0] = out[1] = out[2] = out[3] = 0;
@@ -217,7 +263,20 @@ static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t out[4])
         }
         return;
     }
+    if (leaf == 0xd) {
+        /* Leaf 0xD describes the XCR0 in force: ask bare Bochs under the
+         * guest's XCR0 (1, the reset value: the basic guests never XSETBV). */
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        __asm__ volatile("xsetbv" : : "a"(1), "d"(0), "c"(0));
+        cpuid_native(leaf, sub, out);
+        __asm__ volatile("xsetbv" : : "a"(lo), "d"(hi), "c"(0));
+        return;
+    }
     cpuid_native(leaf, sub, out);
+    /* SYSCALL/SYSRET is reported only to CPUID run in 64-bit mode. */
+    if (leaf == 0x80000001u && mode != X86VCPU_MODE_LONG64)
+        out[3] &= ~(1u << 11);
     if (leaf == 1)
         out[2] = (out[2] & ~((1u << 5) | (1u << 27))) | (1u << 31);
 }
@@ -268,7 +327,7 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_CPUID: {
         uint32_t leaf = (uint32_t)a[0], sub = (uint32_t)a[1], want[4];
         const uint32_t *got = gpa_ptr(reg_mask(r, a[2]), 16);
-        cpuid_expected(leaf, sub, want);
+        cpuid_expected(leaf, sub, r->g->mode, want);
         int ok = got && got[0] == want[0] && got[1] == want[1] && got[2] == want[2] &&
                  got[3] == want[3];
         if (r->test_mode) {
@@ -341,6 +400,13 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
         case X86VCPU_EXIT_HYPERCALL:
             handle_hypercall(r, last);
             break;
+        case X86VCPU_EXIT_MSR_READ:
+        case X86VCPU_EXIT_MSR_WRITE:
+            handle_msr(r, last);
+            break;
+        case X86VCPU_EXIT_TIME_SLICE:
+            r->time_slices++;
+            break;
         case X86VCPU_EXIT_HLT:
             r->last_hlt_rip = last->rip;
             if (r->halt_ends)
@@ -376,11 +442,13 @@ static void print_stats(struct x86vcpu_vcpu *v)
                (unsigned long)st->vmreads, (unsigned long)st->vmwrites);
 }
 
-static struct x86vcpu_vcpu *new_vcpu(struct x86vcpu_cpu *cpu, const struct guest *g)
+static struct x86vcpu_vcpu *new_vcpu_slice(struct x86vcpu_cpu *cpu, const struct guest *g,
+                                           uint32_t slice)
 {
     struct x86vcpu_vcpu *v;
     int err = x86vcpu_vcpu_create(cpu, &v);
     struct x86vcpu_setup s = setup_for(g);
+    s.time_slice = slice;
     if (!err)
         err = x86vcpu_vcpu_setup(v, &s);
     if (!err)
@@ -390,6 +458,11 @@ static struct x86vcpu_vcpu *new_vcpu(struct x86vcpu_cpu *cpu, const struct guest
         return 0;
     }
     return v;
+}
+
+static struct x86vcpu_vcpu *new_vcpu(struct x86vcpu_cpu *cpu, const struct guest *g)
+{
+    return new_vcpu_slice(cpu, g, 0);
 }
 
 static void end_vcpu(struct x86vcpu_vcpu *v)
@@ -416,6 +489,90 @@ static void run_demo(struct x86vcpu_cpu *cpu)
     end_vcpu(r.v);
 }
 
+/* ------------------------------------------------- differential kernel */
+/* Load a multiboot v1 ELF32 kernel the way a multiboot loader would: its
+ * PT_LOAD segments at their physical addresses; entry in 32-bit protected
+ * mode with EAX = 0x2BADB002 and EBX = a (flags = 0) multiboot info. */
+struct elf32_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version, entry, phoff, shoff, flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf32_phdr { uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align; };
+
+static int load_elf32(const uint8_t *img, uint64_t len, uint64_t *entry)
+{
+    const struct elf32_ehdr *h = (const void *)img;
+    if (len < sizeof *h || img[0] != 0x7f || img[1] != 'E' || img[2] != 'L' || img[3] != 'F' ||
+        img[4] != 1 || h->machine != 3 || h->phentsize != sizeof(struct elf32_phdr) ||
+        h->phoff + (uint64_t)h->phnum * sizeof(struct elf32_phdr) > len)
+        return -1;
+    const struct elf32_phdr *ph = (const void *)(img + h->phoff);
+    for (unsigned i = 0; i < h->phnum; i++) {
+        if (ph[i].type != 1)
+            continue;
+        uint8_t *dst = gpa_ptr(ph[i].paddr, ph[i].memsz);
+        if (!dst || ph[i].filesz > ph[i].memsz || (uint64_t)ph[i].offset + ph[i].filesz > len)
+            return -1;
+        for (uint32_t j = 0; j < ph[i].memsz; j++)
+            dst[j] = j < ph[i].filesz ? img[ph[i].offset + j] : 0;
+    }
+    *entry = h->entry;
+    return 0;
+}
+
+static int read_gpa(void *ctx, uint64_t gpa, void *buf, uint32_t len)
+{
+    (void)ctx;
+    const uint8_t *src = gpa_ptr(gpa, len);
+    if (!src)
+        return -1;
+    for (uint32_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = src[i];
+    return 0;
+}
+
+static void run_diff(struct x86vcpu_cpu *cpu)
+{
+    static const struct guest diffk = { "differential kernel", X86VCPU_MODE_PROT32, 0, 0, 0, 0x80000 };
+    con_printf("x86vcpu demo: running the differential kernel as a guest\n");
+    for (uint64_t i = 0; i < GUEST_RAM_SIZE; i += 8)
+        *(uint64_t *)(guest_ram + i) = 0;
+    uint64_t entry;
+    if (load_elf32(guest_diffkernel_start, (uint64_t)(guest_diffkernel_end - guest_diffkernel_start),
+                   &entry)) {
+        con_printf("diff: not a loadable ELF32 image\n");
+        return;
+    }
+    struct x86vcpu_vcpu *v;
+    struct x86vcpu_setup s = setup_for(&diffk);
+    s.entry = entry;
+    s.read_gpa = read_gpa;
+    int err = x86vcpu_vcpu_create(cpu, &v);
+    if (!err)
+        err = x86vcpu_vcpu_setup(v, &s);
+    if (!err)
+        err = x86vcpu_vcpu_bind(v, cpu);
+    if (err) {
+        con_printf("diff: vCPU: %s\n", x86vcpu_strerror(err));
+        return;
+    }
+    x86vcpu_set_gpr(v, X86VCPU_RAX, 0x2badb002u);
+    x86vcpu_set_gpr(v, X86VCPU_RBX, 0x9000); /* zeroed: flags = 0 */
+    struct run r = { .g = &diffk, .v = v, .cpu = cpu };
+    struct x86vcpu_exit e;
+    int st = run_guest(&r, &e);
+    if (st == 1)
+        print_exit(&e);
+    if (r.linelen)
+        guest_putc(&r, '\n');
+    con_printf("x86vcpu demo: differential kernel %s (%u MSR exits to the demo)\n",
+               st == 0 ? "ended" : "stopped unexpectedly", r.msr_exits);
+    print_stats(v);
+    end_vcpu(v);
+}
+
 /* ---------------------------------------------------------------- tests */
 static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebind)
 {
@@ -423,7 +580,9 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
     uint64_t frames_before = frames_in_use();
     load_guest(g);
     struct run r = { .g = g, .cpu = cpu, .test_mode = 1, .rebind_at_hlt = rebind };
-    r.v = new_vcpu(cpu, g);
+    /* A time slice of 100000 timer ticks (TSC ticks on Bochs, MISC[4:0] = 0):
+     * the guest's spin loop outlasts several. */
+    r.v = new_vcpu_slice(cpu, g, 100000);
     result(r.v != 0, "vCPU create/setup/bind");
     if (!r.v)
         return;
@@ -432,6 +591,8 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
     if (st == 1)
         print_exit(&e);
     result(st == 0, "guest ran to completion");
+    con_printf("     %u time-slice exits\n", r.time_slices);
+    result(r.time_slices >= 2, "preemption timer: time slices end and re-arm");
     print_stats(r.v);
     end_vcpu(r.v);
     result_val(frames_in_use() == frames_before, "lifecycle: destroy returns every frame",
@@ -578,6 +739,8 @@ void hv_main(const char *cmdline)
 
     if (test_mode)
         run_tests(&cpu);
+    else if (has_word(cmdline, "diff"))
+        run_diff(&cpu);
     else
         run_demo(&cpu);
 

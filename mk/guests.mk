@@ -36,14 +36,20 @@ $(GUEST_DIR)/%.bin: $(GUEST_DIR)/%.elf
 GUEST_BINS := $(foreach p,$(GUEST_PROGS),$(GUEST_DIR)/$(p).bin)
 
 # One object embedding every guest image for the demo.
-$(GUEST_DIR)/blobs.o: $(GUEST_BINS)
+# The differential kernel (mk/diff.mk) rides along as an ELF for the demo's
+# multiboot loader.
+$(GUEST_DIR)/blobs.o: $(GUEST_BINS) $(BUILD)/diff/diffkernel.elf
 	@mkdir -p $(GUEST_DIR)
 	@{ echo '.section .rodata'; \
 	  for p in $(GUEST_PROGS); do s=$$(echo $$p | tr - _); \
 	    echo ".balign 16"; echo ".globl guest_$${s}_start, guest_$${s}_end"; \
 	    echo "guest_$${s}_start: .incbin \"$(GUEST_DIR)/$$p.bin\""; \
 	    echo "guest_$${s}_end:"; \
-	  done; echo '.section .note.GNU-stack,"",@progbits'; } > $(GUEST_DIR)/blobs.S
+	  done; \
+	  echo ".balign 16"; echo ".globl guest_diffkernel_start, guest_diffkernel_end"; \
+	  echo "guest_diffkernel_start: .incbin \"$(BUILD)/diff/diffkernel.elf\""; \
+	  echo "guest_diffkernel_end:"; \
+	  echo '.section .note.GNU-stack,"",@progbits'; } > $(GUEST_DIR)/blobs.S
 	$(CC) -c $(GUEST_DIR)/blobs.S -o $@
 
 DEMO_EXTRA_OBJS += $(GUEST_DIR)/blobs.o

@@ -107,6 +107,15 @@ struct x86vcpu_setup {
     uint64_t rsp;
     uint64_t cr3;           /* LONG64 only: guest-physical PML4 */
     uint64_t ept_root;      /* host-physical address of the EPT PML4 */
+    /* VMX-preemption timer: run returns X86VCPU_EXIT_TIME_SLICE after this
+     * many timer ticks (TSC >> IA32_VMX_MISC[4:0]) of guest execution, then
+     * re-arms. 0 = no time slice. */
+    uint32_t time_slice;
+    uint32_t pad;
+    /* Optional: read guest-physical memory (PAE PDPTEs when the library
+     * emulates a CR write that turns on PAE paging). Returns 0 on success. */
+    int (*read_gpa)(void *ctx, uint64_t gpa, void *buf, uint32_t len);
+    void *read_gpa_ctx;
 };
 
 enum x86vcpu_gpr {
@@ -126,6 +135,9 @@ enum x86vcpu_exit_kind {
     X86VCPU_EXIT_ENTRY_FAILED,  /* VM entry failed: reason + qualification */
     X86VCPU_EXIT_EXTINT,        /* external interrupt (vector when acknowledged) */
     X86VCPU_EXIT_EPT_VIOLATION,
+    X86VCPU_EXIT_MSR_READ,      /* RDMSR: complete with x86vcpu_complete_msr_read or _fault */
+    X86VCPU_EXIT_MSR_WRITE,     /* WRMSR: complete with x86vcpu_complete_msr_write or _fault */
+    X86VCPU_EXIT_TIME_SLICE,    /* the VMX-preemption timer expired; re-armed */
     X86VCPU_EXIT_OTHER,         /* any exit the library does not handle: raw reason */
 };
 
@@ -152,6 +164,7 @@ struct x86vcpu_exit {
         } entry_failed;
         struct { uint32_t vector; uint32_t valid; } extint;
         struct { uint64_t gpa; uint64_t gla; uint32_t gla_valid; uint32_t pad; } ept;
+        struct { uint32_t index; uint32_t pad; uint64_t value; /* WRMSR: EDX:EAX */ } msr;
     } u;
 };
 
@@ -169,6 +182,18 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *exit);
 
 /* Complete an IN exit: the value goes to AL/AX/EAX as the instruction would. */
 int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value);
+/* Complete an MSR exit. An MSR exit left uncompleted when run is called
+ * again gets #GP(0), as an MSR nobody implements would (SDM RDMSR/WRMSR). */
+int x86vcpu_complete_msr_read(struct x86vcpu_vcpu *v, uint64_t value);
+int x86vcpu_complete_msr_write(struct x86vcpu_vcpu *v);
+int x86vcpu_complete_msr_fault(struct x86vcpu_vcpu *v);
+
+/* Intercepts. By default every port and every MSR exits. Passing an MSR
+ * through is only allowed for MSRs in the bitmap's two ranges
+ * (0-0x1fff, 0xc0000000-0xc0001fff); others always exit (X86VCPU_EINVAL). */
+int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count, int intercept);
+int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int write);
+
 /* Complete a hypercall: the value goes to RAX. */
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
 

@@ -14,26 +14,64 @@ static void skip_instruction(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
         VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
 }
 
+/* The guest's view of one CPUID leaf: the host's answer through the
+ * vCPU's policy (VMX hidden, hypervisor leaves, OSXSAVE and leaf 0xD from
+ * the guest's CR4 and XCR0, the embedder's overrides). */
+void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                          struct x86vcpu_cpuid_regs *r)
+{
+    struct hw_cpuid h = { 0, 0, 0, 0 };
+    const struct x86vcpu_xstate_layout *layout = &v->xstate;
+    if (leaf == 0xd && v->host_osxsave && v->guest_xcr0 != v->host_xcr0) {
+        /* Leaf 0xD describes the XCR0 in force: ask the CPU itself under
+         * the guest's XCR0 (exact on any CPU), rather than computing it. */
+        hw_xsetbv(0, v->guest_xcr0);
+        h = hw_cpuid(leaf, subleaf);
+        hw_xsetbv(0, v->host_xcr0);
+        layout = 0;
+    } else if (!x86vcpu_cpuid_is_hv_leaf(leaf)) {
+        h = hw_cpuid(leaf, subleaf);
+        if (leaf == 0xd && v->host_osxsave)
+            layout = 0; /* guest XCR0 = host XCR0: the CPU's answer stands */
+    }
+    *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
+    /* Only leaves 1 (OSXSAVE) and 7 (OSPKE) depend on the guest's CR4. */
+    uint64_t cr4 = (leaf == 1 || leaf == 7) ? x86vcpu__guest_cr4(v) : 0;
+    x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, cr4, v->guest_xcr0, 0, layout, r);
+    /* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID
+     * executed in 64-bit mode; the host ran it in 64-bit mode. */
+    if (leaf == 0x80000001u && (r->edx & (1u << 11)) &&
+        !((VMRD(v, W64, GUEST_IA32_EFER) & EFER_LMA) && (VMRD(v, W32, GUEST_CS_AR) & AR_L)))
+        r->edx &= ~(1u << 11);
+}
+
+/* The guest-visible feature leaves before any guest state exists (setup):
+ * guest CR4 and XCR0 at their reset values. */
+void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
+                                 struct x86vcpu_cpuid_regs *r)
+{
+    struct hw_cpuid h = hw_cpuid(leaf, 0);
+    *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
+    x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, 0, 0, 1, 0, &v->xstate, r);
+}
+
 static void handle_cpuid(struct x86vcpu_vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
-    uint32_t leaf = (uint32_t)g[X86VCPU_RAX], subleaf = (uint32_t)g[X86VCPU_RCX];
     struct x86vcpu_cpuid_regs r;
-    if (x86vcpu_cpuid_is_hv_leaf(leaf)) {
-        x86vcpu_cpuid_hv_leaf(leaf, v->cpuid_vendor, &r);
-    } else {
-        struct hw_cpuid h = hw_cpuid(leaf, subleaf);
-        r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
-        /* Only leaf 1 depends on guest state (CR4.OSXSAVE via the shadow,
-         * since the bit is guest-owned when unmasked: read the real CR4). */
-        uint64_t cr4 = leaf == 1 ? VMRD(v, WNAT, GUEST_CR4) : 0;
-        x86vcpu_cpuid_filter(leaf, subleaf, cr4, &r);
-    }
+    x86vcpu__guest_cpuid(v, (uint32_t)g[X86VCPU_RAX], (uint32_t)g[X86VCPU_RCX], &r);
     /* CPUID writes the 32-bit registers, zero-extending into RAX..RDX. */
     g[X86VCPU_RAX] = r.eax;
     g[X86VCPU_RBX] = r.ebx;
     g[X86VCPU_RCX] = r.ecx;
     g[X86VCPU_RDX] = r.edx;
+}
+
+/* Complete the instruction that exited, now. */
+void x86vcpu__skip_current(struct x86vcpu_vcpu *v)
+{
+    uint64_t rip = VMRD(v, WNAT, GUEST_RIP);
+    skip_instruction(v, rip, (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN));
 }
 
 /* The instruction completes on the next run, after the embedder had its
@@ -60,11 +98,26 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     switch (reason) {
     case X86VCPU_EXIT_REASON_CPUID:
         handle_cpuid(v);
-    {
-        uint64_t rip = VMRD(v, WNAT, GUEST_RIP);
-        skip_instruction(v, rip, (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN));
-    }
+        x86vcpu__skip_current(v);
         return 1;
+
+    case X86VCPU_EXIT_REASON_CR_ACCESS:
+    case X86VCPU_EXIT_REASON_XSETBV:
+        x86vcpu__handle_cr_exit(v, reason);
+        return 1;
+
+    case X86VCPU_EXIT_REASON_RDMSR:
+    case X86VCPU_EXIT_REASON_WRMSR:
+        e->reason = reason;
+        e->qualification = 0;
+        return x86vcpu__handle_msr_exit(v, reason, e);
+
+    case X86VCPU_EXIT_REASON_PREEMPTION_TIMER:
+        /* The slice is over: re-arm for the next one (SDM 26.5.1). */
+        fill_common(v, e, reason, 0);
+        e->kind = X86VCPU_EXIT_TIME_SLICE;
+        VMWR(v, W32, PREEMPTION_TIMER_VALUE, v->time_slice);
+        return 0;
 
     case X86VCPU_EXIT_REASON_IO_INSTRUCTION: {
         fill_common(v, e, reason, 1);
@@ -144,15 +197,30 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         return X86VCPU_EINVAL;
     if (!v->cpu || v->cpu->current != v || !v->have_setup || v->setup_dirty)
         return X86VCPU_ESTATE;
-    if (v->pending != PENDING_NONE)
+    if (v->pending == PENDING_IO_IN)
         return X86VCPU_EPENDING;
+    if (v->pending != PENDING_NONE) {
+        /* An MSR access nobody completed, or one the embedder refused,
+         * faults as an unimplemented MSR does: #GP(0), RIP unchanged. */
+        x86vcpu__inject_exception(v, X86VCPU_VEC_GP, 1, 0);
+        v->pending = PENDING_NONE;
+        v->advance_len = 0;
+    }
     if (v->advance_len) {
         /* The exit already read RIP into advance_rip: no second VMREAD. */
         skip_instruction(v, v->advance_rip, v->advance_len);
         v->advance_len = 0;
     }
     for (;;) {
+        /* XCR0 is not part of the VMCS: switch it only when the guest can
+         * observe it (CR4.OSXSAVE, a host-owned bit we track) and guest and
+         * host values differ (XSETBV is expensive and serializing). */
+        int swap_xcr0 = v->guest_osxsave && v->host_osxsave && v->guest_xcr0 != v->host_xcr0;
+        if (swap_xcr0)
+            hw_xsetbv(0, v->guest_xcr0);
         int st = x86vcpu__vmx_enter(&v->regs, v->launched);
+        if (swap_xcr0)
+            hw_xsetbv(0, v->host_xcr0);
         v->stats.entries++;
         v->stats.vmwrites += v->regs.host_rsp_writes;
         v->regs.host_rsp_writes = 0;

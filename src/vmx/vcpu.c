@@ -1,8 +1,6 @@
 /* vCPU lifecycle: create, setup, bind, unbind, destroy (SDM 24.11, 26.2, 26.3). */
 #include "vmx/vcpu.h"
 
-static const char default_vendor[12] = { 'x', '8', '6', 'v', 'c', 'p', 'u', 'V', 'M', 'X', 'h', 'v' };
-
 static void *va(const struct x86vcpu_hal *hal, uint64_t pa)
 {
     return hal->phys_to_virt(hal->ctx, pa);
@@ -58,8 +56,19 @@ int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
     v->msr_bitmap_pa = pa[4];
     v->owner = cpu;
     v->hal = hal;
-    for (int i = 0; i < 12; i++)
-        v->cpuid_vendor[i] = default_vendor[i];
+    x86vcpu_cpuid_policy_init(&v->cpuid);
+    x86vcpu_xstate_layout_init(&v->xstate);
+    /* XSAVE layout and supported XCR0 bits (SDM 13.2, CPUID leaf 0xD). */
+    if (hw_cpuid(1, 0).ecx & (1u << 26)) {
+        struct hw_cpuid d0 = hw_cpuid(0xd, 0);
+        v->supported_xcr0 = ((uint64_t)d0.edx << 32) | d0.eax;
+        for (uint32_t i = 2; i < 63; i++) {
+            if (!(v->supported_xcr0 & (1ull << i)))
+                continue;
+            struct hw_cpuid d = hw_cpuid(0xd, i);
+            x86vcpu_xstate_layout_add(&v->xstate, i, d.ebx, d.eax, (d.ecx >> 1) & 1);
+        }
+    }
     /* SDM 25.2: the VMCS region starts with the revision identifier. */
     *(volatile uint32_t *)va(hal, v->vmcs_pa) = X86VCPU_BASIC_REVISION(cpu->caps.basic);
     /* Until the embedder opens ports and MSRs, every access exits: the
@@ -112,17 +121,20 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     int err;
     int extint = (s->flags & X86VCPU_SETUP_EXIT_ON_EXTINT) != 0;
 
+    uint32_t timer = s->time_slice ? PIN_PREEMPT_TIMER : 0;
     if ((err = x86vcpu_ctls_negotiate(c->pinbased,
-                                      PIN_NMI_EXITING | (extint ? PIN_EXTINT_EXITING : 0),
+                                      PIN_NMI_EXITING | (extint ? PIN_EXTINT_EXITING : 0) | timer,
                                       0, &r)))
         return err;
     v->ctl_pin = r.value;
 
     /* Every port and MSR goes through the bitmaps; HLT exits so the embedder
-     * can schedule. CR3 load/store exiting is not needed with EPT. */
+     * can schedule. CR3 load/store exiting is not needed with EPT. CR8 is
+     * virtual: without a TPR shadow the guest would write the host's TPR. */
     if ((err = x86vcpu_ctls_negotiate(c->procbased,
                                       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS |
-                                          PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
+                                          PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
+                                          PROC_CR8_LOAD | PROC_CR8_STORE,
                                       0, &r)))
         return err;
     v->ctl_proc = r.value;
@@ -139,7 +151,8 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     if ((err = x86vcpu_ctls_negotiate(c->exit,
                                       EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
                                           (extint ? EXIT_ACK_INTR : 0),
-                                      EXIT_SAVE_PAT | EXIT_LOAD_PAT, &r)))
+                                      EXIT_SAVE_PAT | EXIT_LOAD_PAT | (timer ? EXIT_SAVE_PREEMPT : 0),
+                                      &r)))
         return err;
     v->ctl_exit = r.value;
 
@@ -206,8 +219,26 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v)
 
     /* CR0/CR4 (SDM 25.6.6): bits VMX pins are owned by the host and read
      * through the shadow; the guest owns the rest. */
+    /* CR4 also keeps OSXSAVE (to know when XCR0 matters) and every bit whose
+     * feature the guest's CPUID lacks (so setting it faults, SDM 2.5). */
+    struct x86vcpu_cr_ctx cpuctx = { 0 };
+    struct x86vcpu_cpuid_regs r1, r7;
+    x86vcpu__guest_cpuid_static(v, 1, &r1);
+    x86vcpu__guest_cpuid_static(v, 7, &r7);
+    cpuctx.cpuid1_ecx = r1.ecx;
+    cpuctx.cpuid1_edx = r1.edx;
+    cpuctx.cpuid7_ebx = r7.ebx;
+    cpuctx.cpuid7_ecx = r7.ecx;
+    cpuctx.cpuid7_edx = r7.edx;
     uint64_t cr0_mask = x86vcpu_cr0_pinned_mask(c->cr0_fixed0, c->cr0_fixed1, unrestricted);
-    uint64_t cr4_mask = x86vcpu_cr_pinned_mask(c->cr4_fixed0, c->cr4_fixed1);
+    uint64_t cr4_mask = x86vcpu_cr_pinned_mask(c->cr4_fixed0, c->cr4_fixed1) | CR4_OSXSAVE |
+                        x86vcpu_cr4_reserved_mask(&cpuctx);
+    v->cr0_mask = cr0_mask;
+    v->cr4_mask = cr4_mask;
+    v->cr8 = 0;
+    v->guest_xcr0 = 1; /* x87 only, the reset value (SDM 13.3) */
+    v->guest_osxsave = 0;
+    v->time_slice = s->time_slice;
     uint64_t cr0_guest, cr4_guest = 0, efer = 0;
     switch (s->mode) {
     case X86VCPU_MODE_REAL: cr0_guest = CR0_ET; break;
@@ -276,6 +307,8 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v)
     err |= VMWR_CHK(v, WNAT, GUEST_PENDING_DBG_EXCEPTIONS, 0);
     /* SDM 26.3.1.5: all ones unless VMCS shadowing is in use. */
     err |= VMWR_CHK(v, W64, VMCS_LINK_POINTER, ~0ull);
+    if (v->ctl_pin & PIN_PREEMPT_TIMER)
+        err |= VMWR_CHK(v, W32, PREEMPTION_TIMER_VALUE, s->time_slice);
 
     if (err)
         return err < 0 ? X86VCPU_EVMFAILVALID : err;
@@ -326,6 +359,9 @@ static int write_host_state(struct x86vcpu_vcpu *v)
     if (v->ctl_exit & EXIT_LOAD_PAT)
         err |= VMWR_CHK(v, W64, HOST_IA32_PAT, hw_rdmsr(MSR_IA32_PAT));
     err |= VMWR_CHK(v, WNAT, HOST_RIP, (uint64_t)(uintptr_t)x86vcpu__vmx_exit);
+    /* XCR0 is switched by run() only when it differs; sample the host's. */
+    v->host_osxsave = (hw_read_cr4() & CR4_OSXSAVE) != 0;
+    v->host_xcr0 = v->host_osxsave ? hw_xgetbv(0) : 0;
     /* HOST_RSP is written by entry.S; force the first write on this CPU. */
     v->regs.host_rsp = 0;
     return err ? X86VCPU_EVMFAILVALID : X86VCPU_OK;

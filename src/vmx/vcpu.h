@@ -7,6 +7,8 @@
 #include "hw/hw.h"
 #include "lib/logic.h"
 #include "vmx/vmx_defs.h"
+#include "lib/cpuid_policy.h"
+#include "lib/validate.h"
 
 /* Register block shared with entry.S: keep the offsets in sync with it. */
 struct x86vcpu_regs {
@@ -18,6 +20,9 @@ struct x86vcpu_regs {
 enum vcpu_pending {
     PENDING_NONE = 0,
     PENDING_IO_IN,              /* an IN awaits x86vcpu_complete_io_in */
+    PENDING_MSR_READ,           /* awaiting x86vcpu_complete_msr_read/_fault */
+    PENDING_MSR_WRITE,          /* awaiting x86vcpu_complete_msr_write/_fault */
+    PENDING_MSR_FAULT,          /* the embedder refused the MSR access: #GP(0) */
 };
 
 struct x86vcpu_vcpu {
@@ -37,7 +42,14 @@ struct x86vcpu_vcpu {
     uint64_t advance_rip;
     uint32_t vm_error;
     uint32_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry;
-    char cpuid_vendor[12];
+    uint64_t cr0_mask, cr4_mask;  /* guest/host masks as written to the VMCS */
+    uint64_t cr8;                 /* virtual TPR (CR8-load/store exiting) */
+    uint64_t guest_xcr0, host_xcr0, supported_xcr0;
+    uint32_t host_osxsave;        /* host CR4.OSXSAVE: XCR0 can be switched */
+    uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
+    uint32_t time_slice;
+    struct x86vcpu_cpuid_policy cpuid;
+    struct x86vcpu_xstate_layout xstate;
     struct x86vcpu_stats stats;
 };
 
@@ -56,6 +68,20 @@ int x86vcpu__vmwrite_checked(struct x86vcpu_vcpu *v, uint32_t field, uint64_t va
 #define VMWR_CHK(v, w, f, x) x86vcpu__vmwrite_checked((v), X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w), (x))
 
 int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v);
+/* run.c */
+void x86vcpu__skip_current(struct x86vcpu_vcpu *v);
+void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                          struct x86vcpu_cpuid_regs *r);
+void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
+                                 struct x86vcpu_cpuid_regs *r);
+/* cr.c */
+uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg);
+uint64_t x86vcpu__guest_cr0(struct x86vcpu_vcpu *v);
+uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v);
+void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err);
+void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason);
+/* msr.c */
+int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
 
 #endif

@@ -17,6 +17,10 @@
 #define HC_HLT_CHECK  6   /* RDI=address of the HLT the guest just executed */
 #define HC_DONE       7
 
+/* An MSR only the demo implements (outside both MSR-bitmap ranges, so it
+ * always exits): a scratch register. */
+#define GUEST_DEMO_MSR 0x58563000u
+
 #define BENCH_CPUID 0
 #define BENCH_OUT   1
 

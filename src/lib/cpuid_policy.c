@@ -1,0 +1,194 @@
+/* Per-vCPU CPUID policy and XSAVE-area sizes (SDM Vol. 2 CPUID leaf 0DH,
+ * Vol. 1 13.2-13.4). */
+#include <x86vcpu/x86vcpu.h>
+#include "lib/cpuid_policy.h"
+
+#define BIT(n) (1ull << (n))
+#define XSAVE_LEGACY_AND_HEADER 576u   /* 512-byte legacy region + 64-byte header (13.4) */
+
+void x86vcpu_xstate_layout_init(struct x86vcpu_xstate_layout *l)
+{
+    for (int i = 0; i < 64; i++)
+        l->offset[i] = l->size[i] = 0;
+    l->valid = l->align64 = 0;
+}
+
+int x86vcpu_xstate_layout_add(struct x86vcpu_xstate_layout *l, uint32_t component,
+                              uint32_t offset, uint32_t size, int align64)
+{
+    /* Components 0 and 1 live in the legacy region; bit 63 is no component
+     * (13.1). */
+    if (!l || component < 2 || component > 62)
+        return X86VCPU_EINVAL;
+    l->offset[component] = offset;
+    l->size[component] = size;
+    l->valid |= BIT(component);
+    if (align64)
+        l->align64 |= BIT(component);
+    else
+        l->align64 &= ~BIT(component);
+    return X86VCPU_OK;
+}
+
+static uint32_t clamp32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+uint32_t x86vcpu_xsave_area_size(const struct x86vcpu_xstate_layout *l, uint64_t xcr0)
+{
+    /* Standard format (13.4.3): component i sits at its CPUID offset. */
+    uint64_t end = XSAVE_LEGACY_AND_HEADER;
+    uint64_t m = xcr0 & l->valid;
+    for (uint32_t i = 2; i < 63; i++) {
+        if (!(m & BIT(i)))
+            continue;
+        uint64_t e = (uint64_t)l->offset[i] + l->size[i];
+        if (e > end)
+            end = e;
+    }
+    return clamp32(end);
+}
+
+uint32_t x86vcpu_xsave_area_size_compacted(const struct x86vcpu_xstate_layout *l,
+                                           uint64_t mask)
+{
+    /* Compacted format (13.4.3): enabled components follow one another
+     * from byte 576, each 64-byte aligned when CPUID.(0DH,i):ECX[1] = 1. */
+    uint64_t end = XSAVE_LEGACY_AND_HEADER;
+    uint64_t m = mask & l->valid;
+    for (uint32_t i = 2; i < 63; i++) {
+        if (!(m & BIT(i)))
+            continue;
+        if (l->align64 & BIT(i))
+            end = (end + 63) & ~63ull;
+        end += l->size[i];
+    }
+    return clamp32(end);
+}
+
+/* One bit per leaf hash: set when some override may match the leaf. */
+static uint64_t cpuid_leaf_hint(uint32_t leaf)
+{
+    return 1ull << ((leaf ^ (leaf >> 26)) & 63);
+}
+
+static void update_hint(struct x86vcpu_cpuid_policy *p)
+{
+    p->leaf_hint = 0;
+    for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++)
+        if (p->ov[i].used)
+            p->leaf_hint |= cpuid_leaf_hint(p->ov[i].leaf);
+}
+
+static void put_override(struct x86vcpu_cpuid_override *o, uint32_t leaf, uint32_t subleaf,
+                         const uint32_t set[4], const uint32_t clear[4])
+{
+    o->leaf = leaf;
+    o->subleaf = subleaf;
+    for (int i = 0; i < 4; i++) {
+        o->set[i] = set ? set[i] : 0;
+        o->clear[i] = clear ? clear[i] : 0;
+    }
+    o->used = 1;
+}
+
+void x86vcpu_cpuid_policy_init(struct x86vcpu_cpuid_policy *p)
+{
+    static const char vendor[12] = { 'x', '8', '6', 'v', 'c', 'p', 'u', 'V', 'M', 'X', 'h', 'v' };
+    for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
+        put_override(&p->ov[i], 0, 0, 0, 0);
+        p->ov[i].used = 0;
+    }
+    for (int i = 0; i < 12; i++)
+        p->vendor[i] = vendor[i];
+    /* 7.0:ECX: WAITPKG[5] (UMWAIT/TPAUSE are not virtualized), LA57[16]
+     * (5-level guest paging is not offered). */
+    static const uint32_t clear70[4] = { 0, 0, (1u << 5) | (1u << 16), 0 };
+    put_override(&p->ov[0], 7, 0, 0, clear70);
+    /* 7.1:EAX: LASS[6], FRED[17], LAM[26]: their CR4 bits (27, 32, 28) are
+     * reserved for the guest (see x86vcpu_cr4_reserved_mask). */
+    static const uint32_t clear71[4] = { (1u << 6) | (1u << 17) | (1u << 26), 0, 0, 0 };
+    put_override(&p->ov[1], 7, 1, 0, clear71);
+    update_hint(p);
+}
+
+int x86vcpu_cpuid_policy_set(struct x86vcpu_cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
+                             const uint32_t set[4], const uint32_t clear[4])
+{
+    if (!p)
+        return X86VCPU_EINVAL;
+    int remove = 1;
+    for (int i = 0; i < 4; i++)
+        if ((set && set[i]) || (clear && clear[i]))
+            remove = 0;
+    struct x86vcpu_cpuid_override *slot = 0;
+    for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
+        struct x86vcpu_cpuid_override *o = &p->ov[i];
+        if (o->used && o->leaf == leaf && o->subleaf == subleaf) {
+            slot = o;
+            break;
+        }
+        if (!o->used && !slot)
+            slot = o;
+    }
+    if (remove) {
+        if (slot && slot->used)
+            slot->used = 0;
+        update_hint(p);
+        return X86VCPU_OK;
+    }
+    if (!slot)
+        return X86VCPU_ENOMEM;
+    put_override(slot, leaf, subleaf, set, clear);
+    update_hint(p);
+    return X86VCPU_OK;
+}
+
+static void apply_override(const struct x86vcpu_cpuid_override *o, struct x86vcpu_cpuid_regs *r)
+{
+    r->eax = (r->eax & ~o->clear[0]) | o->set[0];
+    r->ebx = (r->ebx & ~o->clear[1]) | o->set[1];
+    r->ecx = (r->ecx & ~o->clear[2]) | o->set[2];
+    r->edx = (r->edx & ~o->clear[3]) | o->set[3];
+}
+
+void x86vcpu_cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                uint32_t subleaf, uint64_t guest_cr4, uint64_t guest_xcr0,
+                                uint64_t guest_xss, const struct x86vcpu_xstate_layout *layout,
+                                struct x86vcpu_cpuid_regs *r)
+{
+    if (x86vcpu_cpuid_is_hv_leaf(leaf)) {
+        x86vcpu_cpuid_hv_leaf(leaf, p->vendor, r);
+    } else {
+        x86vcpu_cpuid_filter(leaf, subleaf, guest_cr4, r);
+        /* CPUID.(07H,0):ECX.OSPKE[4] reads CR4.PKE[22] of the guest (2.5). */
+        if (leaf == 7 && subleaf == 0) {
+            r->ecx &= ~(1u << 4);
+            if (guest_cr4 & BIT(22))
+                r->ecx |= 1u << 4;
+        }
+    }
+    /* Leaf 0DH EBX depends on the XCR0 (and IA32_XSS) in force, which is
+     * the guest's, not the host's that ran CPUID (Vol. 2 CPUID). */
+    if (leaf == 0xd && layout) {
+        if (subleaf == 0 && (r->eax & 1u))
+            r->ebx = x86vcpu_xsave_area_size(layout, guest_xcr0);
+        else if (subleaf == 1 && (r->eax & (1u << 3)))
+            r->ebx = x86vcpu_xsave_area_size_compacted(layout, guest_xcr0 | guest_xss);
+    }
+    /* Most leaves have no override: one test of the hint skips the scan
+     * on the CPUID exit path. */
+    if (!(p->leaf_hint & cpuid_leaf_hint(leaf)))
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
+            const struct x86vcpu_cpuid_override *o = &p->ov[i];
+            if (!o->used || o->leaf != leaf)
+                continue;
+            int any = o->subleaf == X86VCPU_CPUID_ANY_SUBLEAF;
+            if (pass == 0 ? any : (!any && o->subleaf == subleaf))
+                apply_override(o, r);
+        }
+    }
+}

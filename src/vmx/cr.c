@@ -1,0 +1,183 @@
+/* Built-in exits for control registers and XCR0: MOV to/from CR0/CR3/CR4/CR8,
+ * CLTS, LMSW (SDM 26.1.3, Table 28-3) and XSETBV. The guest gets the fault a
+ * real CPU would raise; validity rules live in src/lib/validate.c. */
+#include "vmx/vcpu.h"
+#include "lib/validate.h"
+
+#define CR0_TS (1ull << 3)
+
+uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg)
+{
+    return reg == X86VCPU_RSP ? VMRD(v, WNAT, GUEST_RSP) : v->regs.gpr[reg & 15];
+}
+
+static void gpr_write(struct x86vcpu_vcpu *v, unsigned reg, uint64_t val)
+{
+    if (reg == X86VCPU_RSP)
+        VMWR(v, WNAT, GUEST_RSP, val);
+    else
+        v->regs.gpr[reg & 15] = val;
+}
+
+/* The guest's view of CR0/CR4: host-owned bits from the read shadow. */
+uint64_t x86vcpu__guest_cr0(struct x86vcpu_vcpu *v)
+{
+    return (VMRD(v, WNAT, GUEST_CR0) & ~v->cr0_mask) | (VMRD(v, WNAT, CR0_READ_SHADOW) & v->cr0_mask);
+}
+
+uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v)
+{
+    return (VMRD(v, WNAT, GUEST_CR4) & ~v->cr4_mask) | (VMRD(v, WNAT, CR4_READ_SHADOW) & v->cr4_mask);
+}
+
+/* Hardware exception to deliver on the next VM entry (SDM 25.8.3). In real
+ * mode no error code is pushed, and VM entry rejects one (SDM 26.2.1.3). */
+void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err)
+{
+    uint32_t info = (1u << 31) | (3u << 8) | vector;
+    if (has_err && (x86vcpu__guest_cr0(v) & CR0_PE)) {
+        info |= 1u << 11;
+        VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, err);
+    }
+    VMWR(v, W32, ENTRY_INTR_INFO, info);
+}
+
+static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
+{
+    struct x86vcpu_cpuid_regs r1, r7;
+    x86vcpu__guest_cpuid(v, 1, 0, &r1);
+    x86vcpu__guest_cpuid(v, 7, 0, &r7);
+    struct hw_cpuid ext = hw_cpuid(0x80000008u, 0);
+    *c = (struct x86vcpu_cr_ctx){ 0 };
+    c->cr0 = x86vcpu__guest_cr0(v);
+    c->cr3 = VMRD(v, WNAT, GUEST_CR3);
+    c->cr4 = x86vcpu__guest_cr4(v);
+    c->efer = VMRD(v, W64, GUEST_IA32_EFER);
+    c->maxphyaddr = ext.eax & 0xff;
+    c->cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;
+    c->long_mode_active = (c->efer & EFER_LMA) != 0;
+    c->cs_l = (VMRD(v, W32, GUEST_CS_AR) & AR_L) != 0;
+    uint32_t tr_type = (uint32_t)VMRD(v, W32, GUEST_TR_AR) & 0xf;
+    c->tr_16bit = tr_type == 1 || tr_type == 3;
+    c->cpuid1_ecx = r1.ecx;
+    c->cpuid1_edx = r1.edx;
+    c->cpuid7_ebx = r7.ebx;
+    c->cpuid7_ecx = r7.ecx;
+    c->cpuid7_edx = r7.edx;
+}
+
+/* PAE paging outside long mode takes its PDPTEs from the VMCS at VM entry
+ * when EPT is on (SDM 26.3.2.4): load them from guest memory whenever an
+ * emulated CR write enters or changes PAE paging. */
+static int load_pdptes(struct x86vcpu_vcpu *v, uint64_t cr0, uint64_t cr4, uint64_t efer)
+{
+    if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LMA))
+        return 0;
+    uint64_t pdpte[4];
+    uint64_t cr3 = VMRD(v, WNAT, GUEST_CR3) & 0xffffffe0u;
+    if (!v->setup.read_gpa || v->setup.read_gpa(v->setup.read_gpa_ctx, cr3, pdpte, sizeof pdpte))
+        return -1;
+    VMWR(v, W64, GUEST_PDPTE0, pdpte[0]);
+    VMWR(v, W64, GUEST_PDPTE1, pdpte[1]);
+    VMWR(v, W64, GUEST_PDPTE2, pdpte[2]);
+    VMWR(v, W64, GUEST_PDPTE3, pdpte[3]);
+    return 0;
+}
+
+static void write_cr0(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t val)
+{
+    const struct x86vcpu_caps *caps = &v->owner->caps;
+    uint64_t efer = c->efer;
+    /* Paging on/off with EFER.LME set enters/leaves IA-32e mode (SDM 10.8.5):
+     * the hardware did not see this write, so update LMA and the IA-32e
+     * mode guest entry control ourselves. */
+    if ((efer & EFER_LME) && ((val ^ c->cr0) & CR0_PG)) {
+        efer = (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA;
+        v->ctl_entry = (efer & EFER_LMA) ? v->ctl_entry | ENTRY_IA32E_GUEST
+                                         : v->ctl_entry & ~ENTRY_IA32E_GUEST;
+        VMWR(v, W64, GUEST_IA32_EFER, efer);
+        VMWR(v, W32, ENTRY_CTLS, v->ctl_entry);
+    }
+    uint64_t real = (val | (caps->cr0_fixed0 & v->cr0_mask)) & caps->cr0_fixed1;
+    VMWR(v, WNAT, GUEST_CR0, real);
+    VMWR(v, WNAT, CR0_READ_SHADOW, val);
+    if (((val ^ c->cr0) & (CR0_PG | CR0_PE)))
+        load_pdptes(v, val, c->cr4, efer);
+}
+
+static void write_cr4(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t val)
+{
+    const struct x86vcpu_caps *caps = &v->owner->caps;
+    VMWR(v, WNAT, GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
+    VMWR(v, WNAT, CR4_READ_SHADOW, val);
+    v->guest_osxsave = (val & CR4_OSXSAVE) != 0;
+    if ((val ^ c->cr4) & CR4_PAE)
+        load_pdptes(v, c->cr0, val, c->efer);
+}
+
+/* Returns 0 (instruction done: skip it) or the vector injected. */
+static int cr_access(struct x86vcpu_vcpu *v, uint64_t q)
+{
+    unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+    struct x86vcpu_cr_ctx c;
+    uint64_t out;
+    int vec = 0;
+    fill_ctx(v, &c);
+    switch (type) {
+    case 0: { /* MOV to CR */
+        uint64_t val = x86vcpu__gpr_read(v, reg);
+        if (!(c.long_mode_active && c.cs_l))
+            val = (uint32_t)val; /* 32-bit operand outside 64-bit mode */
+        if (cr == 0 && !(vec = x86vcpu_check_cr0_write(&c, val, &out)))
+            write_cr0(v, &c, out);
+        else if (cr == 4 && !(vec = x86vcpu_check_cr4_write(&c, val, &out)))
+            write_cr4(v, &c, out);
+        else if (cr == 3 && !(vec = x86vcpu_check_cr3_write(&c, val, &out)))
+            VMWR(v, WNAT, GUEST_CR3, out);
+        else if (cr == 8) {
+            /* CR8 is TPR[7:4]; bits 63:4 are reserved (SDM 10.8.6.1). */
+            if (val & ~0xfull)
+                vec = X86VCPU_VEC_GP;
+            else
+                v->cr8 = val;
+        }
+        break;
+    }
+    case 1: /* MOV from CR (CR3 with CR3-store exiting, CR8) */
+        gpr_write(v, reg, cr == 8 ? v->cr8 : VMRD(v, WNAT, GUEST_CR3));
+        break;
+    case 2: /* CLTS */
+        write_cr0(v, &c, c.cr0 & ~CR0_TS);
+        break;
+    default: /* LMSW: bits 3:0 only, cannot clear PE (SDM LMSW) */
+        write_cr0(v, &c, x86vcpu_lmsw_value(c.cr0, (uint16_t)(q >> 16)));
+        break;
+    }
+    if (vec)
+        x86vcpu__inject_exception(v, (uint32_t)vec, vec == X86VCPU_VEC_GP, 0);
+    return vec;
+}
+
+static int xsetbv(struct x86vcpu_vcpu *v)
+{
+    uint64_t *g = v->regs.gpr;
+    uint64_t val = ((g[X86VCPU_RDX] & 0xffffffffu) << 32) | (g[X86VCPU_RAX] & 0xffffffffu);
+    uint32_t cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;
+    int vec = x86vcpu_check_xsetbv(cpl, x86vcpu__guest_cr4(v), (uint32_t)g[X86VCPU_RCX], val,
+                                   v->supported_xcr0);
+    if (vec)
+        x86vcpu__inject_exception(v, (uint32_t)vec, vec == X86VCPU_VEC_GP, 0);
+    else
+        v->guest_xcr0 = val; /* loaded into the hardware around the next entry */
+    return vec;
+}
+
+/* Handles CR-access and XSETBV exits; the instruction is skipped unless it
+ * faulted. */
+void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason)
+{
+    int vec = reason == X86VCPU_EXIT_REASON_XSETBV ? xsetbv(v)
+                                                    : cr_access(v, VMRD(v, WNAT, EXIT_QUALIFICATION));
+    if (!vec)
+        x86vcpu__skip_current(v);
+}

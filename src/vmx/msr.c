@@ -1,0 +1,177 @@
+/* RDMSR/WRMSR exits (SDM 26.1.3). MSRs whose guest value lives in the VMCS
+ * (EFER, FS/GS base, SYSENTER, PAT) are handled here; any other MSR becomes
+ * an exit for the embedder, which completes it with a value or a #GP. */
+#include "vmx/vcpu.h"
+#include "lib/bitmap.h"
+
+#define EFER_SCE (1ull << 0)
+
+static int canonical(uint64_t a)
+{
+    /* 48-bit linear addresses; 57-bit (LA57) is hidden from guests. */
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+static int pat_valid(uint64_t pat)
+{
+    /* Each entry must be UC, WC, WT, WP, WB or UC- (SDM 13.12.2). */
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (uint8_t)(pat >> (8 * i));
+        if (t == 2 || t == 3 || t > 7)
+            return 0;
+    }
+    return 1;
+}
+
+/* Returns 1 when the MSR is one of ours (value in *val), 0 otherwise. */
+static int builtin_read(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t *val)
+{
+    switch (msr) {
+    case MSR_IA32_EFER: *val = VMRD(v, W64, GUEST_IA32_EFER); return 1;
+    case MSR_IA32_FS_BASE: *val = VMRD(v, WNAT, GUEST_FS_BASE); return 1;
+    case MSR_IA32_GS_BASE: *val = VMRD(v, WNAT, GUEST_GS_BASE); return 1;
+    case MSR_IA32_SYSENTER_CS: *val = VMRD(v, W32, GUEST_SYSENTER_CS); return 1;
+    case MSR_IA32_SYSENTER_ESP: *val = VMRD(v, WNAT, GUEST_SYSENTER_ESP); return 1;
+    case MSR_IA32_SYSENTER_EIP: *val = VMRD(v, WNAT, GUEST_SYSENTER_EIP); return 1;
+    case MSR_IA32_PAT:
+        if (!(v->ctl_entry & ENTRY_LOAD_PAT))
+            return 0;
+        *val = VMRD(v, W64, GUEST_IA32_PAT);
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Returns -1 when not ours, 0 when written, or the vector to inject. */
+static int builtin_write(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t val)
+{
+    switch (msr) {
+    case MSR_IA32_EFER: {
+        /* SDM 2.2.1: SCE, LME, NXE (if CPUID.80000001H:EDX[20]) writable; LMA
+         * is read-only; LME cannot change while paging is on. */
+        uint64_t cur = VMRD(v, W64, GUEST_IA32_EFER);
+        uint64_t ok = EFER_SCE | EFER_LME | EFER_LMA;
+        if (hw_cpuid(0x80000001u, 0).edx & (1u << 20))
+            ok |= EFER_NXE;
+        if (val & ~ok)
+            return X86VCPU_VEC_GP;
+        if (((val ^ cur) & EFER_LME) && (x86vcpu__guest_cr0(v) & CR0_PG))
+            return X86VCPU_VEC_GP;
+        VMWR(v, W64, GUEST_IA32_EFER, (val & ~EFER_LMA) | (cur & EFER_LMA));
+        return 0;
+    }
+    case MSR_IA32_FS_BASE:
+    case MSR_IA32_GS_BASE:
+    case MSR_IA32_SYSENTER_ESP:
+    case MSR_IA32_SYSENTER_EIP:
+        if (!canonical(val))
+            return X86VCPU_VEC_GP;
+        if (msr == MSR_IA32_FS_BASE)
+            VMWR(v, WNAT, GUEST_FS_BASE, val);
+        else if (msr == MSR_IA32_GS_BASE)
+            VMWR(v, WNAT, GUEST_GS_BASE, val);
+        else if (msr == MSR_IA32_SYSENTER_ESP)
+            VMWR(v, WNAT, GUEST_SYSENTER_ESP, val);
+        else
+            VMWR(v, WNAT, GUEST_SYSENTER_EIP, val);
+        return 0;
+    case MSR_IA32_SYSENTER_CS:
+        VMWR(v, W32, GUEST_SYSENTER_CS, (uint32_t)val);
+        return 0;
+    case MSR_IA32_PAT:
+        if (!(v->ctl_entry & ENTRY_LOAD_PAT))
+            return -1;
+        if (!pat_valid(val))
+            return X86VCPU_VEC_GP;
+        VMWR(v, W64, GUEST_IA32_PAT, val);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Returns 1 when handled here (guest goes on), 0 when *e is an exit for the
+ * embedder. */
+int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e)
+{
+    uint64_t *g = v->regs.gpr;
+    uint32_t msr = (uint32_t)g[X86VCPU_RCX];
+    int write = reason == X86VCPU_EXIT_REASON_WRMSR;
+    uint64_t val = ((g[X86VCPU_RDX] & 0xffffffffu) << 32) | (g[X86VCPU_RAX] & 0xffffffffu);
+    if (!write && builtin_read(v, msr, &val)) {
+        g[X86VCPU_RAX] = (uint32_t)val;
+        g[X86VCPU_RDX] = val >> 32;
+        x86vcpu__skip_current(v);
+        return 1;
+    }
+    if (write) {
+        int r = builtin_write(v, msr, val);
+        if (r >= 0) {
+            if (r)
+                x86vcpu__inject_exception(v, (uint32_t)r, 1, 0);
+            else
+                x86vcpu__skip_current(v);
+            return 1;
+        }
+    }
+    e->kind = write ? X86VCPU_EXIT_MSR_WRITE : X86VCPU_EXIT_MSR_READ;
+    e->rip = VMRD(v, WNAT, GUEST_RIP);
+    e->instr_len = (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN);
+    e->u.msr.index = msr;
+    e->u.msr.value = write ? val : 0;
+    v->pending = write ? PENDING_MSR_WRITE : PENDING_MSR_READ;
+    v->advance_rip = e->rip;
+    v->advance_len = e->instr_len;
+    return 0;
+}
+
+static int msr_pending(struct x86vcpu_vcpu *v, uint32_t kind)
+{
+    return v && v->pending == kind;
+}
+
+int x86vcpu_complete_msr_read(struct x86vcpu_vcpu *v, uint64_t value)
+{
+    if (!msr_pending(v, PENDING_MSR_READ))
+        return X86VCPU_ESTATE;
+    v->regs.gpr[X86VCPU_RAX] = (uint32_t)value;
+    v->regs.gpr[X86VCPU_RDX] = value >> 32;
+    v->pending = PENDING_NONE;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_complete_msr_write(struct x86vcpu_vcpu *v)
+{
+    if (!msr_pending(v, PENDING_MSR_WRITE))
+        return X86VCPU_ESTATE;
+    v->pending = PENDING_NONE;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_complete_msr_fault(struct x86vcpu_vcpu *v)
+{
+    if (!msr_pending(v, PENDING_MSR_READ) && !msr_pending(v, PENDING_MSR_WRITE))
+        return X86VCPU_ESTATE;
+    v->pending = PENDING_MSR_FAULT;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int write)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    /* Passing through an MSR the VMCS switches (EFER, PAT, SYSENTER, FS/GS
+     * base) is safe: the hardware keeps the guest's value in the VMCS. */
+    return x86vcpu_msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
+                                  read, write);
+}
+
+int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count, int intercept)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    x86vcpu_io_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->io_bitmap_a_pa),
+                          v->hal->phys_to_virt(v->hal->ctx, v->io_bitmap_b_pa), port, count,
+                          intercept);
+    return X86VCPU_OK;
+}

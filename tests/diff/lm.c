@@ -1,0 +1,193 @@
+/* tests/diff/lm.c — long-mode (64-bit) cases of the differential test
+ * kernel, entered from boot32.S with paging on (PML4 -> 1 GiB of 2 MiB
+ * identity pages), EFER.LME|LMA, CR4.PAE. Prints DONE and ends Bochs. */
+#include "common.h"
+
+extern u64 isr_table[32];
+void lm_main(void);
+void unexpected_fault64(u64 vec, u64 err, u64 rip);
+
+static u64 idt64[64] __attribute__((aligned(16)));
+
+void unexpected_fault64(u64 vec, u64 err, u64 rip)
+{
+    kprintf("\nUNEXPECTED ");
+    put_fault((u32)vec, (u32)err, 1);
+    kprintf(" at rip %016llx (mode %s, after %u cases)\n", rip, cur_mode, case_count);
+    bochs_shutdown();
+}
+
+static void setup_idt64(void)
+{
+    for (int v = 0; v < 32; v++) {
+        u64 a = isr_table[v];
+        idt64[2 * v] = (a & 0xffff) | (0x28ull << 16) | (0x8eull << 40) |
+                       ((a & 0xffff0000ull) << 32);
+        idt64[2 * v + 1] = a >> 32;
+    }
+    struct __attribute__((packed)) { u16 lim; u64 base; } p = { sizeof(idt64) - 1, (u64)idt64 };
+    __asm__ volatile("lidt %0" : : "m"(p) : "memory");
+}
+
+static inline void wr_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline void wr_cr4(u64 v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
+static int t_wr_cr8(u64 v)
+{
+    arm();
+    __asm__ volatile(TRY_BEGIN "mov %0, %%cr8" TRY_END : : "r"(v) : "memory");
+    return fault_vec != NOFAULT;
+}
+
+static u64 rd_cr8(void)
+{
+    u64 v;
+    __asm__ volatile("mov %%cr8, %0" : "=r"(v));
+    return v;
+}
+
+/* MOV to CRn (0, 3, 4) of v; record the read-back; restore. */
+static void cr_case(int cr, const char *name, u64 v)
+{
+    u64 old, got = 0;
+    int f;
+    if (cr == 0) {
+        old = rd_cr0();
+        f = t_wr_cr0(v);
+        if (!f) { got = rd_cr0(); t_wr_cr0(old); }
+    } else if (cr == 3) {
+        old = rd_cr3();
+        f = t_wr_cr3(v);
+        if (!f) { got = rd_cr3(); t_wr_cr3(old); }
+    } else {
+        old = rd_cr4();
+        f = t_wr_cr4(v);
+        if (!f) { got = rd_cr4(); t_wr_cr4(old); }
+    }
+    /* the restore may have cleared fault_vec: it was not faulting */
+    if (f == 0)
+        fault_vec = NOFAULT;
+    rec64(name, got);
+}
+
+void lm_main(void)
+{
+    u32 r[4];
+    u64 v = 0;
+
+    setup_idt64();
+    cur_mode = "lm";
+    u16 cs;
+    __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+    note32("cs", cs);
+
+    case_cpuid("cpuid.1", 1, 0);
+    case_cpuid("cpuid.80000001", 0x80000001u, 0);
+    cpuid2(1, 0, r);
+    u32 ecx1 = r[2];
+    cpuid2(0x80000008u, 0, r);
+    int maxphy = r[0] & 0xff;
+
+    t_rdmsr(0xc0000080u, &v);
+    rec64("rdmsr-efer[msr]", v);
+    u64 efer = v;
+    t_wrmsr(0xc0000080u, efer & ~(1ull << 8));
+    rec64("wrmsr-efer-clear-lme-paging[msr]", 0);
+    t_wrmsr(0xc0000080u, efer | (1ull << 1));
+    rec64("wrmsr-efer-reserved-bit1[msr]", 0);
+
+    u64 cr0 = rd_cr0(), cr3 = rd_cr3(), cr4 = rd_cr4();
+    note64("cr0", cr0);
+    note64("cr3", cr3);
+    note64("cr4", cr4);
+
+    /* CR0 */
+    cr_case(0, "mov-cr0-bit32", cr0 | (1ull << 32));
+    cr_case(0, "mov-cr0-bit63", cr0 | (1ull << 63));
+    cr_case(0, "mov-cr0-clear-pg", cr0 & ~(u64)CR0_PG);
+    cr_case(0, "mov-cr0-clear-pe", cr0 & ~(u64)CR0_PE);
+    cr_case(0, "mov-cr0-nw-without-cd", cr0 | CR0_NW);
+    cr_case(0, "mov-cr0-cd-nw", cr0 | CR0_CD | CR0_NW);
+    cr_case(0, "mov-cr0-set-ts", cr0 | CR0_TS);
+    cr_case(0, "mov-cr0-set-wp", cr0 | CR0_WP);
+
+    /* CR4 */
+    cr_case(4, "mov-cr4-clear-pae", cr4 & ~(u64)CR4_PAE);
+    cr_case(4, "mov-cr4-set-la57", cr4 | CR4_LA57);
+    cr_case(4, "mov-cr4-bit15", cr4 | (1ull << 15));
+    cr_case(4, "mov-cr4-bit32", cr4 | (1ull << 32));
+    cr_case(4, "mov-cr4-bit40", cr4 | (1ull << 40));
+    cr_case(4, "mov-cr4-bit63", cr4 | (1ull << 63));
+    cr_case(4, "mov-cr4-set-vmxe[hv-differs]", cr4 | CR4_VMXE);
+    cr_case(4, "mov-cr4-set-pge", cr4 | CR4_PGE);
+    cr_case(4, "mov-cr4-set-osfxsr", cr4 | (1u << 9));
+    cr_case(4, "mov-cr4-set-fsgsbase", cr4 | (1u << 16));
+    cr_case(4, "mov-cr4-set-smep", cr4 | CR4_SMEP);
+
+    /* CR3 */
+    if (maxphy > 0 && maxphy < 52)
+        cr_case(3, mkname("mov-cr3-bit", maxphy, "-maxphyaddr"), cr3 | (1ull << maxphy));
+    cr_case(3, "mov-cr3-bit63-pcide0", cr3 | (1ull << 63));
+    cr_case(3, "mov-cr3-pwt-pcd", cr3 | 0x18);
+    cr_case(3, "mov-cr3-low-ignored-bits", cr3 | 0xfe7);
+
+    /* CR8 */
+    v = 0;
+    if (!t_wr_cr8(5))
+        v = rd_cr8();
+    rec64("mov-cr8-5", v);
+    v = 0;
+    if (!t_wr_cr8(0xf))
+        v = rd_cr8();
+    rec64("mov-cr8-f", v);
+    t_wr_cr8(0x10);
+    rec64("mov-cr8-bit4", 0);
+    t_wr_cr8(1ull << 63);
+    rec64("mov-cr8-bit63", 0);
+    t_wr_cr8(0);
+    rec64("mov-cr8-0", rd_cr8());
+
+    /* PCIDE: needs CR3[11:0] = 0 when set. */
+    wr_cr3(cr3 | 0x8);
+    t_wr_cr4(cr4 | CR4_PCIDE);
+    rec64("pcide-set-cr3-pwt", 0);
+    wr_cr4(cr4);
+    wr_cr3(cr3);
+    v = 0;
+    if (!t_wr_cr4(cr4 | CR4_PCIDE))
+        v = rd_cr4();
+    rec64(ecx1 & (1u << 17) ? "pcide-set" : "pcide-set-no-pcid", v);
+    if (rd_cr4() & CR4_PCIDE) {
+        v = 0;
+        if (!t_wr_cr3(cr3 | 5))
+            v = rd_cr3();
+        rec64("pcid-mov-cr3-pcid5", v);
+        v = 0;
+        if (!t_wr_cr3(cr3 | 6 | (1ull << 63)))
+            v = rd_cr3();
+        rec64("pcid-mov-cr3-noflush-bit63", v);
+        wr_cr3(cr3);
+        cr_case(4, "pcid-mov-cr4-clear-pcide", cr4);
+        v = 0;
+        if (!t_wr_cr4(cr4))
+            v = rd_cr4();
+        rec64("pcide-clear", v);
+    }
+    wr_cr4(cr4);
+    wr_cr3(cr3);
+
+    /* XSETBV / XGETBV */
+    xsetbv_cases();
+
+    /* MSRs */
+    t_rdmsr(0xc0011234u, &v);
+    rec64("rdmsr-c0011234[msr]", v);
+    t_rdmsr(0x277, &v);
+    rec64("rdmsr-pat[msr]", v);
+
+    note64("cr0-final", rd_cr0());
+    note64("cr4-final", rd_cr4());
+    kprintf("diffkernel: %u cases in long mode\n", case_count);
+    kprintf("DONE\n");
+    bochs_shutdown();
+}
