@@ -147,6 +147,7 @@ struct run {
     uint64_t snap_exits, snap_reads, snap_writes;
     unsigned shutdown_match;    /* bytes of "Shutdown" seen on port 0x8900 */
     unsigned msr_exits;
+    unsigned string_ios;
     unsigned time_slices;
     uint64_t demo_msr;
 };
@@ -168,36 +169,70 @@ static void guest_putc(struct run *r, char c)
     r->line[r->linelen++] = c;
 }
 
-static void handle_io(struct run *r, const struct x86vcpu_exit *e)
+static uint32_t port_in(struct run *r, uint16_t port, uint32_t size)
 {
-    uint16_t port = e->u.io.port;
-    uint32_t size = e->u.io.size;
     if (port >= GUEST_PORT_LATCH && port + size <= GUEST_PORT_LATCH + 4) {
         /* pc-testdev-like latch: bytes [port-0xe0, +size) of a 32-bit register. */
         unsigned shift = 8 * (port - GUEST_PORT_LATCH);
         uint32_t mask = (uint32_t)(0xffffffffull >> (32 - 8 * size)) << shift;
-        if (e->u.io.in)
-            x86vcpu_complete_io_in(r->v, (r->latch & mask) >> shift);
-        else
-            r->latch = (r->latch & ~mask) | ((e->u.io.value << shift) & mask);
-        return;
+        return (r->latch & mask) >> shift;
     }
-    if (e->u.io.in) {
-        x86vcpu_complete_io_in(r->v, 0xffffffffu); /* nothing there: floating bus */
-        return;
-    }
-    if (port == GUEST_PORT_CONSOLE)
-        guest_putc(r, (char)e->u.io.value);
-    if (port == 0x8900) {
+    return 0xffffffffu; /* nothing there: floating bus */
+}
+
+static void port_out(struct run *r, uint16_t port, uint32_t size, uint32_t value)
+{
+    if (port >= GUEST_PORT_LATCH && port + size <= GUEST_PORT_LATCH + 4) {
+        unsigned shift = 8 * (port - GUEST_PORT_LATCH);
+        uint32_t mask = (uint32_t)(0xffffffffull >> (32 - 8 * size)) << shift;
+        r->latch = (r->latch & ~mask) | ((value << shift) & mask);
+    } else if (port == GUEST_PORT_CONSOLE) {
+        guest_putc(r, (char)value);
+    } else if (port == 0x8900) {
         /* Bochs' shutdown port: the guest ends itself the way it would on
          * bare Bochs. */
         static const char word[] = "Shutdown";
-        char ch = (char)e->u.io.value;
+        char ch = (char)value;
         r->shutdown_match = ch == word[r->shutdown_match] ? r->shutdown_match + 1
                                                            : (ch == 'S' ? 1 : 0);
         if (r->shutdown_match == 8)
             r->done = 1;
     }
+}
+
+/* INS/OUTS: the demo's guests run with paging off or identity-mapped, so
+ * the linear address is the guest-physical one. */
+static void string_io(struct run *r, const struct x86vcpu_exit *e)
+{
+    uint32_t size = e->u.io.size, n;
+    for (n = 0; n < e->u.io.count; n++) {
+        uint64_t step = (uint64_t)n * size;
+        uint8_t *p = gpa_ptr(e->u.io.df ? e->u.io.gla - step : e->u.io.gla + step, size);
+        if (!p)
+            break;
+        if (e->u.io.in) {
+            uint32_t val = port_in(r, e->u.io.port, size);
+            for (uint32_t i = 0; i < size; i++)
+                p[i] = (uint8_t)(val >> (8 * i));
+        } else {
+            uint32_t val = 0;
+            for (uint32_t i = 0; i < size; i++)
+                val |= (uint32_t)p[i] << (8 * i);
+            port_out(r, e->u.io.port, size, val);
+        }
+    }
+    r->string_ios++;
+    x86vcpu_complete_string_io(r->v, n);
+}
+
+static void handle_io(struct run *r, const struct x86vcpu_exit *e)
+{
+    if (e->u.io.string)
+        string_io(r, e);
+    else if (e->u.io.in)
+        x86vcpu_complete_io_in(r->v, port_in(r, e->u.io.port, e->u.io.size));
+    else
+        port_out(r, e->u.io.port, e->u.io.size, e->u.io.value);
 }
 
 /* MSRs the library leaves to the embedder. The demo passes through reads of
@@ -364,6 +399,10 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_DONE:
         r->done = 1;
         break;
+    case HC_EXIT_COUNT:
+        ret = a[0] < X86VCPU_EXIT_REASON_MAX ? x86vcpu_vcpu_stats(r->v)->exits[a[0]] : 0;
+        ret = reg_mask(r, ret);
+        break;
     default:
         ret = (uint64_t)-1;
         break;
@@ -451,6 +490,12 @@ static struct x86vcpu_vcpu *new_vcpu_slice(struct x86vcpu_cpu *cpu, const struct
     s.time_slice = slice;
     if (!err)
         err = x86vcpu_vcpu_setup(v, &s);
+    /* The demo's device policy: port 0xed and reads of the TSC MSR go
+     * straight to the hardware (the test guests check they do not exit). */
+    if (!err)
+        err = x86vcpu_io_intercept(v, GUEST_PORT_PASS, 1, 0);
+    if (!err)
+        err = x86vcpu_msr_intercept(v, GUEST_MSR_PASS, 0, 1);
     if (!err)
         err = x86vcpu_vcpu_bind(v, cpu);
     if (err) {
@@ -586,12 +631,14 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
     result(r.v != 0, "vCPU create/setup/bind");
     if (!r.v)
         return;
+    result(x86vcpu_msr_intercept(r.v, GUEST_DEMO_MSR, 0, 0) == X86VCPU_EINVAL,
+           "intercepts: an MSR outside the bitmap ranges always exits");
     struct x86vcpu_exit e;
     int st = run_guest(&r, &e);
     if (st == 1)
         print_exit(&e);
     result(st == 0, "guest ran to completion");
-    con_printf("     %u time-slice exits\n", r.time_slices);
+    con_printf("     %u time-slice exits, %u string I/O exits\n", r.time_slices, r.string_ios);
     result(r.time_slices >= 2, "preemption timer: time slices end and re-arm");
     print_stats(r.v);
     end_vcpu(r.v);

@@ -155,6 +155,14 @@ struct x86vcpu_exit {
             uint8_t size;       /* 1, 2 or 4 */
             uint8_t in;         /* 1 = IN: complete with x86vcpu_complete_io_in */
             uint32_t value;     /* OUT: the value written (low `size` bytes) */
+            /* INS/OUTS: complete with x86vcpu_complete_string_io. */
+            uint8_t string, rep;
+            uint8_t df;         /* RFLAGS.DF: elements go downwards */
+            uint8_t addr_size;  /* 2, 4 or 8 bytes */
+            uint8_t seg;        /* 0 ES .. 5 GS (INS: always ES) */
+            uint8_t pad2[3];
+            uint32_t count;     /* elements left (REP: RCX under the address size) */
+            uint64_t gla;       /* guest-linear address of the first element */
         } io;
         struct {
             uint32_t reason;    /* basic reason: 33 guest state, 34 MSR load, 41 MCE */
@@ -193,6 +201,12 @@ int x86vcpu_complete_msr_fault(struct x86vcpu_vcpu *v);
  * (0-0x1fff, 0xc0000000-0xc0001fff); others always exit (X86VCPU_EINVAL). */
 int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count, int intercept);
 int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int write);
+
+/* Complete an INS/OUTS exit after moving `done` (<= count) elements
+ * between the port and guest memory at io.gla: RSI/RDI (and RCX for REP)
+ * advance as the CPU would. The instruction completes when nothing is left;
+ * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
+int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
 
 /* Complete a hypercall: the value goes to RAX. */
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);

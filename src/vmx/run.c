@@ -2,6 +2,7 @@
  * Each exit reads only the VMCS fields it needs; reads are counted in the
  * vCPU statistics. */
 #include "vmx/vcpu.h"
+#include "lib/bitmap.h"
 
 /* Complete the exiting instruction: RIP += the length the CPU reported
  * (SDM 28.2.5), and end any STI/MOV-SS blocking, which lasts for one
@@ -91,6 +92,73 @@ static void fill_common(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, uint32_t
     e->qualification = 0;
 }
 
+static uint64_t addr_mask(unsigned bytes)
+{
+    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
+/* INS/OUTS (SDM 28.2.5 instruction information, Table 28-8; the guest-linear
+ * address field holds the first element's address). */
+static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    struct x86vcpu_strio_info si = x86vcpu_decode_strio_info((uint32_t)VMRD(v, W32, EXIT_INSTR_INFO));
+    uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS);
+    e->u.io.addr_size = si.addr_size_bytes ? si.addr_size_bytes : 2;
+    e->u.io.seg = e->u.io.in ? 0 /* ES */ : si.seg;
+    e->u.io.df = (rflags >> 10) & 1;
+    e->u.io.gla = VMRD(v, WNAT, GUEST_LINEAR_ADDRESS);
+    e->u.io.count = e->u.io.rep ? (uint32_t)(v->regs.gpr[X86VCPU_RCX] & addr_mask(e->u.io.addr_size))
+                                : 1;
+    if (e->u.io.count == 0) {
+        /* REP with RCX = 0 moves nothing: the instruction is done. */
+        skip_instruction(v, e->rip, e->instr_len);
+        return 1;
+    }
+    v->strio.in = e->u.io.in;
+    v->strio.rep = e->u.io.rep;
+    v->strio.df = e->u.io.df;
+    v->strio.addr_size = e->u.io.addr_size;
+    v->strio.size = e->u.io.size;
+    v->strio.count = e->u.io.count;
+    v->pending = PENDING_STRING_IO;
+    v->advance_rip = e->rip;
+    v->advance_len = 0;
+    v->pending_strio_len = e->instr_len;
+    return 0;
+}
+
+/* Update a register used as an address or count under the address size:
+ * a 16-bit update keeps bits 63:16, a 32-bit one zero-extends (SDM 3.3.7). */
+static uint64_t addr_update(uint64_t old, uint64_t newval, unsigned bytes)
+{
+    if (bytes == 2)
+        return (old & ~0xffffull) | (newval & 0xffff);
+    return newval & addr_mask(bytes);
+}
+
+int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (v->pending != PENDING_STRING_IO)
+        return X86VCPU_ESTATE;
+    if (done > v->strio.count)
+        return X86VCPU_EINVAL;
+    uint64_t *g = v->regs.gpr;
+    unsigned idx = v->strio.in ? X86VCPU_RDI : X86VCPU_RSI, as = v->strio.addr_size;
+    uint64_t delta = (uint64_t)done * v->strio.size;
+    g[idx] = addr_update(g[idx], v->strio.df ? g[idx] - delta : g[idx] + delta, as);
+    uint32_t left = v->strio.count - done;
+    if (v->strio.rep)
+        g[X86VCPU_RCX] = addr_update(g[X86VCPU_RCX], g[X86VCPU_RCX] - done, as);
+    /* Done: complete the instruction on the next run. Otherwise leave RIP
+     * on it: it runs again (and exits again) for the remaining elements. */
+    if (left == 0)
+        v->advance_len = (uint32_t)v->pending_strio_len;
+    v->pending = PENDING_NONE;
+    return X86VCPU_OK;
+}
+
 /* Returns 1 when the exit was handled here and the guest can go on. */
 static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e)
 {
@@ -123,14 +191,14 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         fill_common(v, e, reason, 1);
         e->qualification = VMRD(v, WNAT, EXIT_QUALIFICATION);
         struct x86vcpu_io_qual q = x86vcpu_decode_io_qual(e->qualification);
-        if (q.string) {
-            e->kind = X86VCPU_EXIT_OTHER; /* INS/OUTS: decoded but not completed here */
-            return 0;
-        }
         e->kind = X86VCPU_EXIT_IO;
         e->u.io.port = q.port;
         e->u.io.size = q.size;
         e->u.io.in = q.in;
+        e->u.io.string = q.string;
+        e->u.io.rep = q.rep;
+        if (q.string)
+            return string_io(v, e);
         e->u.io.value = q.in ? 0 : (uint32_t)g[X86VCPU_RAX] & (uint32_t)(0xffffffffull >> (32 - 8 * q.size));
         if (q.in) {
             v->pending = PENDING_IO_IN;
@@ -197,7 +265,7 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         return X86VCPU_EINVAL;
     if (!v->cpu || v->cpu->current != v || !v->have_setup || v->setup_dirty)
         return X86VCPU_ESTATE;
-    if (v->pending == PENDING_IO_IN)
+    if (v->pending == PENDING_IO_IN || v->pending == PENDING_STRING_IO)
         return X86VCPU_EPENDING;
     if (v->pending != PENDING_NONE) {
         /* An MSR access nobody completed, or one the embedder refused,

@@ -23,6 +23,7 @@ enum vcpu_pending {
     PENDING_MSR_READ,           /* awaiting x86vcpu_complete_msr_read/_fault */
     PENDING_MSR_WRITE,          /* awaiting x86vcpu_complete_msr_write/_fault */
     PENDING_MSR_FAULT,          /* the embedder refused the MSR access: #GP(0) */
+    PENDING_STRING_IO,          /* an INS/OUTS awaits x86vcpu_complete_string_io */
 };
 
 struct x86vcpu_vcpu {
@@ -38,6 +39,11 @@ struct x86vcpu_vcpu {
     uint32_t launched;          /* VMCS launch state is "launched" */
     uint32_t pending;           /* enum vcpu_pending */
     uint32_t pending_io_size;
+    struct {                    /* the INS/OUTS being completed */
+        uint8_t in, rep, df, addr_size, size;
+        uint32_t count;
+    } strio;
+    uint32_t pending_strio_len;
     uint32_t advance_len;       /* on the next run, RIP = advance_rip + advance_len */
     uint64_t advance_rip;
     uint32_t vm_error;

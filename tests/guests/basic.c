@@ -155,6 +155,55 @@ static void test_msr(void)
     check("msr: PAT reads the power-on value (low)", (uint32_t)rdmsr(0x277), 0x00070406u);
 }
 
+static void test_string_io(void)
+{
+    /* REP OUTSB to the console, through the embedder. */
+    static const char msg[] = "rep outsb: string output through the embedder\n";
+    const char *p = msg;
+    ulong n = sizeof msg - 1;
+    __asm__ volatile("cld; rep outsb" : "+S"(p), "+c"(n) : "d"((uint16_t)GUEST_PORT_CONSOLE) : "memory");
+    check("strio: rep outsb leaves RCX = 0", n, 0);
+    check("strio: rep outsb advances RSI by the count", (ulong)(p - msg), sizeof msg - 1);
+    /* REP INSB from the latch into memory. */
+    static uint8_t buf[8];
+    uint8_t *d = buf + 1;
+    outl(GUEST_PORT_LATCH, 0x44434241u);
+    n = 4;
+    __asm__ volatile("cld; rep insb" : "+D"(d), "+c"(n) : "d"((uint16_t)GUEST_PORT_LATCH) : "memory");
+    check("strio: rep insb fills memory", buf[1] | buf[2] << 8 | buf[3] << 16 | (ulong)buf[4] << 24, 0x41414141u);
+    check("strio: rep insb leaves the byte after alone", buf[5], 0);
+    check("strio: rep insb advances RDI", (ulong)(d - buf), 5);
+    /* OUTSW with DF = 1 walks downwards; the last word written stays. */
+    static const uint16_t words[3] = { 0x1111, 0x2222, 0x3333 };
+    const uint16_t *w = &words[2];
+    n = 2;
+    __asm__ volatile("std; rep outsw; cld" : "+S"(w), "+c"(n) : "d"((uint16_t)(GUEST_PORT_LATCH + 2)) : "memory");
+    check("strio: rep outsw with DF=1 wrote downwards", inw(GUEST_PORT_LATCH + 2), 0x2222);
+    check("strio: rep outsw with DF=1 moves RSI down", (ulong)(&words[2] - w), 2);
+    /* A single OUTSB (no REP) moves one element. */
+    p = "!";
+    __asm__ volatile("outsb" : "+S"(p) : "d"((uint16_t)GUEST_PORT_LATCH) : "memory");
+    check("strio: outsb without rep", inb(GUEST_PORT_LATCH), '!');
+}
+
+static void test_intercepts(void)
+{
+    /* The demo opened port 0xed and reads of MSR 0x10: no exits for them. */
+    ulong io0 = hypercall(HC_EXIT_COUNT, EXIT_REASON_IO, 0, 0, 0);
+    outb(GUEST_PORT_PASS, 0);
+    (void)inb(GUEST_PORT_PASS);
+    ulong io1 = hypercall(HC_EXIT_COUNT, EXIT_REASON_IO, 0, 0, 0);
+    check("intercepts: a passed-through port does not exit", io1, io0);
+    ulong rd0 = hypercall(HC_EXIT_COUNT, EXIT_REASON_RDMSR, 0, 0, 0);
+    uint64_t t0 = rdmsr(GUEST_MSR_PASS), t1 = rdmsr(GUEST_MSR_PASS);
+    ulong rd1 = hypercall(HC_EXIT_COUNT, EXIT_REASON_RDMSR, 0, 0, 0);
+    check("intercepts: a passed-through MSR read does not exit", rd1, rd0);
+    check("intercepts: the TSC read through RDMSR advances", t1 > t0, 1);
+    (void)rdmsr(GUEST_DEMO_MSR);
+    ulong rd2 = hypercall(HC_EXIT_COUNT, EXIT_REASON_RDMSR, 0, 0, 0);
+    check("intercepts: an intercepted MSR read exits", rd2, rd1 + 1);
+}
+
 /* Long enough for several VMX-preemption-timer time slices. */
 static void spin(void)
 {
@@ -192,6 +241,8 @@ void guest_main(void)
     test_vmcall();
     test_hlt();
     test_msr();
+    test_string_io();
+    test_intercepts();
     spin();
 #if GUEST_BITS == 64
     bench();

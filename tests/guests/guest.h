@@ -16,6 +16,12 @@
 #define HC_BENCH_END  5   /* RDI=kind, RSI=iterations, RDX=ticks */
 #define HC_HLT_CHECK  6   /* RDI=address of the HLT the guest just executed */
 #define HC_DONE       7
+#define HC_EXIT_COUNT 8   /* RDI=basic exit reason: returns how many so far */
+
+#define GUEST_PORT_PASS 0xed      /* the demo passes this port through */
+#define GUEST_MSR_PASS  0x10      /* ... and reads of this MSR (TSC) */
+#define EXIT_REASON_IO    30
+#define EXIT_REASON_RDMSR 31
 
 /* An MSR only the demo implements (outside both MSR-bitmap ranges, so it
  * always exits): a scratch register. */
