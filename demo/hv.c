@@ -399,6 +399,9 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_DONE:
         r->done = 1;
         break;
+    case HC_QUEUE_IRQ:
+        ret = (uint64_t)x86vcpu_queue_interrupt(r->v, (uint8_t)a[0]);
+        break;
     case HC_EXIT_COUNT:
         ret = a[0] < X86VCPU_EXIT_REASON_MAX ? x86vcpu_vcpu_stats(r->v)->exits[a[0]] : 0;
         ret = reg_mask(r, ret);

@@ -208,6 +208,15 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
  * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
 int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
 
+/* Queue an external interrupt for the guest. It is injected at a VM entry
+ * where the guest accepts interrupts (RFLAGS.IF = 1, no STI/MOV-SS
+ * blocking); until then interrupt-window exiting is armed (SDM 26.7.5).
+ * Events keep their order; X86VCPU_EBUSY when the queue is full. */
+#define X86VCPU_EVENT_QUEUE 16
+int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector);
+/* Events queued and not yet delivered. */
+uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
+
 /* Complete a hypercall: the value goes to RAX. */
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
 

@@ -40,6 +40,7 @@ void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_
         VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, err);
     }
     VMWR(v, W32, ENTRY_INTR_INFO, info);
+    v->injected = 1;
 }
 
 static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)

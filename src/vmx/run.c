@@ -180,6 +180,11 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         e->qualification = 0;
         return x86vcpu__handle_msr_exit(v, reason, e);
 
+    case X86VCPU_EXIT_REASON_INTERRUPT_WINDOW:
+        /* The guest can take interrupts now: the next entry injects. */
+        x86vcpu__set_intr_window(v, 0);
+        return 1;
+
     case X86VCPU_EXIT_REASON_PREEMPTION_TIMER:
         /* The slice is over: re-arm for the next one (SDM 26.5.1). */
         fill_common(v, e, reason, 0);
@@ -283,6 +288,8 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         /* XCR0 is not part of the VMCS: switch it only when the guest can
          * observe it (CR4.OSXSAVE, a host-owned bit we track) and guest and
          * host values differ (XSETBV is expensive and serializing). */
+        x86vcpu__deliver_events(v);
+        v->injected = 0;
         int swap_xcr0 = v->guest_osxsave && v->host_osxsave && v->guest_xcr0 != v->host_xcr0;
         if (swap_xcr0)
             hw_xsetbv(0, v->guest_xcr0);

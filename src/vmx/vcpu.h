@@ -44,6 +44,10 @@ struct x86vcpu_vcpu {
         uint32_t count;
     } strio;
     uint32_t pending_strio_len;
+    /* Event queue: a ring of vectors (external interrupts). */
+    uint8_t evq[X86VCPU_EVENT_QUEUE];
+    uint32_t evq_head, evq_count;
+    uint32_t injected;          /* ENTRY_INTR_INFO already holds an event */
     uint32_t advance_len;       /* on the next run, RIP = advance_rip + advance_len */
     uint64_t advance_rip;
     uint32_t vm_error;
@@ -86,6 +90,9 @@ uint64_t x86vcpu__guest_cr0(struct x86vcpu_vcpu *v);
 uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v);
 void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err);
 void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason);
+/* events.c */
+void x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
+void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);

@@ -204,6 +204,38 @@ static void test_intercepts(void)
     check("intercepts: an intercepted MSR read exits", rd2, rd1 + 1);
 }
 
+#if GUEST_BITS == 16
+/* Real-mode handler for vector 0x40: counts and records the return IP. */
+volatile uint16_t irq40_count, irq40_ret_ip;
+void irq40_handler(void);
+__asm__(".globl irq40_handler\n"
+        "irq40_handler:\n"
+        "  push %bx\n"
+        "  mov %sp, %bx\n"
+        "  mov %ss:2(%bx), %bx\n"
+        "  mov %bx, irq40_ret_ip\n"
+        "  incw irq40_count\n"
+        "  pop %bx\n"
+        "  iretw\n");
+
+static void test_intr_window(void)
+{
+    uintptr_t ivt_addr = 0x40 * 4;
+    __asm__("" : "+r"(ivt_addr)); /* a real address, not a constant to check */
+    volatile uint16_t *ivt = (volatile uint16_t *)ivt_addr;
+    ivt[0] = (uint16_t)(uintptr_t)irq40_handler;
+    ivt[1] = 0;
+    __asm__ volatile("cli");
+    hypercall(HC_QUEUE_IRQ, 0x40, 0, 0, 0);
+    outb(GUEST_PORT_LATCH, 0); /* more exits while IF = 0 */
+    check("intr: a queued interrupt waits while IF = 0", irq40_count, 0);
+    ulong after;
+    __asm__ volatile("sti\n\tnop\n1:\tcli\n\tmovl $1b, %0" : "=r"(after) : : "memory");
+    check("intr: delivered once after STI", irq40_count, 1);
+    check("intr: delivered after the STI shadow, not inside it", irq40_ret_ip, after & 0xffff);
+}
+#endif
+
 /* Long enough for several VMX-preemption-timer time slices. */
 static void spin(void)
 {
@@ -243,6 +275,9 @@ void guest_main(void)
     test_msr();
     test_string_io();
     test_intercepts();
+#if GUEST_BITS == 16
+    test_intr_window();
+#endif
     spin();
 #if GUEST_BITS == 64
     bench();

@@ -17,6 +17,7 @@
 #define HC_HLT_CHECK  6   /* RDI=address of the HLT the guest just executed */
 #define HC_DONE       7
 #define HC_EXIT_COUNT 8   /* RDI=basic exit reason: returns how many so far */
+#define HC_QUEUE_IRQ  9   /* RDI=vector: the demo queues an external interrupt */
 
 #define GUEST_PORT_PASS 0xed      /* the demo passes this port through */
 #define GUEST_MSR_PASS  0x10      /* ... and reads of this MSR (TSC) */
