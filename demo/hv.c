@@ -149,6 +149,7 @@ struct run {
     unsigned msr_exits;
     unsigned string_ios;
     unsigned time_slices;
+    int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
 };
 
@@ -286,16 +287,21 @@ static void cpuid_native(uint32_t leaf, uint32_t sub, uint32_t out[4])
 /* What the guest must see for a leaf: bare Bochs' answer, except VMX hidden,
  * the hypervisor bit set, OSXSAVE following the guest's CR4 (our guests do
  * not set it), and the hypervisor leaves. */
-static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t mode, uint32_t out[4])
+#define TEST_VENDOR "x86vcpuTests"
+
+static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t mode, int overrides,
+                           uint32_t out[4])
 {
     if ((leaf & 0xf0000000u) == 0x40000000u) {
         out[0] = out[1] = out[2] = out[3] = 0;
         if (leaf == 0x40000000u) {
             out[0] = 0x40000001u;
             out[1] = 0x76363878u; /* "x86v" */
-            out[2] = 0x56757063u; /* "cpuV" */
-            out[3] = 0x7668584du; /* "MXhv" */
+            out[2] = overrides ? 0x54757063u : 0x56757063u; /* "cpuT" : "cpuV" */
+            out[3] = overrides ? 0x73747365u : 0x7668584du; /* "ests" : "MXhv" */
         }
+        if (leaf == 0x40000001u && sub == 0 && overrides)
+            out[0] = 0x5a5a;
         return;
     }
     if (leaf == 0xd) {
@@ -309,6 +315,11 @@ static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t mode, uint32_t 
         return;
     }
     cpuid_native(leaf, sub, out);
+    if (leaf == 4 && overrides)
+        out[0] &= ~0xfc000000u;
+    /* x86vcpu's default policy hides WAITPKG and LA57. */
+    if (leaf == 7 && sub == 0)
+        out[2] &= ~((1u << 5) | (1u << 16));
     /* SYSCALL/SYSRET is reported only to CPUID run in 64-bit mode. */
     if (leaf == 0x80000001u && mode != X86VCPU_MODE_LONG64)
         out[3] &= ~(1u << 11);
@@ -362,7 +373,7 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_CPUID: {
         uint32_t leaf = (uint32_t)a[0], sub = (uint32_t)a[1], want[4];
         const uint32_t *got = gpa_ptr(reg_mask(r, a[2]), 16);
-        cpuid_expected(leaf, sub, r->g->mode, want);
+        cpuid_expected(leaf, sub, r->g->mode, r->overrides, want);
         int ok = got && got[0] == want[0] && got[1] == want[1] && got[2] == want[2] &&
                  got[3] == want[3];
         if (r->test_mode) {
@@ -398,6 +409,9 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
         break;
     case HC_DONE:
         r->done = 1;
+        break;
+    case HC_XCR0_SWITCHES:
+        ret = reg_mask(r, x86vcpu_vcpu_stats(r->v)->xcr0_switches);
         break;
     case HC_QUEUE_IRQ:
         ret = (uint64_t)x86vcpu_queue_interrupt(r->v, (uint8_t)a[0]);
@@ -634,6 +648,13 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
     result(r.v != 0, "vCPU create/setup/bind");
     if (!r.v)
         return;
+    /* CPUID policy API: cpuid_expected() knows these. */
+    static const uint32_t hvfeat[4] = { 0x5a5a, 0, 0, 0 }, cores_clear[4] = { 0xfc000000u, 0, 0, 0 };
+    result(!x86vcpu_cpuid_set_vendor(r.v, TEST_VENDOR) &&
+               !x86vcpu_cpuid_override(r.v, 0x40000001u, 0, hvfeat, 0) &&
+               !x86vcpu_cpuid_override(r.v, 4, X86VCPU_CPUID_ANY_SUBLEAF, 0, cores_clear),
+           "cpuid: vendor and overrides set");
+    r.overrides = 1;
     result(x86vcpu_msr_intercept(r.v, GUEST_DEMO_MSR, 0, 0) == X86VCPU_EINVAL,
            "intercepts: an MSR outside the bitmap ranges always exits");
     struct x86vcpu_exit e;

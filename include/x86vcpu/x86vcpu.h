@@ -208,6 +208,17 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
  * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
 int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
 
+/* CPUID policy. An override changes one leaf (subleaf, or
+ * X86VCPU_CPUID_ANY_SUBLEAF for all) after the built-in adjustments:
+ * reg = (reg & ~clear[i]) | set[i] for EAX, EBX, ECX, EDX. It wins over
+ * everything else; set and clear all zero removes it. Defaults hide
+ * WAITPKG and LA57 (leaf 7). X86VCPU_ENOMEM when the table is full. */
+#define X86VCPU_CPUID_ANY_SUBLEAF 0xffffffffu
+int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                           const uint32_t set[4], const uint32_t clear[4]);
+/* The 12-byte signature of CPUID leaf 0x40000000 (EBX, ECX, EDX). */
+int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12]);
+
 /* Queue an external interrupt for the guest. It is injected at a VM entry
  * where the guest accepts interrupts (RFLAGS.IF = 1, no STI/MOV-SS
  * blocking); until then interrupt-window exiting is armed (SDM 26.7.5).
@@ -234,6 +245,7 @@ struct x86vcpu_stats {
     uint64_t exits[X86VCPU_EXIT_REASON_MAX]; /* by basic exit reason */
     uint64_t vmreads, vmwrites;              /* VMCS accesses made by the library */
     uint64_t entries;
+    uint64_t xcr0_switches;                  /* XSETBV pairs around entries */
 };
 const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v);
 

@@ -32,7 +32,9 @@ uint32_t x86vcpu_xsave_area_size_compacted(const struct x86vcpu_xstate_layout *l
 
 /* ------------------------------------------------------------ CPUID policy */
 #define X86VCPU_CPUID_OVERRIDES 16
+#ifndef X86VCPU_CPUID_ANY_SUBLEAF
 #define X86VCPU_CPUID_ANY_SUBLEAF 0xffffffffu
+#endif
 
 struct x86vcpu_cpuid_override {
     uint32_t leaf, subleaf;     /* subleaf X86VCPU_CPUID_ANY_SUBLEAF matches any */

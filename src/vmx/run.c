@@ -291,8 +291,10 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         x86vcpu__deliver_events(v);
         v->injected = 0;
         int swap_xcr0 = v->guest_osxsave && v->host_osxsave && v->guest_xcr0 != v->host_xcr0;
-        if (swap_xcr0)
+        if (swap_xcr0) {
             hw_xsetbv(0, v->guest_xcr0);
+            v->stats.xcr0_switches++;
+        }
         int st = x86vcpu__vmx_enter(&v->regs, v->launched);
         if (swap_xcr0)
             hw_xsetbv(0, v->host_xcr0);

@@ -231,6 +231,11 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v)
     cpuctx.cpuid7_ecx = r7.ecx;
     cpuctx.cpuid7_edx = r7.edx;
     uint64_t cr0_mask = x86vcpu_cr0_pinned_mask(c->cr0_fixed0, c->cr0_fixed1, unrestricted);
+    /* Without IA32_VMX_MISC[5] a VM exit does not store EFER.LMA into the
+     * IA-32e-mode-guest control (SDM A.6): keep PG host-owned so every
+     * paging switch exits and cr.c updates LMA and the control itself. */
+    if (!(c->misc & (1u << 5)))
+        cr0_mask |= CR0_PG;
     uint64_t cr4_mask = x86vcpu_cr_pinned_mask(c->cr4_fixed0, c->cr4_fixed1) | CR4_OSXSAVE |
                         x86vcpu_cr4_reserved_mask(&cpuctx);
     v->cr0_mask = cr0_mask;
@@ -416,6 +421,25 @@ int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v)
     v->launched = 0;
     v->cpu->current = 0;
     v->cpu = 0;
+    return X86VCPU_OK;
+}
+
+/* ------------------------------------------------------------ CPUID */
+
+int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                           const uint32_t set[4], const uint32_t clear[4])
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    return x86vcpu_cpuid_policy_set(&v->cpuid, leaf, subleaf, set, clear);
+}
+
+int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12])
+{
+    if (!v || !vendor)
+        return X86VCPU_EINVAL;
+    for (int i = 0; i < 12; i++)
+        v->cpuid.vendor[i] = vendor[i];
     return X86VCPU_OK;
 }
 

@@ -236,6 +236,51 @@ static void test_intr_window(void)
 }
 #endif
 
+static void xsetbv(uint32_t idx, uint64_t v)
+{
+    __asm__ volatile("xsetbv" : : "c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static uint64_t xgetbv(uint32_t idx)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(idx));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static void test_xcr0(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!(c & (1u << 26)))
+        return; /* no XSAVE */
+    ulong cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ul << 18)));
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    check("xcr0: CPUID.1:ECX.OSXSAVE follows the guest's CR4", (c >> 27) & 1, 1);
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+    uint64_t host_like = ((uint64_t)d << 32 | a) & 7; /* x87|SSE|AVX as the demo host */
+    xsetbv(0, host_like);
+    ulong s0 = hypercall(HC_XCR0_SWITCHES, 0, 0, 0, 0);
+    outb(GUEST_PORT_LATCH, 1);
+    outb(GUEST_PORT_LATCH, 2);
+    ulong s1 = hypercall(HC_XCR0_SWITCHES, 0, 0, 0, 0);
+    check("xcr0: guest XCR0 = host XCR0 -> no XSETBV around entries", s1, s0);
+    xsetbv(0, 3);
+    check("xcr0: XGETBV reads the guest's value", (ulong)xgetbv(0), 3);
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+    check("xcr0: CPUID.0xD.0:EBX sized for the guest's XCR0 (x87|SSE)", b, 576);
+    ulong s2 = hypercall(HC_XCR0_SWITCHES, 0, 0, 0, 0);
+    check("xcr0: guest XCR0 != host XCR0 -> switched", s2 > s1, 1);
+    xsetbv(0, 1);
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+    ulong s3 = hypercall(HC_XCR0_SWITCHES, 0, 0, 0, 0);
+    outb(GUEST_PORT_LATCH, 3);
+    ulong s4 = hypercall(HC_XCR0_SWITCHES, 0, 0, 0, 0);
+    check("xcr0: CR4.OSXSAVE = 0 -> XCR0 not switched", s4, s3);
+}
+
 /* Long enough for several VMX-preemption-timer time slices. */
 static void spin(void)
 {
@@ -275,6 +320,7 @@ void guest_main(void)
     test_msr();
     test_string_io();
     test_intercepts();
+    test_xcr0();
 #if GUEST_BITS == 16
     test_intr_window();
 #endif

@@ -18,6 +18,7 @@
 #define HC_DONE       7
 #define HC_EXIT_COUNT 8   /* RDI=basic exit reason: returns how many so far */
 #define HC_QUEUE_IRQ  9   /* RDI=vector: the demo queues an external interrupt */
+#define HC_XCR0_SWITCHES 10 /* returns the vCPU's count of XCR0 switches */
 
 #define GUEST_PORT_PASS 0xed      /* the demo passes this port through */
 #define GUEST_MSR_PASS  0x10      /* ... and reads of this MSR (TSC) */
