@@ -1,9 +1,9 @@
 /* Per-vCPU CPUID policy and XSAVE-area sizes (SDM Vol. 2 CPUID leaf 0DH,
  * Vol. 1 13.2-13.4). */
+#include "lib/arch.h"
 #include <x86vcpu/x86vcpu.h>
 #include "lib/cpuid_policy.h"
 
-#define BIT(n) (1ull << (n))
 #define XSAVE_LEGACY_AND_HEADER 576u   /* 512-byte legacy region + 64-byte header (13.4) */
 
 void x86vcpu_xstate_layout_init(struct x86vcpu_xstate_layout *l)

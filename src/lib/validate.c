@@ -1,46 +1,14 @@
 /* Validity of guest writes to CR0/CR3/CR4/XCR0. Sources: SDM Vol. 2 "MOV—Move
  * to/from Control Registers", "LMSW", "XSETBV"; Vol. 3A 2.5, 4.1.2, 4.10.1;
  * Vol. 1 13.3; Vol. 3C 26.1.1. */
+#include "lib/arch.h"
 #include "lib/validate.h"
 
-#define BIT(n) (1ull << (n))
 
-#define CR0_PE  BIT(0)
-#define CR0_ET  BIT(4)
-#define CR0_WP  BIT(16)
-#define CR0_NW  BIT(29)
-#define CR0_CD  BIT(30)
-#define CR0_PG  BIT(31)
 /* PE MP EM TS ET NE WP AM NW CD PG: the defined CR0 bits (2.5). */
 #define CR0_DEFINED 0xE005003Full
 
-#define CR4_VME        BIT(0)
-#define CR4_PVI        BIT(1)
-#define CR4_TSD        BIT(2)
-#define CR4_DE         BIT(3)
-#define CR4_PSE        BIT(4)
-#define CR4_PAE        BIT(5)
-#define CR4_MCE        BIT(6)
-#define CR4_PGE        BIT(7)
-#define CR4_PCE        BIT(8)
-#define CR4_OSFXSR     BIT(9)
-#define CR4_OSXMMEXCPT BIT(10)
-#define CR4_UMIP       BIT(11)
-#define CR4_LA57       BIT(12)
-#define CR4_VMXE       BIT(13)
-#define CR4_SMXE       BIT(14)
-#define CR4_FSGSBASE   BIT(16)
-#define CR4_PCIDE      BIT(17)
-#define CR4_OSXSAVE    BIT(18)
-#define CR4_KL         BIT(19)
-#define CR4_SMEP       BIT(20)
-#define CR4_SMAP       BIT(21)
-#define CR4_PKE        BIT(22)
-#define CR4_CET        BIT(23)
-#define CR4_PKS        BIT(24)
-#define CR4_UINTR      BIT(25)
 
-#define EFER_LME BIT(8)
 
 #define CR3_NOFLUSH BIT(63)
 
@@ -181,9 +149,6 @@ int x86vcpu_check_cr3_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64
     return 0;
 }
 
-#define XCR0_X87      BIT(0)
-#define XCR0_SSE      BIT(1)
-#define XCR0_AVX      BIT(2)
 #define XCR0_MPX      (BIT(3) | BIT(4))
 #define XCR0_AVX512   (BIT(5) | BIT(6) | BIT(7))
 #define XCR0_AMX      (BIT(17) | BIT(18))

@@ -4,7 +4,6 @@
 #include "vmx/vcpu.h"
 #include "lib/validate.h"
 
-#define CR0_TS (1ull << 3)
 
 uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg)
 {

@@ -4,7 +4,6 @@
 #include "vmx/vcpu.h"
 #include "lib/bitmap.h"
 
-#define EFER_SCE (1ull << 0)
 
 static int canonical(uint64_t a)
 {

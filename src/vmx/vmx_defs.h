@@ -3,6 +3,8 @@
 #ifndef X86VCPU_VMX_DEFS_H
 #define X86VCPU_VMX_DEFS_H
 
+#include "lib/arch.h"
+
 /* MSRs */
 #define MSR_IA32_FEATURE_CONTROL   0x3a
 #define MSR_IA32_SYSENTER_CS       0x174
@@ -32,17 +34,6 @@
 #define FEATURE_CONTROL_LOCK       (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 
-#define CR0_PE  (1ull << 0)
-#define CR0_ET  (1ull << 4)
-#define CR0_NE  (1ull << 5)
-#define CR0_WP  (1ull << 16)
-#define CR0_PG  (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_VMXE (1ull << 13)
-#define CR4_OSXSAVE (1ull << 18)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 
 /* Pin-based controls (SDM 25.6.1) */
 #define PIN_EXTINT_EXITING   (1u << 0)

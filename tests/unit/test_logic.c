@@ -2,6 +2,7 @@
  * policy, I/O exit qualifications, error names), checked against the Intel
  * SDM rather than against the implementation. Capability values are the ones
  * Bochs reports for its VMX CPU models. */
+#include "lib/arch.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +13,6 @@
 #include <x86vcpu/x86vcpu.h>
 #include "lib/logic.h"
 
-#define BIT(n) (1ull << (n))
 
 /* Deterministic pseudo-random patterns (xorshift64). */
 static uint64_t rng_next(uint64_t *s)
@@ -331,30 +331,7 @@ static void test_ctls_random(void **state)
 #define BOCHS_CR4_FIXED0 0x2000ull
 #define BOCHS_CR4_FIXED1 0x3727FFull
 
-#define CR0_PE BIT(0)
-#define CR0_MP BIT(1)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_AM BIT(18)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
 
-#define CR4_PAE     BIT(5)
-#define CR4_OSFXSR  BIT(9)
-#define CR4_UMIP    BIT(11)
-#define CR4_LA57    BIT(12)
-#define CR4_VMXE    BIT(13)
-#define CR4_SMXE    BIT(14)
-#define CR4_FSGSBASE BIT(16)
-#define CR4_PCIDE   BIT(17)
-#define CR4_OSXSAVE BIT(18)
-#define CR4_KL      BIT(19)
-#define CR4_SMEP    BIT(20)
-#define CR4_SMAP    BIT(21)
-#define CR4_PKE     BIT(22)
-#define CR4_CET     BIT(23)
 
 static uint64_t apply_ok(uint64_t v, uint64_t f0, uint64_t f1)
 {

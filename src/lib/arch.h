@@ -1,0 +1,68 @@
+/* Architectural register bits (SDM Vol. 3A 2.5 control registers, 2.2.1
+ * IA32_EFER; Vol. 1 13.3 XCR0). One place for the library and its tests. */
+#ifndef X86VCPU_LIB_ARCH_H
+#define X86VCPU_LIB_ARCH_H
+
+#ifndef BIT
+#define BIT(n) (1ull << (n))
+#endif
+
+#define CR0_PE  BIT(0)
+#define CR0_MP  BIT(1)
+#define CR0_EM  BIT(2)
+#define CR0_TS  BIT(3)
+#define CR0_ET  BIT(4)
+#define CR0_NE  BIT(5)
+#define CR0_WP  BIT(16)
+#define CR0_AM  BIT(18)
+#define CR0_NW  BIT(29)
+#define CR0_CD  BIT(30)
+#define CR0_PG  BIT(31)
+
+#define CR4_VME        BIT(0)
+#define CR4_PVI        BIT(1)
+#define CR4_TSD        BIT(2)
+#define CR4_DE         BIT(3)
+#define CR4_PSE        BIT(4)
+#define CR4_PAE        BIT(5)
+#define CR4_MCE        BIT(6)
+#define CR4_PGE        BIT(7)
+#define CR4_PCE        BIT(8)
+#define CR4_OSFXSR     BIT(9)
+#define CR4_OSXMMEXCPT BIT(10)
+#define CR4_UMIP       BIT(11)
+#define CR4_LA57       BIT(12)
+#define CR4_VMXE       BIT(13)
+#define CR4_SMXE       BIT(14)
+#define CR4_FSGSBASE   BIT(16)
+#define CR4_PCIDE      BIT(17)
+#define CR4_OSXSAVE    BIT(18)
+#define CR4_KL         BIT(19)
+#define CR4_SMEP       BIT(20)
+#define CR4_SMAP       BIT(21)
+#define CR4_PKE        BIT(22)
+#define CR4_CET        BIT(23)
+#define CR4_PKS        BIT(24)
+#define CR4_UINTR      BIT(25)
+#define CR4_LASS       BIT(27)
+#define CR4_LAM_SUP    BIT(28)
+#define CR4_FRED       BIT(32)
+
+#define EFER_SCE BIT(0)
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define EFER_NXE BIT(11)
+
+#define XCR0_X87       BIT(0)
+#define XCR0_SSE       BIT(1)
+#define XCR0_AVX       BIT(2)
+#define XCR0_BNDREGS   BIT(3)
+#define XCR0_BNDCSR    BIT(4)
+#define XCR0_OPMASK    BIT(5)
+#define XCR0_ZMM_HI256 BIT(6)
+#define XCR0_HI16_ZMM  BIT(7)
+#define XCR0_PKRU      BIT(9)
+#define XCR0_TILECFG   BIT(17)
+#define XCR0_TILEDATA  BIT(18)
+
+#endif
