@@ -32,9 +32,12 @@ diff-test: deps diff-bare
 	tools/diff-compare.sh $(BUILD)/diff/bare.out $(DIFF_HV_OUT)
 
 check: deps-all
-	$(MAKE) --no-print-directory unit
+	@mkdir -p $(BUILD)
+	@{ $(MAKE) --no-print-directory unit; echo $$? > $(BUILD)/unit.rc; } | tee $(BUILD)/unit.log; \
+	  exit $$(cat $(BUILD)/unit.rc)
 	$(MAKE) --no-print-directory bochs-test
-	$(MAKE) --no-print-directory diff-test
-	@echo "check: all passed"
+	@{ $(MAKE) --no-print-directory diff-test; echo $$? > $(BUILD)/diff.rc; } | tee $(BUILD)/diff.log; \
+	  exit $$(cat $(BUILD)/diff.rc)
+	@tools/check-summary.sh $(BUILD)/unit.log $(TEST_OUT) $(BUILD)/diff.log
 
 .PHONY: check bochs-test deps-all diff-test
