@@ -279,6 +279,16 @@ static void msr_cases(void)
     rec64("rdmsr-sysenter-cs[msr]", v);
     t_wrmsr(0xc0000080u, 1u << 1);
     rec64("wrmsr-efer-reserved-bit1[msr]", 0);
+    /* MOV CR0 setting PG with EFER.LME = 1 but CR4.PAE = 0: #GP(0). */
+    {
+        uptr cr4 = rd_cr4();
+        wr_cr4(cr4 & ~(uptr)(1u << 5));
+        if (!t_wrmsr(0xc0000080u, 1u << 8)) {
+            cr0_case("mov-cr0-pg-lme-without-pae[msr]", CR0_BASE | CR0_PG);
+            t_wrmsr(0xc0000080u, 0);
+        }
+        wr_cr4(cr4);
+    }
     t_wrmsr(0x277, 0x0007040600070402ull);
     rec64("wrmsr-pat-invalid-type2[msr]", 0);
     u64 pat = 0x0007040600070406ull;
