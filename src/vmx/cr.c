@@ -45,13 +45,13 @@ void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_
 static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
 {
     struct x86vcpu_cpuid_regs r1, r7;
-    x86vcpu__guest_cpuid(v, 1, 0, &r1);
-    x86vcpu__guest_cpuid(v, 7, 0, &r7);
     struct hw_cpuid ext = hw_cpuid(0x80000008u, 0);
     *c = (struct x86vcpu_cr_ctx){ 0 };
+    c->cr4 = x86vcpu__guest_cr4(v);
+    x86vcpu__guest_cpuid_cr4(v, 1, 0, c->cr4, &r1);
+    x86vcpu__guest_cpuid_cr4(v, 7, 0, c->cr4, &r7);
     c->cr0 = x86vcpu__guest_cr0(v);
     c->cr3 = VMRD(v, WNAT, GUEST_CR3);
-    c->cr4 = x86vcpu__guest_cr4(v);
     c->efer = VMRD(v, W64, GUEST_IA32_EFER);
     c->maxphyaddr = ext.eax & 0xff;
     c->cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;

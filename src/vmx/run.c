@@ -18,8 +18,8 @@ static void skip_instruction(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
 /* The guest's view of one CPUID leaf: the host's answer through the
  * vCPU's policy (VMX hidden, hypervisor leaves, OSXSAVE and leaf 0xD from
  * the guest's CR4 and XCR0, the embedder's overrides). */
-void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
-                          struct x86vcpu_cpuid_regs *r)
+void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                              uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r)
 {
     struct hw_cpuid h = { 0, 0, 0, 0 };
     const struct x86vcpu_xstate_layout *layout = &v->xstate;
@@ -36,14 +36,20 @@ void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t sublea
             layout = 0; /* guest XCR0 = host XCR0: the CPU's answer stands */
     }
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
-    /* Only leaves 1 (OSXSAVE) and 7 (OSPKE) depend on the guest's CR4. */
-    uint64_t cr4 = (leaf == 1 || leaf == 7) ? x86vcpu__guest_cr4(v) : 0;
-    x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, cr4, v->guest_xcr0, 0, layout, r);
+    x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0, 0, layout, r);
     /* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID
      * executed in 64-bit mode; the host ran it in 64-bit mode. */
     if (leaf == 0x80000001u && (r->edx & (1u << 11)) &&
         !((VMRD(v, W64, GUEST_IA32_EFER) & EFER_LMA) && (VMRD(v, W32, GUEST_CS_AR) & AR_L)))
         r->edx &= ~(1u << 11);
+}
+
+void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                          struct x86vcpu_cpuid_regs *r)
+{
+    /* Only leaves 1 (OSXSAVE) and 7 (OSPKE) depend on the guest's CR4. */
+    uint64_t cr4 = (leaf == 1 || leaf == 7) ? x86vcpu__guest_cr4(v) : 0;
+    x86vcpu__guest_cpuid_cr4(v, leaf, subleaf, cr4, r);
 }
 
 /* The guest-visible feature leaves before any guest state exists (setup):

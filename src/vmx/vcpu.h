@@ -82,6 +82,8 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v);
 void x86vcpu__skip_current(struct x86vcpu_vcpu *v);
 void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                           struct x86vcpu_cpuid_regs *r);
+void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                              uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
 void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
                                  struct x86vcpu_cpuid_regs *r);
 /* cr.c */
