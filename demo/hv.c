@@ -54,6 +54,9 @@ static const struct x86vcpu_hal hal = {
 static uint8_t *guest_ram;      /* host view of guest-physical 0 */
 static uint64_t guest_ram_pa;
 static uint64_t ept_pml4;
+static uint64_t *ept_pt0;       /* 4 KiB entries for guest-physical [0, 2 MiB) */
+
+#define EPT_RWX_WB ((6u << 3) | 7u)
 
 /* EPT for guest-physical [0, GUEST_RAM_SIZE) -> guest_ram, 2 MiB pages
  * (SDM 29.3.2): read/write/execute, memory type WB (6) in bits 5:3. */
@@ -64,7 +67,18 @@ static void build_ept(void)
     ((uint64_t *)(uintptr_t)ept_pml4)[0] = pdpt | 7;
     ((uint64_t *)(uintptr_t)pdpt)[0] = pd | 7;
     for (uint64_t i = 0; i < GUEST_RAM_SIZE >> 21; i++)
-        ((uint64_t *)(uintptr_t)pd)[i] = (guest_ram_pa + (i << 21)) | (1u << 7) | (6u << 3) | 7;
+        ((uint64_t *)(uintptr_t)pd)[i] = (guest_ram_pa + (i << 21)) | (1u << 7) | EPT_RWX_WB;
+    /* The first 2 MiB in 4 KiB pages, so single pages can be unmapped. */
+    uint64_t pt = frames_alloc();
+    ept_pt0 = (uint64_t *)(uintptr_t)pt;
+    for (uint64_t i = 0; i < 512; i++)
+        ept_pt0[i] = (guest_ram_pa + (i << 12)) | EPT_RWX_WB;
+    ((uint64_t *)(uintptr_t)pd)[0] = pt | 7;
+}
+
+static void ept_map_page0(int present)
+{
+    ept_pt0[0] = present ? guest_ram_pa | EPT_RWX_WB : 0;
 }
 
 static void *gpa_ptr(uint64_t gpa, uint64_t len)
@@ -149,6 +163,8 @@ struct run {
     unsigned msr_exits;
     unsigned string_ios;
     unsigned time_slices;
+    unsigned ept_faults_served;
+    int page0_unmapped;
     int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
 };
@@ -413,6 +429,14 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_XCR0_SWITCHES:
         ret = reg_mask(r, x86vcpu_vcpu_stats(r->v)->xcr0_switches);
         break;
+    case HC_UNMAP_PAGE0:
+        ept_map_page0(0);
+        r->page0_unmapped = 1;
+        ret = (uint64_t)x86vcpu_vcpu_flush_ept(r->v);
+        break;
+    case HC_EPT_FAULTS:
+        ret = r->ept_faults_served;
+        break;
     case HC_QUEUE_IRQ:
         ret = (uint64_t)x86vcpu_queue_interrupt(r->v, (uint8_t)a[0]);
         break;
@@ -462,6 +486,15 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             break;
         case X86VCPU_EXIT_TIME_SLICE:
             r->time_slices++;
+            break;
+        case X86VCPU_EXIT_EPT_VIOLATION:
+            /* The page the demo took away (page 0: the real-mode IVT): map
+             * it again; anything else is a guest bug and stops it. */
+            if (!r->page0_unmapped || last->u.ept.gpa >= 0x1000)
+                return 1;
+            ept_map_page0(1);
+            r->page0_unmapped = 0;
+            r->ept_faults_served++;
             break;
         case X86VCPU_EXIT_HLT:
             r->last_hlt_rip = last->rip;

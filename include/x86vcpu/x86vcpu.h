@@ -208,6 +208,11 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
  * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
 int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
 
+/* After the embedder removed or restricted EPT mappings: invalidate the
+ * vCPU's cached guest-physical translations (INVEPT single-context, or
+ * all-context when that is the only type the CPU has; SDM 29.4.3.1). */
+int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v);
+
 /* CPUID policy. An override changes one leaf (subleaf, or
  * X86VCPU_CPUID_ANY_SUBLEAF for all) after the built-in adjustments:
  * reg = (reg & ~clear[i]) | set[i] for EAX, EBX, ECX, EDX. It wins over

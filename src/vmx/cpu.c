@@ -104,7 +104,7 @@ int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal)
     cpu->vm_error = 0;
     cpu->enabled = 1;
     /* Start from clean EPT translations on this CPU (SDM 29.4.3.1). */
-    if ((caps.ept_vpid & EPTCAP_INVEPT) && (caps.ept_vpid & (1ull << 26)))
+    if ((caps.ept_vpid & EPTCAP_INVEPT) && (caps.ept_vpid & EPTCAP_INVEPT_ALL))
         hw_invept(2, 0);
     return X86VCPU_OK;
 }

@@ -327,6 +327,7 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             return X86VCPU_OK;
         }
         v->launched = 1;
+        x86vcpu__note_idt_vectoring(v, reason);
         if (!dispatch(v, reason, e))
             return X86VCPU_OK;
     }

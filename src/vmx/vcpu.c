@@ -215,7 +215,7 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v)
     err |= VMWR_CHK(v, W64, MSR_BITMAP, v->msr_bitmap_pa);
     err |= VMWR_CHK(v, W64, TSC_OFFSET, 0);
     /* EPTP (SDM 25.6.11): WB (6) in bits 2:0, walk length - 1 in bits 5:3. */
-    err |= VMWR_CHK(v, W64, EPT_POINTER, s->ept_root | (3u << 3) | 6u);
+    err |= VMWR_CHK(v, W64, EPT_POINTER, s->ept_root | (3u << 3) | 6u); /* see flush_ept */
 
     /* CR0/CR4 (SDM 25.6.6): bits VMX pins are owned by the host and read
      * through the shadow; the guest owns the rest. */
@@ -422,6 +422,23 @@ int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v)
     v->cpu->current = 0;
     v->cpu = 0;
     return X86VCPU_OK;
+}
+
+/* ------------------------------------------------------------ EPT */
+
+int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v)
+{
+    if (!v || !v->have_setup)
+        return X86VCPU_EINVAL;
+    uint64_t cap = v->owner->caps.ept_vpid;
+    if (!(cap & EPTCAP_INVEPT))
+        return X86VCPU_ENOTSUP;
+    uint64_t eptp = v->setup.ept_root | (3u << 3) | 6u;
+    int st = (cap & EPTCAP_INVEPT_SINGLE) ? hw_invept(1, eptp)
+           : (cap & EPTCAP_INVEPT_ALL) ? hw_invept(2, 0) : -1;
+    if (st < 0)
+        return X86VCPU_ENOTSUP;
+    return st ? x86vcpu__vmfail(v, st) : X86VCPU_OK;
 }
 
 /* ------------------------------------------------------------ CPUID */

@@ -48,6 +48,9 @@ struct x86vcpu_vcpu {
     uint8_t evq[X86VCPU_EVENT_QUEUE];
     uint32_t evq_head, evq_count;
     uint32_t injected;          /* ENTRY_INTR_INFO already holds an event */
+    /* An event whose delivery was cut short by the last VM exit (IDT-
+     * vectoring information, SDM 28.2.4): re-injected first, exactly. */
+    uint32_t reinject_info, reinject_err, reinject_len;
     uint32_t advance_len;       /* on the next run, RIP = advance_rip + advance_len */
     uint64_t advance_rip;
     uint32_t vm_error;
@@ -94,6 +97,7 @@ void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_
 void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason);
 /* events.c */
 void x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
+void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason);
 void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);

@@ -95,6 +95,8 @@
 #define EPTCAP_WB            (1ull << 14)
 #define EPTCAP_INVEPT        (1ull << 20)
 #define EPTCAP_AD            (1ull << 21)
+#define EPTCAP_INVEPT_SINGLE (1ull << 25)
+#define EPTCAP_INVEPT_ALL    (1ull << 26)
 
 /* Segment access rights in the VMCS format (SDM 25.4.1, Table 25-2). */
 #define AR_TYPE_DATA_RW_A    0x3

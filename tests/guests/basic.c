@@ -233,6 +233,17 @@ static void test_intr_window(void)
     __asm__ volatile("sti\n\tnop\n1:\tcli\n\tmovl $1b, %0" : "=r"(after) : : "memory");
     check("intr: delivered once after STI", irq40_count, 1);
     check("intr: delivered after the STI shadow, not inside it", irq40_ret_ip, after & 0xffff);
+
+    /* Nothing lost: the IVT page is missing from EPT when the interrupt is
+     * delivered. The delivery's EPT violation goes to the demo, which maps
+     * the page again; the interrupted delivery is re-injected. */
+    hypercall(HC_UNMAP_PAGE0, 0, 0, 0, 0);
+    hypercall(HC_QUEUE_IRQ, 0x40, 0, 0, 0);
+    __asm__ volatile("sti\n\tnop\n1:\tcli\n\tmovl $1b, %0" : "=r"(after) : : "memory");
+    check("intr: EPT violation during delivery served by the embedder",
+          hypercall(HC_EPT_FAULTS, 0, 0, 0, 0), 1);
+    check("intr: the interrupted delivery is re-injected, exactly once", irq40_count, 2);
+    check("intr: re-injected delivery returns to the same place", irq40_ret_ip, after & 0xffff);
 }
 #endif
 

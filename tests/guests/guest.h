@@ -19,6 +19,8 @@
 #define HC_EXIT_COUNT 8   /* RDI=basic exit reason: returns how many so far */
 #define HC_QUEUE_IRQ  9   /* RDI=vector: the demo queues an external interrupt */
 #define HC_XCR0_SWITCHES 10 /* returns the vCPU's count of XCR0 switches */
+#define HC_UNMAP_PAGE0 11 /* the demo removes guest-physical page 0 from EPT */
+#define HC_EPT_FAULTS  12 /* returns how many EPT violations the demo served */
 
 #define GUEST_PORT_PASS 0xed      /* the demo passes this port through */
 #define GUEST_MSR_PASS  0x10      /* ... and reads of this MSR (TSC) */
