@@ -1,0 +1,47 @@
+#include "lib/events.h"
+
+enum x86vcpu_exc_class x86vcpu_exception_class(uint32_t vector)
+{
+    switch (vector) {
+    case 0:  /* #DE */
+    case 10: /* #TS */
+    case 11: /* #NP */
+    case 12: /* #SS */
+    case 13: /* #GP */
+        return X86VCPU_EXC_CONTRIBUTORY;
+    case 14: /* #PF */
+    case 20: /* #VE: handled like a page fault (SDM 6.15, Table 6-5 note) */
+        return X86VCPU_EXC_PAGE_FAULT;
+    case 8:
+        return X86VCPU_EXC_DOUBLE_FAULT;
+    default:
+        return X86VCPU_EXC_BENIGN;
+    }
+}
+
+uint32_t x86vcpu_exception_merge(uint32_t first, uint32_t second)
+{
+    enum x86vcpu_exc_class a = x86vcpu_exception_class(first);
+    enum x86vcpu_exc_class b = x86vcpu_exception_class(second);
+    /* Benign second exceptions are always handled serially. */
+    if (b == X86VCPU_EXC_BENIGN)
+        return second;
+    /* A contributory or page fault while delivering #DF: shutdown. */
+    if (a == X86VCPU_EXC_DOUBLE_FAULT)
+        return X86VCPU_EXC_SHUTDOWN;
+    if (a == X86VCPU_EXC_CONTRIBUTORY && b == X86VCPU_EXC_CONTRIBUTORY)
+        return X86VCPU_VEC_DF;
+    if (a == X86VCPU_EXC_PAGE_FAULT && b != X86VCPU_EXC_BENIGN)
+        return X86VCPU_VEC_DF;
+    return second; /* benign first, or contributory then page fault */
+}
+
+int x86vcpu_can_inject(int kind, uint64_t rflags, uint32_t intr)
+{
+    const uint32_t sti = 1u << 0, movss = 1u << 1, nmi = 1u << 3;
+    if (kind == 0)
+        return (rflags & (1u << 9)) && !(intr & (sti | movss));
+    if (kind == 1)
+        return !(intr & (sti | movss | nmi));
+    return 1;
+}
