@@ -138,6 +138,8 @@ enum x86vcpu_exit_kind {
     X86VCPU_EXIT_MSR_READ,      /* RDMSR: complete with x86vcpu_complete_msr_read or _fault */
     X86VCPU_EXIT_MSR_WRITE,     /* WRMSR: complete with x86vcpu_complete_msr_write or _fault */
     X86VCPU_EXIT_TIME_SLICE,    /* the VMX-preemption timer expired; re-armed */
+    X86VCPU_EXIT_EXCEPTION,     /* an exception in the exception bitmap */
+    X86VCPU_EXIT_NMI,           /* an NMI arrived for the host while the guest ran */
     X86VCPU_EXIT_OTHER,         /* any exit the library does not handle: raw reason */
 };
 
@@ -173,6 +175,13 @@ struct x86vcpu_exit {
         struct { uint32_t vector; uint32_t valid; } extint;
         struct { uint64_t gpa; uint64_t gla; uint32_t gla_valid; uint32_t pad; } ept;
         struct { uint32_t index; uint32_t pad; uint64_t value; /* WRMSR: EDX:EAX */ } msr;
+        struct {
+            uint8_t vector;
+            uint8_t has_err;
+            uint16_t pad;
+            uint32_t err;
+            uint64_t info;      /* #PF: the faulting address (CR2); #DB: DR6 bits */
+        } exception;
     } u;
 };
 
@@ -224,14 +233,35 @@ int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t suble
 /* The 12-byte signature of CPUID leaf 0x40000000 (EBX, ECX, EDX). */
 int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12]);
 
-/* Queue an external interrupt for the guest. It is injected at a VM entry
- * where the guest accepts interrupts (RFLAGS.IF = 1, no STI/MOV-SS
- * blocking); until then interrupt-window exiting is armed (SDM 26.7.5).
- * Events keep their order; X86VCPU_EBUSY when the queue is full. */
+/* Event injection. Events are delivered at VM entries in the SDM's priority
+ * order: an event whose delivery was interrupted by the last VM exit (IDT-
+ * vectoring information) first, then exceptions (queue order), then NMIs,
+ * then external interrupts (queue order).
+ *  - An external interrupt waits for RFLAGS.IF = 1 and no STI/MOV-SS
+ *    blocking (interrupt-window exiting, SDM 26.7.5).
+ *  - An NMI waits for no NMI/STI/MOV-SS blocking (NMI-window exiting, with
+ *    virtual NMIs).
+ *  - An exception queued while an exception's delivery was interrupted is
+ *    combined per SDM Table 6-5: #DF, or a triple fault (run returns
+ *    X86VCPU_EXIT_SHUTDOWN).
+ * X86VCPU_EBUSY when a queue is full. */
 #define X86VCPU_EVENT_QUEUE 16
 int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector);
+int x86vcpu_queue_nmi(struct x86vcpu_vcpu *v);
+/* Hardware exception; has_err selects whether err is pushed (ignored in
+ * real mode, where no error code is pushed). For #PF give the faulting
+ * address in cr2 (loaded into CR2 before the entry); 0 otherwise. */
+int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err, uint32_t err,
+                            uint64_t cr2);
+/* INT n (software interrupt) as if executed by an instruction of
+ * instr_len bytes at the current RIP: the pushed return address is past it. */
+int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len);
 /* Events queued and not yet delivered. */
 uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
+
+/* Exceptions whose vector bit is set exit to the embedder
+ * (X86VCPU_EXIT_EXCEPTION) instead of reaching the guest's IDT. */
+int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap);
 
 /* Complete a hypercall: the value goes to RAX. */
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);

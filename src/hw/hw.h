@@ -62,6 +62,7 @@ static inline void hw_xsetbv(uint32_t idx, uint64_t val)
         __asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");             \
     }
 HW_CR_ACCESSORS(0)
+HW_CR_ACCESSORS(2)
 HW_CR_ACCESSORS(3)
 HW_CR_ACCESSORS(4)
 #undef HW_CR_ACCESSORS

@@ -1,6 +1,26 @@
-/* Event injection (SDM 26.6 "Event injection", 26.7.5 interrupt-window
- * exiting): a queue of events delivered when the guest can take them. */
+/* Event injection (SDM 26.6 "Event injection", 26.7.5/26.7.6 interrupt- and
+ * NMI-window exiting, 28.2.4 IDT-vectoring information): queues of events
+ * delivered when the guest can take them, in the SDM's priority order,
+ * and nothing lost when a delivery is cut short by a VM exit. */
 #include "vmx/vcpu.h"
+#include "lib/events.h"
+
+#define INTR_INFO_VALID     (1u << 31)
+#define INTR_INFO_HAS_ERR   (1u << 11)
+#define INTR_INFO_VECTOR(i) ((i) & 0xff)
+#define INTR_TYPE(info)     (((info) >> 8) & 7)
+#define INTR_TYPE_EXT       0
+#define INTR_TYPE_NMI       2
+#define INTR_TYPE_HW_EXC    3
+#define INTR_TYPE_SOFT_INTR 4
+#define INTR_TYPE_PRIV_SOFT 5
+#define INTR_TYPE_SOFT_EXC  6
+
+static int has_len(uint32_t info)
+{
+    uint32_t t = INTR_TYPE(info);
+    return t == INTR_TYPE_SOFT_INTR || t == INTR_TYPE_PRIV_SOFT || t == INTR_TYPE_SOFT_EXC;
+}
 
 int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector)
 {
@@ -12,24 +32,79 @@ int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector)
     return X86VCPU_OK;
 }
 
-uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v)
+int x86vcpu_queue_nmi(struct x86vcpu_vcpu *v)
 {
-    return v ? v->evq_count : 0;
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (v->nmi_pending == X86VCPU_EVENT_QUEUE)
+        return X86VCPU_EBUSY;
+    v->nmi_pending++;
+    return X86VCPU_OK;
 }
 
-void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on)
+static int queue_exc(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32_t len, uint64_t cr2)
 {
-    uint32_t ctl = on ? v->ctl_proc | PROC_INTR_WINDOW : v->ctl_proc & ~PROC_INTR_WINDOW;
+    const uint32_t n = sizeof v->excq / sizeof v->excq[0];
+    if (v->excq_count == n)
+        return X86VCPU_EBUSY;
+    uint32_t i = (v->excq_head + v->excq_count++) % n;
+    v->excq[i].info = info;
+    v->excq[i].err = err;
+    v->excq[i].len = len;
+    v->excq[i].cr2 = cr2;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err, uint32_t err,
+                            uint64_t cr2)
+{
+    if (!v || vector > 31 || vector == 2)
+        return X86VCPU_EINVAL;
+    uint32_t info = INTR_INFO_VALID | (INTR_TYPE_HW_EXC << 8) | vector;
+    if (has_err)
+        info |= INTR_INFO_HAS_ERR;
+    return queue_exc(v, info, err, 0, cr2);
+}
+
+int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len)
+{
+    /* SDM 26.2.1.3: the instruction length must be 1-15. */
+    if (!v || instr_len < 1 || instr_len > 15)
+        return X86VCPU_EINVAL;
+    return queue_exc(v, INTR_INFO_VALID | (INTR_TYPE_SOFT_INTR << 8) | vector, 0, instr_len, 0);
+}
+
+uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v)
+{
+    return v ? v->evq_count + v->excq_count + v->nmi_pending + (v->reinject_info != 0) : 0;
+}
+
+int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap)
+{
+    if (!v || !v->cpu || v->cpu->current != v)
+        return X86VCPU_ESTATE;
+    return x86vcpu__vmwrite_checked(v, X86VCPU_VMCS_EXCEPTION_BITMAP, bitmap);
+}
+
+static void set_proc_bit(struct x86vcpu_vcpu *v, uint32_t bit, int on)
+{
+    uint32_t ctl = on ? v->ctl_proc | bit : v->ctl_proc & ~bit;
     if (ctl != v->ctl_proc) {
         v->ctl_proc = ctl;
         VMWR(v, W32, PROC_BASED_CTLS, ctl);
     }
 }
 
-/* Before an entry with events queued: inject the first one if the guest
- * can take it now (SDM 26.3.1.5: IF = 1 and no STI/MOV-SS blocking for an
- * external interrupt), otherwise exit as soon as it can (interrupt window).
- * Nothing is read from the VMCS when the queue is empty. */
+void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on)
+{
+    set_proc_bit(v, PROC_INTR_WINDOW, on);
+}
+
+void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on)
+{
+    set_proc_bit(v, PROC_NMI_WINDOW, on);
+}
+
 /* Exits that can happen while the CPU delivers an event through the IDT
  * (SDM 28.2.4): only these carry IDT-vectoring information, so only these
  * pay for reading it. */
@@ -49,13 +124,6 @@ static int may_interrupt_delivery(uint32_t reason)
     }
 }
 
-#define INTR_INFO_VALID     (1u << 31)
-#define INTR_INFO_HAS_ERR   (1u << 11)
-#define INTR_TYPE(info)     (((info) >> 8) & 7)
-#define INTR_TYPE_SOFT_INTR 4
-#define INTR_TYPE_PRIV_SOFT 5
-#define INTR_TYPE_SOFT_EXC  6
-
 void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason)
 {
     if (!may_interrupt_delivery(reason))
@@ -69,37 +137,95 @@ void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason)
     v->reinject_err = info & INTR_INFO_HAS_ERR ? (uint32_t)VMRD(v, W32, IDT_VECTORING_ERRCODE) : 0;
     /* Software interrupts and exceptions need their instruction length to
      * push the right return address (SDM 26.6.1.3). */
-    uint32_t type = INTR_TYPE(info);
-    v->reinject_len = (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_PRIV_SOFT ||
-                       type == INTR_TYPE_SOFT_EXC)
-                          ? (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN) : 0;
+    v->reinject_len = has_len(info) ? (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN) : 0;
 }
 
-void x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
+static void inject(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32_t len)
 {
-    if (v->reinject_info && !v->injected) {
-        /* The interrupted event goes first: it was already accepted by the
-         * guest (its priority was decided when delivery started). */
-        VMWR(v, W32, ENTRY_INTR_INFO, v->reinject_info);
-        if (v->reinject_info & INTR_INFO_HAS_ERR)
-            VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, v->reinject_err);
-        if (v->reinject_len)
-            VMWR(v, W32, ENTRY_INSTR_LEN, v->reinject_len);
-        v->reinject_info = 0;
-        v->injected = 1;
+    VMWR(v, W32, ENTRY_INTR_INFO, info);
+    if (info & INTR_INFO_HAS_ERR)
+        VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, err);
+    if (len)
+        VMWR(v, W32, ENTRY_INSTR_LEN, len);
+    v->injected = 1;
+}
+
+/* An interrupted external interrupt or NMI goes back to the front of its
+ * queue when an exception must go first: handled serially, not lost. */
+static void requeue(struct x86vcpu_vcpu *v, uint32_t info)
+{
+    if (INTR_TYPE(info) == INTR_TYPE_NMI) {
+        v->nmi_pending++;
+    } else if (INTR_TYPE(info) == INTR_TYPE_EXT && v->evq_count < X86VCPU_EVENT_QUEUE) {
+        v->evq_head = (v->evq_head + X86VCPU_EVENT_QUEUE - 1) % X86VCPU_EVENT_QUEUE;
+        v->evq[v->evq_head] = (uint8_t)INTR_INFO_VECTOR(info);
+        v->evq_count++;
     }
-    if (!v->evq_count || v->injected)
-        return;
+}
+
+int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
+{
+    if (v->injected)
+        return 0; /* the library already injected a fault for this entry */
+    const uint32_t nexc = sizeof v->excq / sizeof v->excq[0];
+
+    if (v->excq_count) {
+        uint32_t i = v->excq_head;
+        uint32_t info = v->excq[i].info, err = v->excq[i].err;
+        if (v->reinject_info) {
+            uint32_t first = v->reinject_info;
+            v->reinject_info = 0;
+            if (INTR_TYPE(first) == INTR_TYPE_HW_EXC && INTR_TYPE(info) == INTR_TYPE_HW_EXC) {
+                /* An exception raised while delivering an exception. */
+                uint32_t m = x86vcpu_exception_merge(INTR_INFO_VECTOR(first), INTR_INFO_VECTOR(info));
+                if (m == X86VCPU_EXC_SHUTDOWN) {
+                    v->excq_count = 0;
+                    return 1;
+                }
+                if (m == X86VCPU_VEC_DF) {
+                    info = INTR_INFO_VALID | INTR_INFO_HAS_ERR | (INTR_TYPE_HW_EXC << 8) | X86VCPU_VEC_DF;
+                    err = 0;
+                }
+            } else {
+                requeue(v, first);
+            }
+        }
+        v->excq_head = (i + 1) % nexc;
+        v->excq_count--;
+        if (INTR_INFO_VECTOR(info) == 14 && INTR_TYPE(info) == INTR_TYPE_HW_EXC)
+            hw_write_cr2(v->excq[i].cr2); /* CR2 is not in the VMCS (SDM 26.6.1.2) */
+        /* No error code is pushed in real mode (SDM 26.2.1.3). */
+        if ((info & INTR_INFO_HAS_ERR) && !(x86vcpu__guest_cr0(v) & CR0_PE))
+            info &= ~INTR_INFO_HAS_ERR;
+        inject(v, info, err, v->excq[i].len);
+        return 0;
+    }
+    if (v->reinject_info) {
+        /* The interrupted event goes first: the guest already accepted it. */
+        inject(v, v->reinject_info, v->reinject_err, v->reinject_len);
+        v->reinject_info = 0;
+    }
+    if (!v->nmi_pending && !v->evq_count)
+        return 0;
+
     uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS);
     uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
-    if (!(rflags & RFLAGS_IF) || (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))) {
-        x86vcpu__set_intr_window(v, 1);
-        return;
+    if (v->nmi_pending) {
+        if (!v->injected && x86vcpu_can_inject(1, rflags, intr)) {
+            v->nmi_pending--;
+            inject(v, INTR_INFO_VALID | (INTR_TYPE_NMI << 8) | 2, 0, 0);
+        }
+        /* Exit as soon as another NMI can be taken (virtual NMIs). */
+        if (v->ctl_pin & PIN_VIRTUAL_NMIS)
+            x86vcpu__set_nmi_window(v, v->nmi_pending != 0);
     }
-    uint8_t vec = v->evq[v->evq_head];
-    v->evq_head = (v->evq_head + 1) % X86VCPU_EVENT_QUEUE;
-    v->evq_count--;
-    VMWR(v, W32, ENTRY_INTR_INFO, (1u << 31) | (0u << 8) | vec); /* type 0: external */
+    if (v->evq_count && !v->injected && x86vcpu_can_inject(0, rflags, intr)) {
+        uint8_t vec = v->evq[v->evq_head];
+        v->evq_head = (v->evq_head + 1) % X86VCPU_EVENT_QUEUE;
+        v->evq_count--;
+        inject(v, INTR_INFO_VALID | (INTR_TYPE_EXT << 8) | vec, 0, 0);
+    }
+    /* Anything left waits for the guest to open an interrupt window. */
     x86vcpu__set_intr_window(v, v->evq_count != 0);
+    return 0;
 }
-

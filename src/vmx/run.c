@@ -186,6 +186,35 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         e->qualification = 0;
         return x86vcpu__handle_msr_exit(v, reason, e);
 
+    case X86VCPU_EXIT_REASON_EXCEPTION_NMI: {
+        fill_common(v, e, reason, 0);
+        uint32_t info = (uint32_t)VMRD(v, W32, EXIT_INTR_INFO);
+        /* The exit came from an IRET that unblocked NMIs and then faulted:
+         * NMI blocking comes back (SDM 28.2.3). */
+        if ((info & (1u << 12)) && (v->ctl_pin & PIN_VIRTUAL_NMIS) && (info & 0xff) != 8)
+            VMWR(v, W32, GUEST_INTERRUPTIBILITY,
+                 VMRD(v, W32, GUEST_INTERRUPTIBILITY) | INTR_BLOCK_NMI);
+        if (((info >> 8) & 7) == 2) {
+            e->kind = X86VCPU_EXIT_NMI; /* the host's NMI (NMI exiting) */
+            return 0;
+        }
+        e->kind = X86VCPU_EXIT_EXCEPTION;
+        e->u.exception.vector = (uint8_t)info;
+        e->u.exception.has_err = (info >> 11) & 1;
+        e->u.exception.err = e->u.exception.has_err ? (uint32_t)VMRD(v, W32, EXIT_INTR_ERRCODE) : 0;
+        /* #PF: the linear address; #DB: DR6-format bits (SDM Table 28-1). */
+        if ((uint8_t)info == 14 || (uint8_t)info == 1)
+            e->u.exception.info = e->qualification = VMRD(v, WNAT, EXIT_QUALIFICATION);
+        else
+            e->u.exception.info = 0;
+        e->instr_len = (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN);
+        return 0;
+    }
+
+    case X86VCPU_EXIT_REASON_NMI_WINDOW:
+        x86vcpu__set_nmi_window(v, 0);
+        return 1;
+
     case X86VCPU_EXIT_REASON_INTERRUPT_WINDOW:
         /* The guest can take interrupts now: the next entry injects. */
         x86vcpu__set_intr_window(v, 0);
@@ -294,7 +323,15 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         /* XCR0 is not part of the VMCS: switch it only when the guest can
          * observe it (CR4.OSXSAVE, a host-owned bit we track) and guest and
          * host values differ (XSETBV is expensive and serializing). */
-        x86vcpu__deliver_events(v);
+        if (x86vcpu__deliver_events(v)) {
+            /* A fault while delivering #DF: the CPU would shut down. */
+            e->kind = X86VCPU_EXIT_SHUTDOWN;
+            e->reason = X86VCPU_EXIT_REASON_TRIPLE_FAULT;
+            e->qualification = 0;
+            e->instr_len = 0;
+            e->rip = VMRD(v, WNAT, GUEST_RIP);
+            return X86VCPU_OK;
+        }
         v->injected = 0;
         int swap_xcr0 = v->guest_osxsave && v->host_osxsave && v->guest_xcr0 != v->host_xcr0;
         if (swap_xcr0) {

@@ -124,7 +124,7 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     uint32_t timer = s->time_slice ? PIN_PREEMPT_TIMER : 0;
     if ((err = x86vcpu_ctls_negotiate(c->pinbased,
                                       PIN_NMI_EXITING | (extint ? PIN_EXTINT_EXITING : 0) | timer,
-                                      0, &r)))
+                                      PIN_VIRTUAL_NMIS, &r)))
         return err;
     v->ctl_pin = r.value;
 

@@ -44,9 +44,13 @@ struct x86vcpu_vcpu {
         uint32_t count;
     } strio;
     uint32_t pending_strio_len;
-    /* Event queue: a ring of vectors (external interrupts). */
+    /* Event queues: external interrupts (vectors), exceptions and software
+     * interrupts (VM-entry interruption info, error code, length, CR2). */
     uint8_t evq[X86VCPU_EVENT_QUEUE];
     uint32_t evq_head, evq_count;
+    struct { uint32_t info, err, len; uint64_t cr2; } excq[4];
+    uint32_t excq_head, excq_count;
+    uint32_t nmi_pending;
     uint32_t injected;          /* ENTRY_INTR_INFO already holds an event */
     /* An event whose delivery was cut short by the last VM exit (IDT-
      * vectoring information, SDM 28.2.4): re-injected first, exactly. */
@@ -96,9 +100,11 @@ uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v);
 void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err);
 void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason);
 /* events.c */
-void x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
+/* Returns 1 when the events escalate to a triple fault (shutdown). */
+int x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
 void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason);
 void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
+void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);

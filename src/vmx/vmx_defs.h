@@ -115,6 +115,7 @@
 /* Interruptibility state (SDM 25.4.2, Table 25-3) */
 #define INTR_BLOCK_STI       (1u << 0)
 #define INTR_BLOCK_MOVSS     (1u << 1)
+#define INTR_BLOCK_NMI       (1u << 3)
 
 #define EXIT_REASON_ENTRY_FAIL (1u << 31)
 
