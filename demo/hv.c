@@ -76,9 +76,11 @@ static void build_ept(void)
     ((uint64_t *)(uintptr_t)pd)[0] = pt | 7;
 }
 
-static void ept_map_page0(int present)
+/* Map or unmap one 4 KiB page of the first 2 MiB of guest memory. */
+static void ept_map_page(uint64_t gpa, int present)
 {
-    ept_pt0[0] = present ? guest_ram_pa | EPT_RWX_WB : 0;
+    uint64_t i = (gpa >> 12) & 511;
+    ept_pt0[i] = present ? (guest_ram_pa + (i << 12)) | EPT_RWX_WB : 0;
 }
 
 static void *gpa_ptr(uint64_t gpa, uint64_t len)
@@ -105,22 +107,26 @@ struct guest {
     uint32_t mode;
     const uint8_t *start, *end;
     uint64_t load, rsp;
+    int spins;              /* runs long enough for several time slices */
 };
 
 extern const uint8_t guest_basic_real_start[], guest_basic_real_end[];
 extern const uint8_t guest_basic_prot32_start[], guest_basic_prot32_end[];
 extern const uint8_t guest_basic_long64_start[], guest_basic_long64_end[];
 extern const uint8_t guest_hello_real_start[], guest_hello_real_end[];
+extern const uint8_t guest_events_long64_start[], guest_events_long64_end[];
 extern const uint8_t guest_diffkernel_start[], guest_diffkernel_end[];
 
 static const struct guest guest_hello = { "hello (real mode)", X86VCPU_MODE_REAL,
-    guest_hello_real_start, guest_hello_real_end, 0x8000, 0x7000 };
+    guest_hello_real_start, guest_hello_real_end, 0x8000, 0x7000, 0 };
 static const struct guest guest_real = { "basic real mode", X86VCPU_MODE_REAL,
-    guest_basic_real_start, guest_basic_real_end, 0x8000, 0x7000 };
+    guest_basic_real_start, guest_basic_real_end, 0x8000, 0x7000, 1 };
 static const struct guest guest_prot = { "basic 32-bit protected mode", X86VCPU_MODE_PROT32,
-    guest_basic_prot32_start, guest_basic_prot32_end, 0x100000, 0x80000 };
+    guest_basic_prot32_start, guest_basic_prot32_end, 0x100000, 0x80000, 1 };
+static const struct guest guest_events = { "events (64-bit, own IDT)", X86VCPU_MODE_LONG64,
+    guest_events_long64_start, guest_events_long64_end, 0x100000, 0x80000, 0 };
 static const struct guest guest_long = { "basic 64-bit long mode", X86VCPU_MODE_LONG64,
-    guest_basic_long64_start, guest_basic_long64_end, 0x100000, 0x80000 };
+    guest_basic_long64_start, guest_basic_long64_end, 0x100000, 0x80000, 1 };
 
 static void load_guest(const struct guest *g)
 {
@@ -164,7 +170,11 @@ struct run {
     unsigned string_ios;
     unsigned time_slices;
     unsigned ept_faults_served;
-    int page0_unmapped;
+    int page_unmapped;
+    uint64_t unmapped_gpa;  /* page taken out of EPT by the guest's request */
+    int fault_queue_gp;     /* on its EPT violation, also queue #GP(0) */
+    int expect_shutdown;
+    int last_exception;
     int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
 };
@@ -430,9 +440,43 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
         ret = reg_mask(r, x86vcpu_vcpu_stats(r->v)->xcr0_switches);
         break;
     case HC_UNMAP_PAGE0:
-        ept_map_page0(0);
-        r->page0_unmapped = 1;
+    case HC_UNMAP_GPA:
+        r->unmapped_gpa = nr == HC_UNMAP_PAGE0 ? 0 : a[0] & ~0xfffull;
+        r->fault_queue_gp = nr == HC_UNMAP_GPA && a[1];
+        if (r->unmapped_gpa >= (2u << 20)) {
+            ret = (uint64_t)-1;
+            break;
+        }
+        ept_map_page(r->unmapped_gpa, 0);
+        r->page_unmapped = 1;
         ret = (uint64_t)x86vcpu_vcpu_flush_ept(r->v);
+        break;
+    case HC_INJECT: {
+        int err = X86VCPU_EINVAL;
+        switch (a[0]) {
+        case INJ_EXTINT: err = x86vcpu_queue_interrupt(r->v, (uint8_t)a[1]); break;
+        case INJ_NMI: err = x86vcpu_queue_nmi(r->v); break;
+        case INJ_NMI2:
+            err = x86vcpu_queue_nmi(r->v);
+            if (!err)
+                err = x86vcpu_queue_nmi(r->v);
+            break;
+        case INJ_EXCEPTION:
+            err = x86vcpu_queue_exception(r->v, (uint8_t)a[1], (int)a[3], (uint32_t)a[2], a[4]);
+            break;
+        case INJ_SOFTINT: err = x86vcpu_queue_soft_interrupt(r->v, (uint8_t)a[1], (uint32_t)a[2]); break;
+        }
+        ret = (uint64_t)(int64_t)err;
+        break;
+    }
+    case HC_EXC_BITMAP:
+        ret = (uint64_t)(int64_t)x86vcpu_set_exception_bitmap(r->v, (uint32_t)a[0]);
+        break;
+    case HC_LAST_EXCEPTION:
+        ret = (uint64_t)(int64_t)r->last_exception;
+        break;
+    case HC_EXPECT_SHUTDOWN:
+        r->expect_shutdown = 1;
         break;
     case HC_EPT_FAULTS:
         ret = r->ept_faults_served;
@@ -488,13 +532,28 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             r->time_slices++;
             break;
         case X86VCPU_EXIT_EPT_VIOLATION:
-            /* The page the demo took away (page 0: the real-mode IVT): map
-             * it again; anything else is a guest bug and stops it. */
-            if (!r->page0_unmapped || last->u.ept.gpa >= 0x1000)
+            /* The page the demo took away at the guest's request: map it
+             * again (and queue #GP if asked); anything else is a guest bug
+             * and stops it. */
+            if (!r->page_unmapped || (last->u.ept.gpa & ~0xfffull) != r->unmapped_gpa)
                 return 1;
-            ept_map_page0(1);
-            r->page0_unmapped = 0;
+            ept_map_page(r->unmapped_gpa, 1);
+            r->page_unmapped = 0;
             r->ept_faults_served++;
+            if (r->fault_queue_gp)
+                x86vcpu_queue_exception(r->v, 13, 1, 0, 0);
+            break;
+        case X86VCPU_EXIT_EXCEPTION:
+            /* Intercepted exceptions are reflected to the guest unchanged. */
+            r->last_exception = last->u.exception.vector;
+            x86vcpu_queue_exception(r->v, last->u.exception.vector, last->u.exception.has_err,
+                                    last->u.exception.err, last->u.exception.info);
+            break;
+        case X86VCPU_EXIT_SHUTDOWN:
+            if (!r->expect_shutdown)
+                return 1;
+            result(1, "escalation: a broken #DF ends in a shutdown exit");
+            r->done = 1;
             break;
         case X86VCPU_EXIT_HLT:
             r->last_hlt_rip = last->rip;
@@ -630,7 +689,7 @@ static int read_gpa(void *ctx, uint64_t gpa, void *buf, uint32_t len)
 
 static void run_diff(struct x86vcpu_cpu *cpu)
 {
-    static const struct guest diffk = { "differential kernel", X86VCPU_MODE_PROT32, 0, 0, 0, 0x80000 };
+    static const struct guest diffk = { "differential kernel", X86VCPU_MODE_PROT32, 0, 0, 0, 0x80000, 0 };
     con_printf("x86vcpu demo: running the differential kernel as a guest\n");
     for (uint64_t i = 0; i < GUEST_RAM_SIZE; i += 8)
         *(uint64_t *)(guest_ram + i) = 0;
@@ -696,7 +755,8 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
         print_exit(&e);
     result(st == 0, "guest ran to completion");
     con_printf("     %u time-slice exits, %u string I/O exits\n", r.time_slices, r.string_ios);
-    result(r.time_slices >= 2, "preemption timer: time slices end and re-arm");
+    if (g->spins)
+        result(r.time_slices >= 2, "preemption timer: time slices end and re-arm");
     print_stats(r.v);
     end_vcpu(r.v);
     result_val(frames_in_use() == frames_before, "lifecycle: destroy returns every frame",
@@ -803,6 +863,7 @@ static void run_tests(struct x86vcpu_cpu *cpu)
     test_basic(cpu, &guest_real, 0);
     test_basic(cpu, &guest_prot, 0);
     test_basic(cpu, &guest_long, 1);
+    test_basic(cpu, &guest_events, 0);
     test_entry_failure(cpu);
     test_api_misuse(cpu);
 }

@@ -18,11 +18,11 @@ GUEST_long64_LD    := -m elf_x86_64 --defsym=LOAD_ADDR=0x100000
 GUEST_long64_START := tests/guests/start64.S
 
 # A guest program is tests/guests/PROG.c built for MODE into PROG-MODE.bin.
-GUEST_PROGS := basic-real basic-prot32 basic-long64 hello-real
+GUEST_PROGS := basic-real basic-prot32 basic-long64 hello-real events-long64
 guest_prog = $(word 1,$(subst -, ,$(1)))
 guest_mode = $(word 2,$(subst -, ,$(1)))
 
-$(GUEST_DIR)/%.elf: tests/guests/guest.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/hello.c
+$(GUEST_DIR)/%.elf: tests/guests/guest.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/hello.c tests/guests/events.c
 	@mkdir -p $(GUEST_DIR)
 	$(eval P := $(call guest_prog,$*))
 	$(eval M := $(call guest_mode,$*))

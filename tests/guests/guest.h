@@ -21,6 +21,17 @@
 #define HC_XCR0_SWITCHES 10 /* returns the vCPU's count of XCR0 switches */
 #define HC_UNMAP_PAGE0 11 /* the demo removes guest-physical page 0 from EPT */
 #define HC_EPT_FAULTS  12 /* returns how many EPT violations the demo served */
+#define HC_INJECT      13 /* RDI=INJ_*, RSI=vector, RDX=error code or length, RCX=has_err, R8=CR2 */
+#define HC_EXC_BITMAP  14 /* RDI=exception bitmap */
+#define HC_LAST_EXCEPTION 15 /* returns the vector of the last exception exit */
+#define HC_UNMAP_GPA   16 /* RDI=page, RSI=1: on its EPT violation also queue #GP(0) */
+#define HC_EXPECT_SHUTDOWN 17
+
+#define INJ_EXTINT    0
+#define INJ_NMI       1
+#define INJ_EXCEPTION 2
+#define INJ_SOFTINT   3
+#define INJ_NMI2      4   /* two NMIs at once */
 
 #define GUEST_PORT_PASS 0xed      /* the demo passes this port through */
 #define GUEST_MSR_PASS  0x10      /* ... and reads of this MSR (TSC) */
