@@ -82,6 +82,9 @@ struct x86vcpu_cpu {
     struct x86vcpu_vcpu *current;       /* vCPU whose VMCS is current here */
     uint32_t enabled;
     uint32_t vm_error;                  /* last VM-instruction error */
+    uint64_t host_fpu_pa;               /* the host's x87/SSE/AVX... while a guest's is loaded */
+    uint32_t xsave_size;                /* bytes of an XSAVE area for all host features; 0: FXSAVE */
+    uint32_t pad;
 };
 
 int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal);

@@ -99,6 +99,31 @@ HW_SEG_READER(gs, "mov %%gs,")
 HW_SEG_READER(tr, "str")
 #undef HW_SEG_READER
 
+/* Extended state (SDM Vol. 1 13.7, 13.8): the area must be 64-byte aligned;
+ * the mask is intersected with XCR0. FXSAVE64/FXRSTOR64 for CPUs without
+ * XSAVE. */
+static inline void hw_xsave(void *area, uint64_t mask)
+{
+    __asm__ volatile("xsave64 (%0)" : : "r"(area), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32))
+                     : "memory");
+}
+
+static inline void hw_xrstor(const void *area, uint64_t mask)
+{
+    __asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32))
+                     : "memory");
+}
+
+static inline void hw_fxsave(void *area)
+{
+    __asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+static inline void hw_fxrstor(const void *area)
+{
+    __asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
 /* ------------------------------------------------------------------ VMX */
 static inline int hw_vmxon(uint64_t pa)
 {

@@ -103,6 +103,14 @@ int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal)
     cpu->current = 0;
     cpu->vm_error = 0;
     cpu->enabled = 1;
+    if ((err = x86vcpu__xstate_alloc(cpu))) {
+        hw_vmxoff();
+        hw_write_cr4(cr4);
+        hw_write_cr0(cr0);
+        hal->free_frame(hal->ctx, pa);
+        cpu->enabled = 0;
+        return err;
+    }
     /* Start from clean EPT translations on this CPU (SDM 29.4.3.1). */
     if ((caps.ept_vpid & EPTCAP_INVEPT) && (caps.ept_vpid & EPTCAP_INVEPT_ALL))
         hw_invept(2, 0);
@@ -123,6 +131,7 @@ int x86vcpu_cpu_disable(struct x86vcpu_cpu *cpu)
     hw_write_cr4(cpu->saved_cr4);
     hw_write_cr0(cpu->saved_cr0);
     cpu->hal->free_frame(cpu->hal->ctx, cpu->vmxon_pa);
+    cpu->hal->free_frame(cpu->hal->ctx, cpu->host_fpu_pa);
     cpu->vmxon_pa = 0;
     cpu->enabled = 0;
     return X86VCPU_OK;

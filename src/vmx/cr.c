@@ -111,6 +111,7 @@ static void write_cr4(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, ui
     VMWR(v, WNAT, GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
     VMWR(v, WNAT, CR4_READ_SHADOW, val);
     v->guest_osxsave = (val & CR4_OSXSAVE) != 0;
+    x86vcpu__xcr0_update(v);
     if ((val ^ c->cr4) & CR4_PAE)
         load_pdptes(v, c->cr0, val, c->efer);
 }
@@ -165,10 +166,12 @@ static int xsetbv(struct x86vcpu_vcpu *v)
     uint32_t cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;
     int vec = x86vcpu_check_xsetbv(cpl, x86vcpu__guest_cr4(v), (uint32_t)g[X86VCPU_RCX], val,
                                    v->supported_xcr0);
-    if (vec)
+    if (vec) {
         x86vcpu__inject_exception(v, (uint32_t)vec, vec == X86VCPU_VEC_GP, 0);
-    else
-        v->guest_xcr0 = val; /* loaded into the hardware around the next entry */
+    } else {
+        v->guest_xcr0 = val;
+        x86vcpu__xcr0_update(v);
+    }
     return vec;
 }
 

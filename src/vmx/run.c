@@ -23,17 +23,17 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
 {
     struct hw_cpuid h = { 0, 0, 0, 0 };
     const struct x86vcpu_xstate_layout *layout = &v->xstate;
-    if (leaf == 0xd && v->host_osxsave && v->guest_xcr0 != v->host_xcr0) {
+    if (leaf == 0xd && v->cpu->xsave_size && v->guest_xcr0 != v->loaded_xcr0) {
         /* Leaf 0xD describes the XCR0 in force: ask the CPU itself under
          * the guest's XCR0 (exact on any CPU), rather than computing it. */
         hw_xsetbv(0, v->guest_xcr0);
         h = hw_cpuid(leaf, subleaf);
-        hw_xsetbv(0, v->host_xcr0);
+        hw_xsetbv(0, v->loaded_xcr0);
         layout = 0;
     } else if (!x86vcpu_cpuid_is_hv_leaf(leaf)) {
         h = hw_cpuid(leaf, subleaf);
-        if (leaf == 0xd && v->host_osxsave)
-            layout = 0; /* guest XCR0 = host XCR0: the CPU's answer stands */
+        if (leaf == 0xd && v->cpu->xsave_size)
+            layout = 0; /* the guest's XCR0 is in force: the CPU's answer stands */
     }
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
     x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0, 0, layout, r);
@@ -299,6 +299,8 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     }
 }
 
+static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+
 int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     if (!v || !e)
@@ -319,10 +321,17 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         skip_instruction(v, v->advance_rip, v->advance_len);
         v->advance_len = 0;
     }
+    x86vcpu__xstate_enter(v);
+    int err = run_loop(v, e);
+    x86vcpu__xstate_exit(v);
+    return err;
+}
+
+/* Enter the guest until an exit needs the embedder. The guest's extended
+ * state stays loaded throughout. */
+static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
     for (;;) {
-        /* XCR0 is not part of the VMCS: switch it only when the guest can
-         * observe it (CR4.OSXSAVE, a host-owned bit we track) and guest and
-         * host values differ (XSETBV is expensive and serializing). */
         if (x86vcpu__deliver_events(v)) {
             /* A fault while delivering #DF: the CPU would shut down. */
             e->kind = X86VCPU_EXIT_SHUTDOWN;
@@ -333,14 +342,7 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             return X86VCPU_OK;
         }
         v->injected = 0;
-        int swap_xcr0 = v->guest_osxsave && v->host_osxsave && v->guest_xcr0 != v->host_xcr0;
-        if (swap_xcr0) {
-            hw_xsetbv(0, v->guest_xcr0);
-            v->stats.xcr0_switches++;
-        }
         int st = x86vcpu__vmx_enter(&v->regs, v->launched);
-        if (swap_xcr0)
-            hw_xsetbv(0, v->host_xcr0);
         v->stats.entries++;
         v->stats.vmwrites += v->regs.host_rsp_writes;
         v->regs.host_rsp_writes = 0;

@@ -39,8 +39,8 @@ int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
     if (!cpu->enabled)
         return X86VCPU_ESTATE;
     const struct x86vcpu_hal *hal = cpu->hal;
-    uint64_t pa[5] = { 0 };
-    for (int i = 0; i < 5; i++) {
+    uint64_t pa[6] = { 0 };
+    for (int i = 0; i < 6; i++) {
         pa[i] = hal->alloc_frame(hal->ctx);
         if (!pa[i]) {
             while (i--)
@@ -54,8 +54,10 @@ int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
     v->io_bitmap_a_pa = pa[2];
     v->io_bitmap_b_pa = pa[3];
     v->msr_bitmap_pa = pa[4];
+    v->guest_fpu_pa = pa[5];
     v->owner = cpu;
     v->hal = hal;
+    x86vcpu__xstate_guest_init(v);
     x86vcpu_cpuid_policy_init(&v->cpuid);
     x86vcpu_xstate_layout_init(&v->xstate);
     /* XSAVE layout and supported XCR0 bits (SDM 13.2, CPUID leaf 0xD). */
@@ -87,9 +89,9 @@ int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v)
     if (v->cpu)
         return X86VCPU_EBUSY;
     const struct x86vcpu_hal *hal = v->hal;
-    uint64_t pa[5] = { v->msr_bitmap_pa, v->io_bitmap_b_pa, v->io_bitmap_a_pa, v->vmcs_pa,
-                       v->self_pa };
-    for (int i = 0; i < 5; i++)
+    uint64_t pa[6] = { v->guest_fpu_pa, v->msr_bitmap_pa, v->io_bitmap_b_pa, v->io_bitmap_a_pa,
+                       v->vmcs_pa, v->self_pa };
+    for (int i = 0; i < 6; i++)
         hal->free_frame(hal->ctx, pa[i]);
     return X86VCPU_OK;
 }
@@ -364,9 +366,6 @@ static int write_host_state(struct x86vcpu_vcpu *v)
     if (v->ctl_exit & EXIT_LOAD_PAT)
         err |= VMWR_CHK(v, W64, HOST_IA32_PAT, hw_rdmsr(MSR_IA32_PAT));
     err |= VMWR_CHK(v, WNAT, HOST_RIP, (uint64_t)(uintptr_t)x86vcpu__vmx_exit);
-    /* XCR0 is switched by run() only when it differs; sample the host's. */
-    v->host_osxsave = (hw_read_cr4() & CR4_OSXSAVE) != 0;
-    v->host_xcr0 = v->host_osxsave ? hw_xgetbv(0) : 0;
     /* HOST_RSP is written by entry.S; force the first write on this CPU. */
     v->regs.host_rsp = 0;
     return err ? X86VCPU_EVMFAILVALID : X86VCPU_OK;

@@ -62,7 +62,8 @@ struct x86vcpu_vcpu {
     uint64_t cr0_mask, cr4_mask;  /* guest/host masks as written to the VMCS */
     uint64_t cr8;                 /* virtual TPR (CR8-load/store exiting) */
     uint64_t guest_xcr0, host_xcr0, supported_xcr0;
-    uint32_t host_osxsave;        /* host CR4.OSXSAVE: XCR0 can be switched */
+    uint64_t loaded_xcr0;         /* XCR0 in the hardware while the guest's state is loaded */
+    uint64_t guest_fpu_pa;        /* the guest's x87/SSE/AVX... (XSAVE area) */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
     uint32_t time_slice;
     struct x86vcpu_cpuid_policy cpuid;
@@ -105,6 +106,12 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
 void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason);
 void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
 void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on);
+/* xstate.c */
+int x86vcpu__xstate_alloc(struct x86vcpu_cpu *cpu);
+void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v);
+void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v);
+void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v);
+void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);

@@ -1,0 +1,92 @@
+/* The guest's x87/SSE/AVX/... state is its own (SDM Vol. 1 ch. 13).
+ *
+ * run() saves the host's state and loads the guest's on the way in, and
+ * does the reverse on the way out to the embedder. Built-in exits inside
+ * run() keep the guest's state loaded: the library is built without
+ * FP/SIMD, so it never touches these registers. XCR0 follows: while the
+ * guest's state is loaded the hardware holds the guest's XCR0 if the guest
+ * can see it (CR4.OSXSAVE), else the host's; XSETBV only when that value
+ * differs from what the hardware holds. */
+#include "vmx/vcpu.h"
+
+#define MXCSR_OFFSET 24
+#define MXCSR_RESET  0x1f80u   /* SDM Vol. 1 10.2.3.1 */
+
+int x86vcpu__xstate_alloc(struct x86vcpu_cpu *cpu)
+{
+    const struct x86vcpu_hal *hal = cpu->hal;
+    cpu->xsave_size = 0;
+    if ((hw_cpuid(1, 0).ecx & (1u << 26)) && (hw_read_cr4() & CR4_OSXSAVE)) {
+        /* CPUID.(0DH,0):ECX: size for every feature the CPU supports. A
+         * frame is 4 KiB; larger areas (AMX) would need contiguous frames. */
+        cpu->xsave_size = hw_cpuid(0xd, 0).ecx;
+        if (cpu->xsave_size > 4096)
+            return X86VCPU_ENOTSUP;
+    }
+    cpu->host_fpu_pa = hal->alloc_frame(hal->ctx);
+    return cpu->host_fpu_pa ? X86VCPU_OK : X86VCPU_ENOMEM;
+}
+
+void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v)
+{
+    /* An all-zero XSAVE header restores every component to its initial
+     * state, except MXCSR, which XRSTOR/FXRSTOR always load from memory. */
+    uint8_t *a = v->hal->phys_to_virt(v->hal->ctx, v->guest_fpu_pa);
+    *(volatile uint32_t *)(a + MXCSR_OFFSET) = MXCSR_RESET;
+    /* FXRSTOR also loads FCW from memory: the FINIT value 0x37f. */
+    *(volatile uint16_t *)a = 0x37f;
+}
+
+static uint64_t wanted_xcr0(const struct x86vcpu_vcpu *v)
+{
+    return v->guest_osxsave ? v->guest_xcr0 : v->host_xcr0;
+}
+
+void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
+{
+    const struct x86vcpu_hal *hal = v->hal;
+    void *host = hal->phys_to_virt(hal->ctx, v->cpu->host_fpu_pa);
+    void *guest = hal->phys_to_virt(hal->ctx, v->guest_fpu_pa);
+    if (!v->cpu->xsave_size) {
+        hw_fxsave(host);
+        hw_fxrstor(guest);
+        return;
+    }
+    /* The host may have changed XCR0 since the last run. */
+    v->host_xcr0 = hw_xgetbv(0);
+    hw_xsave(host, v->host_xcr0);
+    v->loaded_xcr0 = wanted_xcr0(v);
+    if (v->loaded_xcr0 != v->host_xcr0) {
+        hw_xsetbv(0, v->loaded_xcr0);
+        v->stats.xcr0_switches++;
+    }
+    hw_xrstor(guest, v->loaded_xcr0);
+}
+
+void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v)
+{
+    const struct x86vcpu_hal *hal = v->hal;
+    void *host = hal->phys_to_virt(hal->ctx, v->cpu->host_fpu_pa);
+    void *guest = hal->phys_to_virt(hal->ctx, v->guest_fpu_pa);
+    if (!v->cpu->xsave_size) {
+        hw_fxsave(guest);
+        hw_fxrstor(host);
+        return;
+    }
+    hw_xsave(guest, v->loaded_xcr0);
+    if (v->loaded_xcr0 != v->host_xcr0)
+        hw_xsetbv(0, v->host_xcr0);
+    hw_xrstor(host, v->host_xcr0);
+}
+
+/* The guest changed XCR0 or CR4.OSXSAVE while its state is loaded: do to
+ * the hardware what its XSETBV would have done. */
+void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v)
+{
+    uint64_t want = wanted_xcr0(v);
+    if (v->cpu->xsave_size && want != v->loaded_xcr0) {
+        hw_xsetbv(0, want);
+        v->loaded_xcr0 = want;
+        v->stats.xcr0_switches++;
+    }
+}
