@@ -174,6 +174,8 @@ struct run {
     uint64_t unmapped_gpa;  /* page taken out of EPT by the guest's request */
     int fault_queue_gp;     /* on its EPT violation, also queue #GP(0) */
     int expect_shutdown;
+    int host_fpu;           /* fill/check the host's YMM around every run */
+    unsigned host_fpu_runs, host_fpu_bad;
     int last_exception;
     int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
@@ -475,6 +477,14 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_LAST_EXCEPTION:
         ret = (uint64_t)(int64_t)r->last_exception;
         break;
+    case HC_HOST_FPU:
+        r->host_fpu = (int)a[0];
+        if (!r->host_fpu && r->test_mode) {
+            con_printf("     host YMM checked around %u runs\n", r->host_fpu_runs);
+            result_val(r->host_fpu_bad == 0 && r->host_fpu_runs >= 2000,
+                       "xstate: host YMM0-15 intact around every run", r->host_fpu_bad, 0);
+        }
+        break;
     case HC_EXPECT_SHUTDOWN:
         r->expect_shutdown = 1;
         break;
@@ -507,8 +517,20 @@ static void print_exit(const struct x86vcpu_exit *e)
  * or a negative library error. */
 static int run_guest(struct run *r, struct x86vcpu_exit *last)
 {
+    static uint8_t host_want[512], host_got[512];
+    for (unsigned i = 0; i < 512; i++)
+        host_want[i] = (uint8_t)(0x35 + i * 3);
     for (unsigned n = 0; n < 1000000 && !r->done; n++) {
+        int fpu = r->host_fpu;
+        if (fpu)
+            YMM_LOAD_ALL(host_want); /* the host uses its SIMD registers too */
         int err = x86vcpu_vcpu_run(r->v, last);
+        if (fpu) {
+            YMM_STORE_ALL(host_got);
+            r->host_fpu_runs++;
+            for (unsigned i = 0; i < 512; i++)
+                r->host_fpu_bad += host_got[i] != host_want[i];
+        }
         if (err) {
             con_printf("  run: %s", x86vcpu_strerror(err));
             if (err == X86VCPU_EVMFAILVALID)

@@ -11,6 +11,7 @@
 
 #define MXCSR_OFFSET 24
 #define MXCSR_RESET  0x1f80u   /* SDM Vol. 1 10.2.3.1 */
+#define XSTATE_BV_OFFSET 512
 
 int x86vcpu__xstate_alloc(struct x86vcpu_cpu *cpu)
 {
@@ -60,6 +61,9 @@ void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
         hw_xsetbv(0, v->loaded_xcr0);
         v->stats.xcr0_switches++;
     }
+    /* XSAVE writes only the XSTATE_BV bits of its mask: a component saved
+     * under a larger XCR0 would make XRSTOR fault now (SDM Vol. 1 13.8.1). */
+    *(volatile uint64_t *)((uint8_t *)guest + XSTATE_BV_OFFSET) &= v->loaded_xcr0;
     hw_xrstor(guest, v->loaded_xcr0);
 }
 

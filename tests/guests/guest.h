@@ -26,6 +26,8 @@
 #define HC_LAST_EXCEPTION 15 /* returns the vector of the last exception exit */
 #define HC_UNMAP_GPA   16 /* RDI=page, RSI=1: on its EPT violation also queue #GP(0) */
 #define HC_EXPECT_SHUTDOWN 17
+#define HC_HOST_FPU    18 /* RDI=1: the demo fills and checks its own YMM registers around every run */
+#define GUEST_PORT_NOP 0xe8 /* OUT: exits to the demo, which does nothing */
 
 #define INJ_EXTINT    0
 #define INJ_NMI       1
@@ -44,6 +46,28 @@
 
 #define BENCH_CPUID 0
 #define BENCH_OUT   1
+
+/* YMM0-15 <-> 512 bytes of memory (AVX; the caller checks CPUID/XCR0). */
+#define YMM_STORE_ALL(buf)                                                          \
+    __asm__ volatile("vmovdqu %%ymm0, 0(%0)\n\tvmovdqu %%ymm1, 32(%0)\n\t"             \
+                     "vmovdqu %%ymm2, 64(%0)\n\tvmovdqu %%ymm3, 96(%0)\n\t"            \
+                     "vmovdqu %%ymm4, 128(%0)\n\tvmovdqu %%ymm5, 160(%0)\n\t"          \
+                     "vmovdqu %%ymm6, 192(%0)\n\tvmovdqu %%ymm7, 224(%0)\n\t"          \
+                     "vmovdqu %%ymm8, 256(%0)\n\tvmovdqu %%ymm9, 288(%0)\n\t"          \
+                     "vmovdqu %%ymm10, 320(%0)\n\tvmovdqu %%ymm11, 352(%0)\n\t"        \
+                     "vmovdqu %%ymm12, 384(%0)\n\tvmovdqu %%ymm13, 416(%0)\n\t"        \
+                     "vmovdqu %%ymm14, 448(%0)\n\tvmovdqu %%ymm15, 480(%0)"              \
+                     : : "r"(buf) : "memory")
+#define YMM_LOAD_ALL(buf)                                                           \
+    __asm__ volatile("vmovdqu 0(%0), %%ymm0\n\tvmovdqu 32(%0), %%ymm1\n\t"             \
+                     "vmovdqu 64(%0), %%ymm2\n\tvmovdqu 96(%0), %%ymm3\n\t"            \
+                     "vmovdqu 128(%0), %%ymm4\n\tvmovdqu 160(%0), %%ymm5\n\t"          \
+                     "vmovdqu 192(%0), %%ymm6\n\tvmovdqu 224(%0), %%ymm7\n\t"          \
+                     "vmovdqu 256(%0), %%ymm8\n\tvmovdqu 288(%0), %%ymm9\n\t"          \
+                     "vmovdqu 320(%0), %%ymm10\n\tvmovdqu 352(%0), %%ymm11\n\t"        \
+                     "vmovdqu 384(%0), %%ymm12\n\tvmovdqu 416(%0), %%ymm13\n\t"        \
+                     "vmovdqu 448(%0), %%ymm14\n\tvmovdqu 480(%0), %%ymm15"              \
+                     : : "r"(buf) : "memory")
 
 /* Both loops are one asm block so the guest and bare Bochs (the demo host
  * in root mode) execute exactly the same instructions; with Bochs'
