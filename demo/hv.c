@@ -175,7 +175,7 @@ struct run {
     int fault_queue_gp;     /* on its EPT violation, also queue #GP(0) */
     int expect_shutdown;
     int host_fpu;           /* fill/check the host's YMM around every run */
-    unsigned host_fpu_runs, host_fpu_bad;
+    unsigned host_fpu_runs, host_fpu_bad, host_msr_bad;
     int last_exception;
     int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
@@ -254,6 +254,18 @@ static void string_io(struct run *r, const struct x86vcpu_exit *e)
     x86vcpu_complete_string_io(r->v, n);
 }
 
+static uint64_t rdmsr64(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static void wrmsr64(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
 static void handle_io(struct run *r, const struct x86vcpu_exit *e)
 {
     if (e->u.io.string)
@@ -283,13 +295,6 @@ static void handle_msr(struct run *r, const struct x86vcpu_exit *e)
         uint32_t lo, hi;
         __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
         x86vcpu_complete_msr_read(r->v, ((uint64_t)hi << 32) | lo);
-        return;
-    }
-    if (e->kind == X86VCPU_EXIT_MSR_WRITE && msr == 0xc0000103u) {
-        /* TSC_AUX: the demo host does not use it; let the guest have it. */
-        __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)e->u.msr.value),
-                         "d"((uint32_t)(e->u.msr.value >> 32)));
-        x86vcpu_complete_msr_write(r->v);
         return;
     }
     x86vcpu_complete_msr_fault(r->v);
@@ -483,6 +488,12 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
             con_printf("     host YMM checked around %u runs\n", r->host_fpu_runs);
             result_val(r->host_fpu_bad == 0 && r->host_fpu_runs >= 2000,
                        "xstate: host YMM0-15 intact around every run", r->host_fpu_bad, 0);
+            result_val(r->host_msr_bad == 0 && r->host_fpu_runs >= 2000,
+                       "syscall MSRs: host STAR..TSC_AUX intact around every run",
+                       r->host_msr_bad, 0);
+            const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(r->v);
+            con_printf("     MSR switches so far: %lu WRMSRs, XCR0 switches %lu\n",
+                       (unsigned long)st->msr_switches, (unsigned long)st->xcr0_switches);
         }
         break;
     case HC_EXPECT_SHUTDOWN:
@@ -518,18 +529,29 @@ static void print_exit(const struct x86vcpu_exit *e)
 static int run_guest(struct run *r, struct x86vcpu_exit *last)
 {
     static uint8_t host_want[512], host_got[512];
+    /* The host's own syscall MSR values while it checks isolation. */
+    static const uint32_t smsr[6] = { 0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u,
+                                      0xc0000102u, 0xc0000103u };
+    static const uint64_t smsr_host[6] = { 0x0010000800000000ull, 0xffff800000001000ull,
+                                           0xffff800000002000ull, 0x700ull,
+                                           0xffff800000003000ull, 7 };
     for (unsigned i = 0; i < 512; i++)
         host_want[i] = (uint8_t)(0x35 + i * 3);
     for (unsigned n = 0; n < 1000000 && !r->done; n++) {
         int fpu = r->host_fpu;
-        if (fpu)
+        if (fpu) {
             YMM_LOAD_ALL(host_want); /* the host uses its SIMD registers too */
+            for (int i = 0; i < 6; i++)
+                wrmsr64(smsr[i], smsr_host[i]);
+        }
         int err = x86vcpu_vcpu_run(r->v, last);
         if (fpu) {
             YMM_STORE_ALL(host_got);
             r->host_fpu_runs++;
             for (unsigned i = 0; i < 512; i++)
                 r->host_fpu_bad += host_got[i] != host_want[i];
+            for (int i = 0; i < 6; i++)
+                r->host_msr_bad += rdmsr64(smsr[i]) != smsr_host[i];
         }
         if (err) {
             con_printf("  run: %s", x86vcpu_strerror(err));
@@ -610,6 +632,8 @@ static void print_stats(struct x86vcpu_vcpu *v)
     con_printf("    %-28s %8lu   (VM entries %lu, VMREADs %lu, VMWRITEs %lu)\n", "total",
                (unsigned long)total, (unsigned long)st->entries,
                (unsigned long)st->vmreads, (unsigned long)st->vmwrites);
+    con_printf("    state switches: XCR0 %lu XSETBVs, syscall MSRs %lu WRMSRs\n",
+               (unsigned long)st->xcr0_switches, (unsigned long)st->msr_switches);
 }
 
 static struct x86vcpu_vcpu *new_vcpu_slice(struct x86vcpu_cpu *cpu, const struct guest *g,
@@ -914,6 +938,11 @@ void hv_main(const char *cmdline)
         result(!err, "cpu_enable (VMXON)");
     if (err)
         goto out;
+
+    /* The demo never uses SYSCALL. Bochs resets IA32_FMASK to 0x20200; a
+     * vCPU starts with 0 (x86vcpu keeps the guest's syscall MSRs apart).
+     * Equal values mean no WRMSR at run() boundaries. */
+    wrmsr64(0xc0000084u, 0);
 
     guest_ram_pa = frames_alloc_contig(GUEST_RAM_SIZE, 2ull << 20);
     guest_ram = (uint8_t *)(uintptr_t)guest_ram_pa;

@@ -102,6 +102,11 @@ enum x86vcpu_mode {
 /* Setup flags. */
 #define X86VCPU_SETUP_EXIT_ON_EXTINT   (1u << 0) /* external interrupts exit (acknowledged) */
 #define X86VCPU_SETUP_NO_VPID          (1u << 1)
+/* The syscall MSRs (STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX)
+ * are the guest's own by default, switched at run() entry and return when
+ * guest and host values differ. With this flag they are left alone: their
+ * RDMSR/WRMSR exits go to the embedder like any other MSR. */
+#define X86VCPU_SETUP_SHARE_SYSCALL_MSRS (1u << 2)
 
 struct x86vcpu_setup {
     uint32_t mode;          /* enum x86vcpu_mode */
@@ -283,7 +288,8 @@ struct x86vcpu_stats {
     uint64_t exits[X86VCPU_EXIT_REASON_MAX]; /* by basic exit reason */
     uint64_t vmreads, vmwrites;              /* VMCS accesses made by the library */
     uint64_t entries;
-    uint64_t xcr0_switches;                  /* XSETBV pairs around entries */
+    uint64_t xcr0_switches;                  /* XSETBVs made to switch XCR0 */
+    uint64_t msr_switches;                   /* WRMSRs made to switch syscall MSRs */
 };
 const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v);
 

@@ -22,6 +22,90 @@ static int pat_valid(uint64_t pat)
     return 1;
 }
 
+/* ------------------------------------------------------------ syscall MSRs */
+static const uint32_t smsr_index[6] = {
+    0xc0000081u, /* STAR */
+    0xc0000082u, /* LSTAR */
+    0xc0000083u, /* CSTAR */
+    0xc0000084u, /* SFMASK */
+    0xc0000102u, /* KERNEL_GS_BASE */
+    0xc0000103u, /* TSC_AUX */
+};
+
+static int smsr_slot(const struct x86vcpu_vcpu *v, uint32_t msr)
+{
+    if (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        if (smsr_index[i] == msr)
+            return i;
+    return -1;
+}
+
+int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
+{
+    for (int i = 0; i < 6; i++) {
+        v->smsr_guest[i] = 0;
+        /* Reads need no exit: the guest's value is in the hardware while
+         * it runs. Writes exit so the library always knows it. */
+        int share = (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS) != 0;
+        int err = x86vcpu_msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa),
+                                         smsr_index[i], share, 1);
+        if (err)
+            return err;
+    }
+    v->smsr_loaded = 0;
+    return X86VCPU_OK;
+}
+
+/* At run() entry: the guest's values in, only where they differ. */
+void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v)
+{
+    v->smsr_loaded = 0;
+    if (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS)
+        return;
+    for (int i = 0; i < 6; i++) {
+        v->smsr_host[i] = hw_rdmsr(smsr_index[i]);
+        if (v->smsr_host[i] != v->smsr_guest[i]) {
+            hw_wrmsr(smsr_index[i], v->smsr_guest[i]);
+            v->smsr_loaded |= 1u << i;
+            v->stats.msr_switches++;
+        }
+    }
+}
+
+/* On the way out to the embedder: the host's values back where they differ. */
+void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v)
+{
+    for (int i = 0; v->smsr_loaded && i < 6; i++) {
+        if (v->smsr_loaded & (1u << i)) {
+            hw_wrmsr(smsr_index[i], v->smsr_host[i]);
+            v->stats.msr_switches++;
+        }
+    }
+    v->smsr_loaded = 0;
+}
+
+/* A guest WRMSR to a syscall MSR: 0, or the vector to inject. */
+static int smsr_write(struct x86vcpu_vcpu *v, int i, uint64_t val)
+{
+    uint32_t msr = smsr_index[i];
+    /* LSTAR, CSTAR and KERNEL_GS_BASE hold addresses; TSC_AUX bits 63:32
+     * are reserved (SDM Vol. 4, Table 2-2). */
+    if ((msr == 0xc0000082u || msr == 0xc0000083u || msr == 0xc0000102u) && !canonical(val))
+        return X86VCPU_VEC_GP;
+    if (msr == 0xc0000103u && (val >> 32))
+        return X86VCPU_VEC_GP;
+    v->smsr_guest[i] = val;
+    /* The guest's values are live while run() loops: write it now. */
+    hw_wrmsr(msr, val);
+    if (val != v->smsr_host[i])
+        v->smsr_loaded |= 1u << i;
+    else
+        v->smsr_loaded &= ~(1u << i);
+    return 0;
+}
+
 /* Returns 1 when the MSR is one of ours (value in *val), 0 otherwise. */
 static int builtin_read(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t *val)
 {
@@ -37,7 +121,13 @@ static int builtin_read(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t *val)
             return 0;
         *val = VMRD(v, W64, GUEST_IA32_PAT);
         return 1;
-    default: return 0;
+    default: {
+        int i = smsr_slot(v, msr);
+        if (i < 0)
+            return 0;
+        *val = v->smsr_guest[i]; /* reached only if the embedder intercepts reads */
+        return 1;
+    }
     }
 }
 
@@ -84,8 +174,10 @@ static int builtin_write(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t val)
             return X86VCPU_VEC_GP;
         VMWR(v, W64, GUEST_IA32_PAT, val);
         return 0;
-    default:
-        return -1;
+    default: {
+        int i = smsr_slot(v, msr);
+        return i < 0 ? -1 : smsr_write(v, i, val);
+    }
     }
 }
 

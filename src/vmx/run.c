@@ -322,7 +322,9 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         v->advance_len = 0;
     }
     x86vcpu__xstate_enter(v);
+    x86vcpu__smsr_enter(v);
     int err = run_loop(v, e);
+    x86vcpu__smsr_exit(v);
     x86vcpu__xstate_exit(v);
     return err;
 }
@@ -332,7 +334,9 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     for (;;) {
-        if (x86vcpu__deliver_events(v)) {
+        /* Most entries have nothing to deliver: one test, no call. */
+        if ((v->evq_count | v->excq_count | v->nmi_pending | v->reinject_info) &&
+            x86vcpu__deliver_events(v)) {
             /* A fault while delivering #DF: the CPU would shut down. */
             e->kind = X86VCPU_EXIT_SHUTDOWN;
             e->reason = X86VCPU_EXIT_REASON_TRIPLE_FAULT;

@@ -103,6 +103,9 @@ int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *s)
     if (!v || !s || s->mode > X86VCPU_MODE_LONG64 || (s->ept_root & 0xfff) || !s->ept_root)
         return X86VCPU_EINVAL;
     v->setup = *s;
+    int err = x86vcpu__smsr_setup(v);
+    if (err)
+        return err;
     v->have_setup = 1;
     v->setup_dirty = 1;
     v->launched = 0;

@@ -64,6 +64,8 @@ struct x86vcpu_vcpu {
     uint64_t guest_xcr0, host_xcr0, supported_xcr0;
     uint64_t loaded_xcr0;         /* XCR0 in the hardware while the guest's state is loaded */
     uint64_t guest_fpu_pa;        /* the guest's x87/SSE/AVX... (XSAVE area) */
+    uint64_t smsr_guest[6], smsr_host[6]; /* syscall MSRs (msr.c) */
+    uint32_t smsr_loaded;         /* bit i: the hardware holds the guest's value, != host's */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
     uint32_t time_slice;
     struct x86vcpu_cpuid_policy cpuid;
@@ -114,6 +116,9 @@ void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v);
 void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
+int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
+void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);
+void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v);
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
 
 #endif

@@ -174,16 +174,33 @@ void guest_main(void)
         for (unsigned i = 0; i < 512; i++)
             want[i] = (uint8_t)(0xa0 + i * 7);
         YMM_LOAD_ALL(want);
+        /* The syscall MSRs, with values of the guest's own. */
+        static const uint32_t msr[6] = { 0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u,
+                                         0xc0000102u, 0xc0000103u };
+        static const uint64_t val[6] = { 0x0023001000000000ull, 0xffffffff81000000ull,
+                                         0xffffffff81000100ull, 0x47700ull,
+                                         0x00007f0012340000ull, 0x2a };
+        for (int i = 0; i < 6; i++)
+            __asm__ volatile("wrmsr" : : "c"(msr[i]), "a"((uint32_t)val[i]), "d"((uint32_t)(val[i] >> 32)));
         hc(HC_HOST_FPU, 1, 0, 0, 0, 0);
-        unsigned bad = 0;
+        unsigned bad = 0, badmsr = 0;
         for (unsigned n = 0; n < 2000; n++) {
             outb(GUEST_PORT_NOP, 0);
             YMM_STORE_ALL(got);
             for (unsigned i = 0; i < 512; i++)
                 bad += got[i] != want[i];
+            for (int i = 0; i < 6; i++) {
+                uint32_t lo, hi;
+                __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr[i]));
+                badmsr += (((uint64_t)hi << 32) | lo) != val[i];
+            }
+            uint32_t a, d, aux;
+            __asm__ volatile("rdtscp" : "=a"(a), "=d"(d), "=c"(aux));
+            badmsr += aux != 0x2a;
         }
         hc(HC_HOST_FPU, 0, 0, 0, 0, 0);
         check("xstate: guest YMM0-15 intact across 2000 exits to the embedder", bad, 0);
+        check("syscall MSRs: guest STAR..TSC_AUX (RDMSR, RDTSCP) intact across 2000 exits", badmsr, 0);
     }
 
     /* Escalation in the library: #PF whose delivery hits an EPT violation on
