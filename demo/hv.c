@@ -176,6 +176,7 @@ struct run {
     int expect_shutdown;
     int host_fpu;           /* fill/check the host's YMM around every run */
     unsigned host_fpu_runs, host_fpu_bad, host_msr_bad;
+    uint32_t extint_vector;     /* last EXTINT exit's vector */
     int last_exception;
     int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
@@ -264,6 +265,21 @@ static uint64_t rdmsr64(uint32_t msr)
 static void wrmsr64(uint32_t msr, uint64_t v)
 {
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* The host's local APIC (xAPIC, identity-mapped by boot.S). */
+#define LAPIC_BASE 0xfee00000ul
+static void lapic_write(uint32_t reg, uint32_t val)
+{
+    *(volatile uint32_t *)(LAPIC_BASE + reg) = val;
+}
+
+static void lapic_timer_oneshot(uint8_t vector, uint32_t count)
+{
+    lapic_write(0xf0, 0x1ff);        /* SVR: software-enable, spurious 0xff */
+    lapic_write(0x3e0, 0xb);         /* divide by 1 */
+    lapic_write(0x320, vector);      /* LVT timer: one-shot, unmasked */
+    lapic_write(0x380, count);       /* initial count: starts the timer */
 }
 
 static void handle_io(struct run *r, const struct x86vcpu_exit *e)
@@ -496,6 +512,17 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
                        (unsigned long)st->msr_switches, (unsigned long)st->xcr0_switches);
         }
         break;
+    case HC_APIC_TIMER:
+        ret = (uint64_t)(int64_t)x86vcpu_set_extint_exiting(r->v, (int)a[1]);
+        r->extint_vector = 0;
+        lapic_timer_oneshot((uint8_t)a[0], 20000);
+        break;
+    case HC_EXTINT_SEEN:
+        ret = r->extint_vector;
+        break;
+    case HC_APIC_EOI:
+        lapic_write(0xb0, 0);
+        break;
     case HC_EXPECT_SHUTDOWN:
         r->expect_shutdown = 1;
         break;
@@ -586,6 +613,11 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             r->ept_faults_served++;
             if (r->fault_queue_gp)
                 x86vcpu_queue_exception(r->v, 13, 1, 0, 0);
+            break;
+        case X86VCPU_EXIT_EXTINT:
+            /* Acknowledged on exit: the demo is the interrupt's handler. */
+            r->extint_vector = last->u.extint.valid ? last->u.extint.vector : 0xffffffffu;
+            lapic_write(0xb0, 0);
             break;
         case X86VCPU_EXIT_EXCEPTION:
             /* Intercepted exceptions are reflected to the guest unchanged. */

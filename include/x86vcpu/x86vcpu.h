@@ -267,6 +267,12 @@ int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_
 /* Events queued and not yet delivered. */
 uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
 
+/* External interrupts arriving while the guest runs: exit to the embedder
+ * with the vector acknowledged (X86VCPU_EXIT_EXTINT; the embedder handles
+ * it and EOIs) when on, or go straight to the guest's IDT when off. The
+ * initial choice is X86VCPU_SETUP_EXIT_ON_EXTINT. */
+int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on);
+
 /* Exceptions whose vector bit is set exit to the embedder
  * (X86VCPU_EXIT_EXCEPTION) instead of reaching the guest's IDT. */
 int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap);

@@ -86,6 +86,29 @@ int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap)
     return x86vcpu__vmwrite_checked(v, X86VCPU_VMCS_EXCEPTION_BITMAP, bitmap);
 }
 
+int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on)
+{
+    if (!v || !v->cpu || v->cpu->current != v || v->setup_dirty)
+        return X86VCPU_ESTATE;
+    const struct x86vcpu_caps *c = &v->owner->caps;
+    /* Acknowledge-on-exit goes with it, so the exit carries the vector. */
+    uint32_t pin = on ? v->ctl_pin | PIN_EXTINT_EXITING : v->ctl_pin & ~PIN_EXTINT_EXITING;
+    uint32_t ex = on ? v->ctl_exit | EXIT_ACK_INTR : v->ctl_exit & ~EXIT_ACK_INTR;
+    if (!x86vcpu_fixed_ok(pin, (uint32_t)c->pinbased, c->pinbased >> 32) ||
+        !x86vcpu_fixed_ok(ex, (uint32_t)c->exit, c->exit >> 32))
+        return X86VCPU_ECTLS;
+    int err = x86vcpu__vmwrite_checked(v, X86VCPU_VMCS_PIN_BASED_CTLS, pin);
+    if (!err)
+        err = x86vcpu__vmwrite_checked(v, X86VCPU_VMCS_EXIT_CTLS, ex);
+    if (err)
+        return err;
+    v->ctl_pin = pin;
+    v->ctl_exit = ex;
+    v->setup.flags = on ? v->setup.flags | X86VCPU_SETUP_EXIT_ON_EXTINT
+                        : v->setup.flags & ~X86VCPU_SETUP_EXIT_ON_EXTINT;
+    return X86VCPU_OK;
+}
+
 static void set_proc_bit(struct x86vcpu_vcpu *v, uint32_t bit, int on)
 {
     uint32_t ctl = on ? v->ctl_proc | bit : v->ctl_proc & ~bit;

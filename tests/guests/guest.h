@@ -27,6 +27,9 @@
 #define HC_UNMAP_GPA   16 /* RDI=page, RSI=1: on its EPT violation also queue #GP(0) */
 #define HC_EXPECT_SHUTDOWN 17
 #define HC_HOST_FPU    18 /* RDI=1: the demo fills and checks its own YMM registers around every run */
+#define HC_APIC_TIMER  19 /* RDI=vector, RSI=1: exit to the demo, 0: to the guest */
+#define HC_EXTINT_SEEN 20 /* returns the vector of the last EXTINT exit */
+#define HC_APIC_EOI    21 /* the demo EOIs its local APIC */
 #define GUEST_PORT_NOP 0xe8 /* OUT: exits to the demo, which does nothing */
 
 #define INJ_EXTINT    0
