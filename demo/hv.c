@@ -488,6 +488,7 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
             err = x86vcpu_queue_exception(r->v, (uint8_t)a[1], (int)a[3], (uint32_t)a[2], a[4]);
             break;
         case INJ_SOFTINT: err = x86vcpu_queue_soft_interrupt(r->v, (uint8_t)a[1], (uint32_t)a[2]); break;
+        case INJ_SOFTEXC: err = x86vcpu_queue_soft_exception(r->v, (uint8_t)a[1], (uint32_t)a[2]); break;
         }
         ret = (uint64_t)(int64_t)err;
         break;

@@ -264,6 +264,8 @@ int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err,
 /* INT n (software interrupt) as if executed by an instruction of
  * instr_len bytes at the current RIP: the pushed return address is past it. */
 int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len);
+/* INT3 (#BP, vector 3) or INTO (#OF, vector 4) the same way. */
+int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len);
 /* Events queued and not yet delivered. */
 uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
 

@@ -74,6 +74,14 @@ int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_
     return queue_exc(v, INTR_INFO_VALID | (INTR_TYPE_SOFT_INTR << 8) | vector, 0, instr_len, 0);
 }
 
+int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len)
+{
+    /* Only #BP and #OF come from instructions (SDM 25.8.3, type 6). */
+    if (!v || (vector != 3 && vector != 4) || instr_len < 1 || instr_len > 15)
+        return X86VCPU_EINVAL;
+    return queue_exc(v, INTR_INFO_VALID | (INTR_TYPE_SOFT_EXC << 8) | vector, 0, instr_len, 0);
+}
+
 uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v)
 {
     return v ? v->evq_count + v->excq_count + v->nmi_pending + (v->reinject_info != 0) : 0;

@@ -23,34 +23,53 @@ static int pat_valid(uint64_t pat)
 }
 
 /* ------------------------------------------------------------ syscall MSRs */
-static const uint32_t smsr_index[6] = {
+/* Guest MSRs switched at run() boundaries where guest and host differ. */
+#define MSR_IA32_XSS 0xda0u
+static const uint32_t smsr_index[X86VCPU_SWITCHED_MSRS] = {
     0xc0000081u, /* STAR */
     0xc0000082u, /* LSTAR */
     0xc0000083u, /* CSTAR */
     0xc0000084u, /* SFMASK */
     0xc0000102u, /* KERNEL_GS_BASE */
     0xc0000103u, /* TSC_AUX */
+    MSR_IA32_XSS, /* supervisor state for XSAVES (switched even when sharing) */
 };
+#define SMSR_XSS 6
+
+/* IA32_XSS exists when CPUID.(0DH,1):EAX[3] (XSAVES) is set. */
+static int has_xss(void)
+{
+    return (hw_cpuid(1, 0).ecx & (1u << 26)) && (hw_cpuid(0xd, 1).eax & (1u << 3));
+}
+
+static int smsr_active(const struct x86vcpu_vcpu *v, int i)
+{
+    if (i == SMSR_XSS)
+        return v->has_xss;
+    return !(v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS);
+}
 
 static int smsr_slot(const struct x86vcpu_vcpu *v, uint32_t msr)
 {
-    if (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS)
-        return -1;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++)
         if (smsr_index[i] == msr)
-            return i;
+            return smsr_active(v, i) ? i : -1;
     return -1;
 }
 
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
 {
-    for (int i = 0; i < 6; i++) {
-        v->smsr_guest[i] = 0;
+    v->has_xss = has_xss();
+    if (v->has_xss) {
+        uint32_t ecx = hw_cpuid(0xd, 1).ecx, edx = hw_cpuid(0xd, 1).edx;
+        v->supported_xss = ((uint64_t)edx << 32) | ecx;
+    }
+    for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++) {
+        v->smsr_guest[i] = 0; /* reset values (XSS: SDM 13.3) */
         /* Reads need no exit: the guest's value is in the hardware while
          * it runs. Writes exit so the library always knows it. */
-        int share = (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS) != 0;
         int err = x86vcpu_msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa),
-                                         smsr_index[i], share, 1);
+                                         smsr_index[i], !smsr_active(v, i), 1);
         if (err)
             return err;
     }
@@ -62,9 +81,9 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v)
 {
     v->smsr_loaded = 0;
-    if (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS)
-        return;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++) {
+        if (!smsr_active(v, i))
+            continue;
         v->smsr_host[i] = hw_rdmsr(smsr_index[i]);
         if (v->smsr_host[i] != v->smsr_guest[i]) {
             hw_wrmsr(smsr_index[i], v->smsr_guest[i]);
@@ -77,7 +96,7 @@ void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v)
 /* On the way out to the embedder: the host's values back where they differ. */
 void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v)
 {
-    for (int i = 0; v->smsr_loaded && i < 6; i++) {
+    for (int i = 0; v->smsr_loaded && i < X86VCPU_SWITCHED_MSRS; i++) {
         if (v->smsr_loaded & (1u << i)) {
             hw_wrmsr(smsr_index[i], v->smsr_host[i]);
             v->stats.msr_switches++;
@@ -95,6 +114,9 @@ static int smsr_write(struct x86vcpu_vcpu *v, int i, uint64_t val)
     if ((msr == 0xc0000082u || msr == 0xc0000083u || msr == 0xc0000102u) && !canonical(val))
         return X86VCPU_VEC_GP;
     if (msr == 0xc0000103u && (val >> 32))
+        return X86VCPU_VEC_GP;
+    /* IA32_XSS: only supervisor components the CPU supports (SDM 13.3). */
+    if (msr == MSR_IA32_XSS && (val & ~v->supported_xss))
         return X86VCPU_VEC_GP;
     v->smsr_guest[i] = val;
     /* The guest's values are live while run() loops: write it now. */

@@ -36,7 +36,8 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
             layout = 0; /* the guest's XCR0 is in force: the CPU's answer stands */
     }
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
-    x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0, 0, layout, r);
+    x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0,
+                               v->smsr_guest[X86VCPU_SWITCHED_MSRS - 1], layout, r);
     /* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID
      * executed in 64-bit mode; the host ran it in 64-bit mode. */
     if (leaf == 0x80000001u && (r->edx & (1u << 11)) &&
@@ -289,6 +290,11 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         /* SDM Table 28-7: bit 7 says the guest-linear address field is valid. */
         e->u.ept.gla_valid = (e->qualification >> 7) & 1;
         e->u.ept.gla = e->u.ept.gla_valid ? VMRD(v, WNAT, GUEST_LINEAR_ADDRESS) : 0;
+        /* The faulting access belonged to an IRET that unblocked NMIs:
+         * blocking comes back for the re-execution (SDM 28.2.3). */
+        if ((e->qualification & (1u << 12)) && (v->ctl_pin & PIN_VIRTUAL_NMIS) && !v->reinject_info)
+            VMWR(v, W32, GUEST_INTERRUPTIBILITY,
+                 VMRD(v, W32, GUEST_INTERRUPTIBILITY) | INTR_BLOCK_NMI);
         return 0;
 
     default:

@@ -319,6 +319,10 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v)
     err |= VMWR_CHK(v, W64, VMCS_LINK_POINTER, ~0ull);
     if (v->ctl_pin & PIN_PREEMPT_TIMER)
         err |= VMWR_CHK(v, W32, PREEMPTION_TIMER_VALUE, s->time_slice);
+    /* With XSAVES enabled this field exists and has no reset value: no
+     * XSAVES/XRSTORS exits (IA32_XSS is the guest's own). SDM 25.6.20. */
+    if (v->ctl_proc2 & PROC2_XSAVES)
+        err |= VMWR_CHK(v, W64, XSS_EXITING_BITMAP, 0);
 
     if (err)
         return err < 0 ? X86VCPU_EVMFAILVALID : err;

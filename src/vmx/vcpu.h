@@ -26,6 +26,10 @@ enum vcpu_pending {
     PENDING_STRING_IO,          /* an INS/OUTS awaits x86vcpu_complete_string_io */
 };
 
+/* Guest MSRs switched at run() boundaries (msr.c): six syscall MSRs and
+ * IA32_XSS, the last one. */
+#define X86VCPU_SWITCHED_MSRS 7
+
 struct x86vcpu_vcpu {
     struct x86vcpu_regs regs;   /* first: entry.S gets &regs */
     struct x86vcpu_cpu *owner;  /* CPU record it was created with (HAL, caps) */
@@ -64,7 +68,9 @@ struct x86vcpu_vcpu {
     uint64_t guest_xcr0, host_xcr0, supported_xcr0;
     uint64_t loaded_xcr0;         /* XCR0 in the hardware while the guest's state is loaded */
     uint64_t guest_fpu_pa;        /* the guest's x87/SSE/AVX... (XSAVE area) */
-    uint64_t smsr_guest[6], smsr_host[6]; /* syscall MSRs (msr.c) */
+    uint64_t smsr_guest[X86VCPU_SWITCHED_MSRS], smsr_host[X86VCPU_SWITCHED_MSRS]; /* msr.c */
+    uint64_t supported_xss;
+    uint32_t has_xss;
     uint32_t smsr_loaded;         /* bit i: the hardware holds the guest's value, != host's */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
     uint32_t time_slice;

@@ -279,6 +279,17 @@ static void msr_cases(void)
     rec64("rdmsr-sysenter-cs[msr]", v);
     t_wrmsr(0xc0000080u, 1u << 1);
     rec64("wrmsr-efer-reserved-bit1[msr]", 0);
+    /* IA32_XSS (with XSAVES): 0 is always valid; an unsupported
+     * supervisor component faults (SDM Vol. 1 13.3). */
+    u32 d1[4];
+    cpuid2(0xd, 1, d1);
+    if (d1[0] & (1u << 3)) {
+        if (!t_wrmsr(0xda0u, 0))
+            t_rdmsr(0xda0u, &v);
+        rec64("wrmsr-xss-0[msr]", v);
+        t_wrmsr(0xda0u, 1ull << 63);
+        rec64("wrmsr-xss-bit63[msr]", 0);
+    }
     /* MOV CR0 setting PG with EFER.LME = 1 but CR4.PAE = 0: #GP(0). */
     {
         uptr cr4 = rd_cr4();

@@ -138,6 +138,18 @@ void guest_main(void)
     check("inject: INT 0x80 vector", ev_vector, 0x80);
     check("inject: INT 0x80 return RIP past its 2 bytes", ev_rip, after + 2);
 
+    /* Software exception: INT3 (#BP) as if a 1-byte INT3 followed the
+     * VMCALL; the byte there is a CLD, which raises nothing by itself. */
+    ev_vector = 0;
+    r8 = 0;
+    __asm__ volatile("vmcall\n1:\tcld\n\tlea 1b(%%rip), %0"
+                     : "=r"(after)
+                     : "a"((ulong)HC_INJECT), "D"((ulong)INJ_SOFTEXC), "S"(3ul), "d"(1ul),
+                       "c"(0ul), "r"(r8)
+                     : "memory");
+    check("inject: INT3 (#BP) vector", ev_vector, 3);
+    check("inject: INT3 return RIP past its byte", ev_rip, after + 1);
+
     /* NMIs: two queued; the second waits for the first handler's IRET
      * (NMI window), then arrives. */
     ev_count = 0;

@@ -37,6 +37,7 @@
 #define INJ_EXCEPTION 2
 #define INJ_SOFTINT   3
 #define INJ_NMI2      4   /* two NMIs at once */
+#define INJ_SOFTEXC   5
 
 #define GUEST_PORT_PASS 0xed      /* the demo passes this port through */
 #define GUEST_MSR_PASS  0x10      /* ... and reads of this MSR (TSC) */
