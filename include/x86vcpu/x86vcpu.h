@@ -83,6 +83,7 @@ struct x86vcpu_cpu {
     uint32_t enabled;
     uint32_t vm_error;                  /* last VM-instruction error */
     uint64_t host_fpu_pa;               /* the host's x87/SSE/AVX... while a guest's is loaded */
+    void *host_fpu;                     /* its virtual address */
     uint32_t xsave_size;                /* bytes of an XSAVE area for all host features; 0: FXSAVE */
     uint32_t pad;
 };

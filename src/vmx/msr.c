@@ -44,9 +44,7 @@ static int has_xss(void)
 
 static int smsr_active(const struct x86vcpu_vcpu *v, int i)
 {
-    if (i == SMSR_XSS)
-        return v->has_xss;
-    return !(v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS);
+    return (v->smsr_active >> i) & 1;
 }
 
 static int smsr_slot(const struct x86vcpu_vcpu *v, uint32_t msr)
@@ -60,6 +58,9 @@ static int smsr_slot(const struct x86vcpu_vcpu *v, uint32_t msr)
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
 {
     v->has_xss = has_xss();
+    v->smsr_active = (v->setup.flags & X86VCPU_SETUP_SHARE_SYSCALL_MSRS) ? 0 : 0x3f;
+    if (v->has_xss)
+        v->smsr_active |= 1u << SMSR_XSS;
     if (v->has_xss) {
         uint32_t ecx = hw_cpuid(0xd, 1).ecx, edx = hw_cpuid(0xd, 1).edx;
         v->supported_xss = ((uint64_t)edx << 32) | ecx;
@@ -81,9 +82,8 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v)
 {
     v->smsr_loaded = 0;
-    for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++) {
-        if (!smsr_active(v, i))
-            continue;
+    for (uint32_t act = v->smsr_active; act; act &= act - 1) {
+        int i = __builtin_ctz(act);
         v->smsr_host[i] = hw_rdmsr(smsr_index[i]);
         if (v->smsr_host[i] != v->smsr_guest[i]) {
             hw_wrmsr(smsr_index[i], v->smsr_guest[i]);

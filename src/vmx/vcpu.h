@@ -71,6 +71,8 @@ struct x86vcpu_vcpu {
     uint64_t smsr_guest[X86VCPU_SWITCHED_MSRS], smsr_host[X86VCPU_SWITCHED_MSRS]; /* msr.c */
     uint64_t supported_xss;
     uint32_t has_xss;
+    uint32_t smsr_active;         /* bit i: smsr_index[i] is switched for this vCPU */
+    void *guest_fpu;              /* virtual address of guest_fpu_pa */
     uint32_t smsr_loaded;         /* bit i: the hardware holds the guest's value, != host's */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
     uint32_t time_slice;

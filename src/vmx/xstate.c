@@ -25,14 +25,17 @@ int x86vcpu__xstate_alloc(struct x86vcpu_cpu *cpu)
             return X86VCPU_ENOTSUP;
     }
     cpu->host_fpu_pa = hal->alloc_frame(hal->ctx);
-    return cpu->host_fpu_pa ? X86VCPU_OK : X86VCPU_ENOMEM;
+    if (!cpu->host_fpu_pa)
+        return X86VCPU_ENOMEM;
+    cpu->host_fpu = hal->phys_to_virt(hal->ctx, cpu->host_fpu_pa);
+    return X86VCPU_OK;
 }
 
 void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v)
 {
     /* An all-zero XSAVE header restores every component to its initial
      * state, except MXCSR, which XRSTOR/FXRSTOR always load from memory. */
-    uint8_t *a = v->hal->phys_to_virt(v->hal->ctx, v->guest_fpu_pa);
+    uint8_t *a = v->guest_fpu = v->hal->phys_to_virt(v->hal->ctx, v->guest_fpu_pa);
     *(volatile uint32_t *)(a + MXCSR_OFFSET) = MXCSR_RESET;
     /* FXRSTOR also loads FCW from memory: the FINIT value 0x37f. */
     *(volatile uint16_t *)a = 0x37f;
@@ -45,9 +48,7 @@ static uint64_t wanted_xcr0(const struct x86vcpu_vcpu *v)
 
 void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
 {
-    const struct x86vcpu_hal *hal = v->hal;
-    void *host = hal->phys_to_virt(hal->ctx, v->cpu->host_fpu_pa);
-    void *guest = hal->phys_to_virt(hal->ctx, v->guest_fpu_pa);
+    void *host = v->cpu->host_fpu, *guest = v->guest_fpu;
     if (!v->cpu->xsave_size) {
         hw_fxsave(host);
         hw_fxrstor(guest);
@@ -69,9 +70,7 @@ void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
 
 void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v)
 {
-    const struct x86vcpu_hal *hal = v->hal;
-    void *host = hal->phys_to_virt(hal->ctx, v->cpu->host_fpu_pa);
-    void *guest = hal->phys_to_virt(hal->ctx, v->guest_fpu_pa);
+    void *host = v->cpu->host_fpu, *guest = v->guest_fpu;
     if (!v->cpu->xsave_size) {
         hw_fxsave(guest);
         hw_fxrstor(host);
