@@ -109,13 +109,48 @@ enum x86vcpu_mode {
  * RDMSR/WRMSR exits go to the embedder like any other MSR. */
 #define X86VCPU_SETUP_SHARE_SYSCALL_MSRS (1u << 2)
 
+/* ------------------------------------------------------------------ EPT */
+/* A guest-physical address space built by the library (SDM 29.3): tables
+ * from HAL frames, 1 GiB / 2 MiB / 4 KiB pages chosen by alignment, large
+ * pages split when a change cuts through one. Changes that remove or
+ * reduce access invalidate this CPU's cached translations (INVEPT); other
+ * CPUs running the same EPT must be told by the embedder. */
+#define X86VCPU_EPT_R 1u
+#define X86VCPU_EPT_W 2u
+#define X86VCPU_EPT_X 4u
+#define X86VCPU_EPT_RWX 7u
+/* Memory types (SDM 12.3, 29.3.7). */
+#define X86VCPU_MT_UC 0u
+#define X86VCPU_MT_WC 1u
+#define X86VCPU_MT_WT 4u
+#define X86VCPU_MT_WP 5u
+#define X86VCPU_MT_WB 6u
+#define X86VCPU_EPT_AD (1u << 0)   /* create: use accessed/dirty flags if the CPU has them */
+struct x86vcpu_ept; /* opaque; lives in one HAL frame */
+int x86vcpu_ept_create(struct x86vcpu_cpu *cpu, uint32_t flags, struct x86vcpu_ept **out);
+int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
+                    uint32_t perms, uint32_t memtype);
+int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
+int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size, uint32_t perms);
+/* 0 with the host-physical address and permissions, or X86VCPU_EINVAL. */
+int x86vcpu_ept_translate(const struct x86vcpu_ept *ept, uint64_t gpa, uint64_t *hpa,
+                          uint32_t *perms);
+/* The EPT pointer to run guests on it (walk length, WB, A/D as created). */
+uint64_t x86vcpu_ept_pointer(const struct x86vcpu_ept *ept);
+/* Frames holding tables right now (root included). */
+uint32_t x86vcpu_ept_table_frames(const struct x86vcpu_ept *ept);
+int x86vcpu_ept_destroy(struct x86vcpu_ept *ept);
+
 struct x86vcpu_setup {
     uint32_t mode;          /* enum x86vcpu_mode */
     uint32_t flags;         /* X86VCPU_SETUP_* */
     uint64_t entry;         /* guest RIP (real mode: linear address < 1 MiB) */
     uint64_t rsp;
     uint64_t cr3;           /* LONG64 only: guest-physical PML4 */
-    uint64_t ept_root;      /* host-physical address of the EPT PML4 */
+    uint64_t ept_root;      /* host-physical EPT PML4 built by the embedder, or 0 with ept */
+    struct x86vcpu_ept *ept;/* the library's EPT (takes precedence over ept_root) */
+    uint16_t vpid;          /* nonzero: tag this vCPU's TLB entries (if the CPU has VPID) */
+    uint16_t pad16[3];
     /* VMX-preemption timer: run returns X86VCPU_EXIT_TIME_SLICE after this
      * many timer ticks (TSC >> IA32_VMX_MISC[4:0]) of guest execution, then
      * re-arms. 0 = no time slice. */
@@ -225,6 +260,11 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
  * advance as the CPU would. The instruction completes when nothing is left;
  * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
 int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
+
+/* Invalidate the vCPU's cached linear translations (INVVPID single-context,
+ * or all-context when that is the only type; nothing to do without VPID,
+ * every VM entry and exit then flushes them). */
+int x86vcpu_vcpu_flush_tlb(struct x86vcpu_vcpu *v);
 
 /* After the embedder removed or restricted EPT mappings: invalidate the
  * vCPU's cached guest-physical translations (INVEPT single-context, or

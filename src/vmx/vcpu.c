@@ -1,5 +1,6 @@
 /* vCPU lifecycle: create, setup, bind, unbind, destroy (SDM 24.11, 26.2, 26.3). */
 #include "vmx/vcpu.h"
+#include "lib/ept.h"
 
 static void *va(const struct x86vcpu_hal *hal, uint64_t pa)
 {
@@ -100,7 +101,8 @@ static int sync_vmcs(struct x86vcpu_vcpu *v);
 
 int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *s)
 {
-    if (!v || !s || s->mode > X86VCPU_MODE_LONG64 || (s->ept_root & 0xfff) || !s->ept_root)
+    if (!v || !s || s->mode > X86VCPU_MODE_LONG64 || (s->ept_root & 0xfff) ||
+        (!s->ept_root && !s->ept))
         return X86VCPU_EINVAL;
     v->setup = *s;
     int err = x86vcpu__smsr_setup(v);
@@ -149,9 +151,17 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
      * XSAVES where the CPU allows it. */
     uint32_t req2 = PROC2_EPT | (s->mode == X86VCPU_MODE_REAL ? PROC2_UNRESTRICTED : 0);
     uint32_t opt2 = PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
+    /* VPID when asked for and INVVPID can flush it (single or all context,
+     * SDM 29.4.3.3); otherwise every entry and exit flushes instead. */
+    uint64_t vcap = c->ept_vpid;
+    int vpid_ok = s->vpid && !(s->flags & X86VCPU_SETUP_NO_VPID) && (vcap & VPIDCAP_INVVPID) &&
+                  (vcap & (VPIDCAP_SINGLE | VPIDCAP_ALL));
+    if (vpid_ok)
+        opt2 |= PROC2_VPID;
     if ((err = x86vcpu_ctls_negotiate(c->procbased2, req2, opt2, &r)))
         return err;
     v->ctl_proc2 = r.value;
+    v->vpid = (v->ctl_proc2 & PROC2_VPID) ? s->vpid : 0;
 
     if ((err = x86vcpu_ctls_negotiate(c->exit,
                                       EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
@@ -220,7 +230,10 @@ int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v)
     err |= VMWR_CHK(v, W64, MSR_BITMAP, v->msr_bitmap_pa);
     err |= VMWR_CHK(v, W64, TSC_OFFSET, 0);
     /* EPTP (SDM 25.6.11): WB (6) in bits 2:0, walk length - 1 in bits 5:3. */
-    err |= VMWR_CHK(v, W64, EPT_POINTER, s->ept_root | (3u << 3) | 6u); /* see flush_ept */
+    v->eptp = s->ept ? x86vcpu_ept_pointer(s->ept) : x86vcpu_eptp(s->ept_root, 0);
+    err |= VMWR_CHK(v, W64, EPT_POINTER, v->eptp);
+    if (v->vpid)
+        err |= VMWR_CHK(v, W16, VPID, v->vpid);
 
     /* CR0/CR4 (SDM 25.6.6): bits VMX pins are owned by the host and read
      * through the shadow; the guest owns the rest. */
@@ -402,6 +415,10 @@ int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu)
     v->cpu = cpu;
     cpu->current = v;
     int err = v->have_setup ? sync_vmcs(v) : X86VCPU_OK;
+    /* This VPID may have run here before (migration): its cached
+     * translations are stale (SDM 29.4.3.3). */
+    if (!err)
+        err = x86vcpu_vcpu_flush_tlb(v);
     if (err) {
         hw_vmclear(v->vmcs_pa);
         v->launched = 0;
@@ -436,15 +453,18 @@ int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v)
 {
     if (!v || !v->have_setup)
         return X86VCPU_EINVAL;
+    return x86vcpu__invept(&v->owner->caps, v->eptp);
+}
+
+int x86vcpu_vcpu_flush_tlb(struct x86vcpu_vcpu *v)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (!v->vpid)
+        return X86VCPU_OK;
     uint64_t cap = v->owner->caps.ept_vpid;
-    if (!(cap & EPTCAP_INVEPT))
-        return X86VCPU_ENOTSUP;
-    uint64_t eptp = v->setup.ept_root | (3u << 3) | 6u;
-    int st = (cap & EPTCAP_INVEPT_SINGLE) ? hw_invept(1, eptp)
-           : (cap & EPTCAP_INVEPT_ALL) ? hw_invept(2, 0) : -1;
-    if (st < 0)
-        return X86VCPU_ENOTSUP;
-    return st ? x86vcpu__vmfail(v, st) : X86VCPU_OK;
+    int st = (cap & VPIDCAP_SINGLE) ? hw_invvpid(1, v->vpid, 0) : hw_invvpid(2, 0, 0);
+    return st ? X86VCPU_EVMFAILVALID : X86VCPU_OK;
 }
 
 /* ------------------------------------------------------------ CPUID */

@@ -76,6 +76,9 @@ struct x86vcpu_vcpu {
     uint32_t smsr_loaded;         /* bit i: the hardware holds the guest's value, != host's */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
     uint32_t time_slice;
+    uint64_t eptp;                /* as written to the VMCS */
+    uint16_t vpid;                /* 0: VPID not in use */
+    uint16_t vpid_pad[3];
     struct x86vcpu_cpuid_policy cpuid;
     struct x86vcpu_xstate_layout xstate;
     struct x86vcpu_stats stats;
@@ -122,6 +125,10 @@ void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v);
 void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v);
 void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v);
 void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v);
+/* ept.c */
+int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
+/* ept.c */
+int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);

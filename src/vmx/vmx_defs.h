@@ -93,10 +93,15 @@
 /* IA32_VMX_EPT_VPID_CAP (SDM A.10) */
 #define EPTCAP_WALK4         (1ull << 6)
 #define EPTCAP_WB            (1ull << 14)
+#define EPTCAP_2M            (1ull << 16)
+#define EPTCAP_1G            (1ull << 17)
 #define EPTCAP_INVEPT        (1ull << 20)
 #define EPTCAP_AD            (1ull << 21)
 #define EPTCAP_INVEPT_SINGLE (1ull << 25)
 #define EPTCAP_INVEPT_ALL    (1ull << 26)
+#define VPIDCAP_INVVPID      (1ull << 32)
+#define VPIDCAP_SINGLE       (1ull << 41)
+#define VPIDCAP_ALL          (1ull << 42)
 
 /* Segment access rights in the VMCS format (SDM 25.4.1, Table 25-2). */
 #define AR_TYPE_DATA_RW_A    0x3
