@@ -53,34 +53,23 @@ static const struct x86vcpu_hal hal = {
 
 static uint8_t *guest_ram;      /* host view of guest-physical 0 */
 static uint64_t guest_ram_pa;
-static uint64_t ept_pml4;
-static uint64_t *ept_pt0;       /* 4 KiB entries for guest-physical [0, 2 MiB) */
+static struct x86vcpu_ept *ept;  /* the library's EPT for guest memory */
 
-#define EPT_RWX_WB ((6u << 3) | 7u)
-
-/* EPT for guest-physical [0, GUEST_RAM_SIZE) -> guest_ram, 2 MiB pages
- * (SDM 29.3.2): read/write/execute, memory type WB (6) in bits 5:3. */
-static void build_ept(void)
+/* Guest-physical [0, GUEST_RAM_SIZE) -> guest_ram, write-back. */
+static int build_ept(struct x86vcpu_cpu *cpu)
 {
-    uint64_t pdpt = frames_alloc(), pd = frames_alloc();
-    ept_pml4 = frames_alloc();
-    ((uint64_t *)(uintptr_t)ept_pml4)[0] = pdpt | 7;
-    ((uint64_t *)(uintptr_t)pdpt)[0] = pd | 7;
-    for (uint64_t i = 0; i < GUEST_RAM_SIZE >> 21; i++)
-        ((uint64_t *)(uintptr_t)pd)[i] = (guest_ram_pa + (i << 21)) | (1u << 7) | EPT_RWX_WB;
-    /* The first 2 MiB in 4 KiB pages, so single pages can be unmapped. */
-    uint64_t pt = frames_alloc();
-    ept_pt0 = (uint64_t *)(uintptr_t)pt;
-    for (uint64_t i = 0; i < 512; i++)
-        ept_pt0[i] = (guest_ram_pa + (i << 12)) | EPT_RWX_WB;
-    ((uint64_t *)(uintptr_t)pd)[0] = pt | 7;
+    int err = x86vcpu_ept_create(cpu, X86VCPU_EPT_AD, &ept);
+    if (!err)
+        err = x86vcpu_ept_map(ept, 0, guest_ram_pa, GUEST_RAM_SIZE, X86VCPU_EPT_RWX, X86VCPU_MT_WB);
+    return err;
 }
 
-/* Map or unmap one 4 KiB page of the first 2 MiB of guest memory. */
-static void ept_map_page(uint64_t gpa, int present)
+/* Map or unmap one 4 KiB page of guest memory. */
+static int ept_map_page(uint64_t gpa, int present)
 {
-    uint64_t i = (gpa >> 12) & 511;
-    ept_pt0[i] = present ? (guest_ram_pa + (i << 12)) | EPT_RWX_WB : 0;
+    gpa &= ~0xfffull;
+    return present ? x86vcpu_ept_map(ept, gpa, guest_ram_pa + gpa, 4096, X86VCPU_EPT_RWX, X86VCPU_MT_WB)
+                   : x86vcpu_ept_unmap(ept, gpa, 4096);
 }
 
 static void *gpa_ptr(uint64_t gpa, uint64_t len)
@@ -147,7 +136,8 @@ static struct x86vcpu_setup setup_for(const struct guest *g)
     s.entry = g->load;
     s.rsp = g->rsp;
     s.cr3 = GUEST_PT_BASE;
-    s.ept_root = ept_pml4;
+    s.ept = ept;
+    s.vpid = 1;
     return s;
 }
 
@@ -174,6 +164,9 @@ struct run {
     uint64_t unmapped_gpa;  /* page taken out of EPT by the guest's request */
     int fault_queue_gp;     /* on its EPT violation, also queue #GP(0) */
     int expect_shutdown;
+    uint64_t protected_gpa;     /* page made read-only at the guest's request */
+    unsigned protect_faults;
+    int protect_decoded;
     int host_fpu;           /* fill/check the host's YMM around every run */
     unsigned host_fpu_runs, host_fpu_bad, host_msr_bad;
     uint32_t extint_vector;     /* last EXTINT exit's vector */
@@ -470,10 +463,18 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
             ret = (uint64_t)-1;
             break;
         }
-        ept_map_page(r->unmapped_gpa, 0);
+        /* The library invalidates cached translations (INVEPT) itself. */
+        ret = (uint64_t)(int64_t)ept_map_page(r->unmapped_gpa, 0);
         r->page_unmapped = 1;
-        ret = (uint64_t)x86vcpu_vcpu_flush_ept(r->v);
         break;
+    case HC_PROTECT: {
+        r->protected_gpa = a[0] & ~0xfffull;
+        uint32_t f0 = x86vcpu_ept_flushes(ept);
+        ret = (uint64_t)(int64_t)x86vcpu_ept_protect(ept, r->protected_gpa, 4096, (uint32_t)a[1]);
+        if (r->test_mode)
+            result(x86vcpu_ept_flushes(ept) == f0 + 1, "ept: protect issued one INVEPT");
+        break;
+    }
     case HC_INJECT: {
         int err = X86VCPU_EINVAL;
         switch (a[0]) {
@@ -529,6 +530,9 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
         break;
     case HC_EPT_FAULTS:
         ret = r->ept_faults_served;
+        break;
+    case HC_PROTECT_FAULTS:
+        ret = r->protect_faults * 2 + (uint64_t)r->protect_decoded;
         break;
     case HC_QUEUE_IRQ:
         ret = (uint64_t)x86vcpu_queue_interrupt(r->v, (uint8_t)a[0]);
@@ -604,6 +608,18 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             r->time_slices++;
             break;
         case X86VCPU_EXIT_EPT_VIOLATION:
+            if (r->protected_gpa && (last->u.ept.gpa & ~0xfffull) == r->protected_gpa) {
+                /* A write to the page made read-only: check the decoding,
+                 * give write access back, let the write happen. */
+                r->protect_faults++;
+                r->protect_decoded = last->u.ept.access == X86VCPU_EPT_W &&
+                                     last->u.ept.entry_perms == (X86VCPU_EPT_R | X86VCPU_EPT_X) &&
+                                     last->u.ept.gla_valid && !last->u.ept.paging_walk &&
+                                     last->u.ept.gla == last->u.ept.gpa && !last->u.ept.misconfig;
+                x86vcpu_ept_protect(ept, r->protected_gpa, 4096, X86VCPU_EPT_RWX);
+                r->protected_gpa = 0;
+                break;
+            }
             /* The page the demo took away at the guest's request: map it
              * again (and queue #GP if asked); anything else is a guest bug
              * and stops it. */
@@ -810,7 +826,7 @@ static void run_diff(struct x86vcpu_cpu *cpu)
 static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebind)
 {
     con_printf("== guest: %s\n", g->name);
-    uint64_t frames_before = frames_in_use();
+    uint64_t frames_before = frames_in_use() - x86vcpu_ept_table_frames(ept);
     load_guest(g);
     struct run r = { .g = g, .cpu = cpu, .test_mode = 1, .rebind_at_hlt = rebind };
     /* A time slice of 100000 timer ticks (TSC ticks on Bochs, MISC[4:0] = 0):
@@ -838,8 +854,10 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
         result(r.time_slices >= 2, "preemption timer: time slices end and re-arm");
     print_stats(r.v);
     end_vcpu(r.v);
-    result_val(frames_in_use() == frames_before, "lifecycle: destroy returns every frame",
-               frames_in_use(), frames_before);
+    /* EPT tables split for the guest's requests stay with the EPT. */
+    uint64_t frames_after = frames_in_use() - x86vcpu_ept_table_frames(ept);
+    result_val(frames_after == frames_before, "lifecycle: destroy returns every frame",
+               frames_after, frames_before);
 }
 
 /* A guest state the SDM forbids must come back as a decoded VM-entry
@@ -984,7 +1002,13 @@ void hv_main(const char *cmdline)
         n_failed++;
         goto out;
     }
-    build_ept();
+    err = build_ept(&cpu);
+    if (test_mode)
+        result(!err, "EPT built by the library for the guest's 16 MiB");
+    if (err) {
+        con_printf("EPT: %s\n", x86vcpu_strerror(err));
+        goto out;
+    }
 
     if (test_mode)
         run_tests(&cpu);

@@ -139,6 +139,8 @@ int x86vcpu_ept_translate(const struct x86vcpu_ept *ept, uint64_t gpa, uint64_t 
 uint64_t x86vcpu_ept_pointer(const struct x86vcpu_ept *ept);
 /* Frames holding tables right now (root included). */
 uint32_t x86vcpu_ept_table_frames(const struct x86vcpu_ept *ept);
+/* INVEPTs issued for this EPT so far. */
+uint32_t x86vcpu_ept_flushes(const struct x86vcpu_ept *ept);
 int x86vcpu_ept_destroy(struct x86vcpu_ept *ept);
 
 struct x86vcpu_setup {
@@ -217,7 +219,16 @@ struct x86vcpu_exit {
             const char *reason_name;
         } entry_failed;
         struct { uint32_t vector; uint32_t valid; } extint;
-        struct { uint64_t gpa; uint64_t gla; uint32_t gla_valid; uint32_t pad; } ept;
+        struct {
+            uint64_t gpa;
+            uint64_t gla;           /* valid when gla_valid */
+            uint8_t gla_valid;
+            uint8_t access;         /* X86VCPU_EPT_R/W/X: what the guest tried */
+            uint8_t entry_perms;    /* what the EPT entry allowed (R/W/X) */
+            uint8_t paging_walk;    /* the access was to a guest paging-structure entry */
+            uint8_t misconfig;      /* EPT misconfiguration (kind EPT_VIOLATION too) */
+            uint8_t pad[3];
+        } ept;
         struct { uint32_t index; uint32_t pad; uint64_t value; /* WRMSR: EDX:EAX */ } msr;
         struct {
             uint8_t vector;

@@ -16,7 +16,7 @@
 #define X86VCPU_DECODE_INVALID     (-66) /* the CPU would fault on these bytes:
                                           * LOCK on a form that does not allow it
                                           * (#UD, Vol. 2 "LOCK"), or longer than
-                                          * 15 bytes (#GP, Vol. 2 2.3.11) */
+                                          * 15 bytes (#GP, Vol. 2 2.1) */
 #define X86VCPU_INSN_MAX_LEN 15
 #define X86VCPU_INSN_NONE    0xff        /* no register / no base / no index */
 
@@ -50,9 +50,9 @@ struct x86vcpu_insn {
     uint8_t addr_size;      /* 2, 4, 8 */
     uint8_t seg;            /* effective segment: 0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS.
                              * STOS: ES. MOVS: the source's (the destination is
-                             * always ES:[rDI]). In 64-bit mode the CS/DS/ES/SS
-                             * overrides are ignored (Vol. 2 2.2.1.4? "segment
-                             * override prefixes" / Vol. 1 3.3.7.1). */
+                             * always ES:[rDI]). In 64-bit mode CS/DS/ES/SS
+                             * overrides are ignored: those bases are 0
+                             * there (Vol. 1 3.4.2.1), the default stays. */
     uint8_t rep;            /* string ops: 0, 0xF3 (REP), 0xF2; 0 otherwise */
     uint8_t mem_is_dest;    /* the memory operand is written (MOVS: the
                              * destination ES:[rDI] is) */

@@ -9,6 +9,7 @@ struct x86vcpu_ept {
     struct x86vcpu_cpu *cpu;
     uint64_t self_pa;
     uint32_t ad;
+    uint32_t flushes;        /* INVEPTs issued for this EPT */
 };
 _Static_assert(sizeof(struct x86vcpu_ept) <= 4096, "EPT record must fit one frame");
 
@@ -81,6 +82,17 @@ int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp)
     return st ? X86VCPU_EVMFAILVALID : X86VCPU_OK;
 }
 
+static int ept_flush(struct x86vcpu_ept *ept)
+{
+    ept->flushes++;
+    return x86vcpu__invept(&ept->cpu->caps, x86vcpu_ept_pointer(ept));
+}
+
+uint32_t x86vcpu_ept_flushes(const struct x86vcpu_ept *ept)
+{
+    return ept ? ept->flushes : 0;
+}
+
 int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
                     uint32_t perms, uint32_t memtype)
 {
@@ -88,7 +100,7 @@ int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_
         return X86VCPU_EINVAL;
     /* Replacing a mapping may remove access to the old target: flush. */
     int err = x86vcpu_ept_tables_map(&ept->t, gpa, hpa, size, perms, memtype);
-    int ferr = x86vcpu__invept(&ept->cpu->caps, x86vcpu_ept_pointer(ept));
+    int ferr = ept_flush(ept);
     return err ? err : ferr;
 }
 
@@ -97,7 +109,7 @@ int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size)
     if (!ept)
         return X86VCPU_EINVAL;
     int err = x86vcpu_ept_tables_unmap(&ept->t, gpa, size);
-    int ferr = x86vcpu__invept(&ept->cpu->caps, x86vcpu_ept_pointer(ept));
+    int ferr = ept_flush(ept);
     return err ? err : ferr;
 }
 
@@ -106,7 +118,7 @@ int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size, ui
     if (!ept)
         return X86VCPU_EINVAL;
     int err = x86vcpu_ept_tables_protect(&ept->t, gpa, size, perms);
-    int ferr = x86vcpu__invept(&ept->cpu->caps, x86vcpu_ept_pointer(ept));
+    int ferr = ept_flush(ept);
     return err ? err : ferr;
 }
 

@@ -282,13 +282,30 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         return 0;
     }
 
+    case X86VCPU_EXIT_REASON_EPT_MISCONFIG:
+        /* An entry with a reserved or invalid setting (SDM 29.3.3.1): no
+         * qualification, only the address. */
+        fill_common(v, e, reason, 0);
+        e->kind = X86VCPU_EXIT_EPT_VIOLATION;
+        e->u.ept = (typeof(e->u.ept)){ 0 };
+        e->u.ept.gpa = VMRD(v, W64, GUEST_PHYSICAL_ADDRESS);
+        e->u.ept.misconfig = 1;
+        return 0;
+
     case X86VCPU_EXIT_REASON_EPT_VIOLATION:
         fill_common(v, e, reason, 0);
         e->kind = X86VCPU_EXIT_EPT_VIOLATION;
         e->qualification = VMRD(v, WNAT, EXIT_QUALIFICATION);
+        e->u.ept = (typeof(e->u.ept)){ 0 };
         e->u.ept.gpa = VMRD(v, W64, GUEST_PHYSICAL_ADDRESS);
-        /* SDM Table 28-7: bit 7 says the guest-linear address field is valid. */
+        /* SDM Table 28-7: bits 2:0 the access (read, write, fetch), bits 5:3
+         * what the entry allowed, bit 7 the guest-linear address is valid,
+         * bit 8 (when bit 7 is set) the access was to the translated
+         * address rather than to a guest paging-structure entry. */
+        e->u.ept.access = e->qualification & 7;
+        e->u.ept.entry_perms = (e->qualification >> 3) & 7;
         e->u.ept.gla_valid = (e->qualification >> 7) & 1;
+        e->u.ept.paging_walk = e->u.ept.gla_valid && !((e->qualification >> 8) & 1);
         e->u.ept.gla = e->u.ept.gla_valid ? VMRD(v, WNAT, GUEST_LINEAR_ADDRESS) : 0;
         /* The faulting access belonged to an IRET that unblocked NMIs:
          * blocking comes back for the re-execution (SDM 28.2.3). */

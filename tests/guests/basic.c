@@ -292,6 +292,23 @@ static void test_xcr0(void)
     check("xcr0: CR4.OSXSAVE = 0 -> XCR0 not switched", s4, s3);
 }
 
+static void test_ept_protect(void)
+{
+    /* A page the guest has just written (its translation is cached) made
+     * read-only through the library's EPT builder: the next write exits
+     * (INVEPT really applied), the demo gives write access back, the
+     * write completes. */
+    static volatile uint32_t page[1024] __attribute__((aligned(4096)));
+    page[5] = 1;
+    hypercall(HC_PROTECT, (ulong)(uintptr_t)page, 5 /* R|X */, 0, 0);
+    uint32_t before = page[5]; /* reads still work */
+    page[5] = 2;
+    check("ept: reads of a read-only page do not exit", before, 1);
+    check("ept: a write to the read-only page exits once, decoded (write, entry R-X, GLA)",
+          hypercall(HC_PROTECT_FAULTS, 0, 0, 0, 0), 3);
+    check("ept: the write completes after the embedder restores access", page[5], 2);
+}
+
 /* Long enough for several VMX-preemption-timer time slices. */
 static void spin(void)
 {
@@ -332,6 +349,7 @@ void guest_main(void)
     test_string_io();
     test_intercepts();
     test_xcr0();
+    test_ept_protect();
 #if GUEST_BITS == 16
     test_intr_window();
 #endif

@@ -30,6 +30,8 @@
 #define HC_APIC_TIMER  19 /* RDI=vector, RSI=1: exit to the demo, 0: to the guest */
 #define HC_EXTINT_SEEN 20 /* returns the vector of the last EXTINT exit */
 #define HC_APIC_EOI    21 /* the demo EOIs its local APIC */
+#define HC_PROTECT     22 /* RDI=page, RSI=EPT permissions: the demo changes them */
+#define HC_PROTECT_FAULTS 23 /* returns 2 * write faults on that page + (decoding right) */
 #define GUEST_PORT_NOP 0xe8 /* OUT: exits to the demo, which does nothing */
 
 #define INJ_EXTINT    0
