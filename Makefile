@@ -22,17 +22,23 @@ LIB      := $(BUILD)/libx86vcpu.a
 
 all: $(LIB)
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/src/%.c.o: src/%.c $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(BUILD)/src/%.S.o: src/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)ar rcs $@ $^
 	@tools/check-lib.sh $@
 
 -include mk/*.mk

@@ -40,11 +40,13 @@ DEMO_OUT := $(BUILD)/demo.out
 
 $(BUILD)/demo/%.c.o: demo/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(DEMO_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(DEMO_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/demo/%.S.o: demo/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(DEMO_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(DEMO_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(DEMO_OBJS:.o=.d)
 
@@ -52,7 +54,8 @@ $(BUILD)/demo/%.S.o: demo/%.S
 # DEMO_EXTRA_OBJS / DEMO_MODULES: expand those prerequisite lists late.
 .SECONDEXPANSION:
 $(DEMO_ELF): $(DEMO_OBJS) $$(DEMO_EXTRA_OBJS) $$(DEMO_LIB) demo/linker.ld
-	$(CC) $(DEMO_CFLAGS) $(DEMO_LDFLAGS) -o $@ $(DEMO_OBJS) $(DEMO_EXTRA_OBJS) $(DEMO_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(DEMO_CFLAGS) $(DEMO_LDFLAGS) -o $@ $(DEMO_OBJS) $(DEMO_EXTRA_OBJS) $(DEMO_LIB)
 
 # grub.cfg is rewritten only when its text changes (so the ISO is rebuilt
 # when a knob changes, and not otherwise).
