@@ -4,7 +4,7 @@ TEST_OUT := $(BUILD)/test.out
 TEST_TIMEOUT ?= 600
 
 # Everything a fresh machine needs for `make check` and `make run`.
-CHECK_DEB_PKGS := gcc clang make binutils libcmocka-dev
+CHECK_DEB_PKGS := gcc clang make binutils libcmocka-dev libclang-rt-14-dev
 deps-all: deps
 	@missing=""; for p in $(CHECK_DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -35,6 +35,8 @@ check: deps-all
 	@mkdir -p $(BUILD)
 	@{ $(MAKE) --no-print-directory unit; echo $$? > $(BUILD)/unit.rc; } | tee $(BUILD)/unit.log; \
 	  exit $$(cat $(BUILD)/unit.rc)
+	$(MAKE) --no-print-directory decode-objdump-check
+	$(MAKE) --no-print-directory fuzz-decode FUZZ_TIME=20
 	$(MAKE) --no-print-directory bochs-test
 	@{ $(MAKE) --no-print-directory diff-test; echo $$? > $(BUILD)/diff.rc; } | tee $(BUILD)/diff.log; \
 	  exit $$(cat $(BUILD)/diff.rc)

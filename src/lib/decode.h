@@ -77,8 +77,9 @@ struct x86vcpu_insn {
 /* mode: 16, 32 or 64 (the code segment's default size; 64 = 64-bit mode).
  * Reads at most min(n, 15) bytes. Returns X86VCPU_DECODE_OK with *out
  * filled, or one of X86VCPU_DECODE_UNSUPPORTED / _TRUNCATED / _INVALID
- * (*out is then zeroed apart from unspecified len). Register-only forms
- * (ModRM.mod = 11) make no memory access: unsupported. */
+ * (*out is then cleared: reg, base, index X86VCPU_INSN_NONE; len = the
+ * bytes examined). Register-only forms (ModRM.mod = 11) make no memory
+ * access: unsupported. */
 int x86vcpu_decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_insn *out);
 
 /* Effective address (offset in the segment, before the segment base) of the
@@ -93,9 +94,9 @@ uint64_t x86vcpu_insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], u
  * from mem_size to reg_size; then a write of reg_size bytes: 8 and 16 bit
  * writes keep the other bits (AH..BH: bits 15:8), 32-bit writes zero-extend
  * to 64 bits (Vol. 1 3.4.1.1; outside 64-bit mode the upper half is
- * undefined, and zero is what the CPU leaves). Also for the register
- * result of an ALU op (02/03 forms...): pass the value x86vcpu_insn_alu
- * returned. */
+ * undefined and zero is a valid value for it). Also for the ALU forms that
+ * write a register (op reg, r/m: !mem_is_first, not CMP): pass the value
+ * x86vcpu_insn_alu returned. */
 uint64_t x86vcpu_insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, uint64_t loaded);
 
 /* AND/OR/XOR/ADD/SUB/CMP/TEST on mem_size bytes: mem_val is the memory
@@ -103,8 +104,10 @@ uint64_t x86vcpu_insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, 
  * 15:8) or ignored when i->has_imm (i->imm is used). Returns the result
  * (truncated to mem_size; for CMP/TEST the value that is not stored) and
  * sets *new_rflags to rflags with CF PF AF ZF SF OF as the instruction
- * leaves them (logical ops: CF = OF = 0, AF = 0 as the CPU leaves the
- * SDM's "undefined" AF). Other ops: returns mem_val, flags unchanged. */
+ * leaves them (AND/OR/XOR/TEST: CF = OF = 0; their AF is undefined in the
+ * SDM and is cleared here). Other ops: returns mem_val, flags unchanged.
+ * The caller stores the result: to memory when mem_is_dest, to the
+ * register (x86vcpu_insn_merge_reg) for the other ADD/OR/AND/SUB/XOR. */
 uint64_t x86vcpu_insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint64_t other,
                           uint64_t rflags, uint64_t *new_rflags);
 
