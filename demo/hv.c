@@ -54,6 +54,7 @@ static const struct x86vcpu_hal hal = {
 static uint8_t *guest_ram;      /* host view of guest-physical 0 */
 static uint64_t guest_ram_pa;
 static struct x86vcpu_ept *ept;  /* the library's EPT for guest memory */
+static uint8_t mmio_regs[4096];  /* the test device behind GUEST_MMIO_BASE */
 
 /* Guest-physical [0, GUEST_RAM_SIZE) -> guest_ram, write-back. */
 static int build_ept(struct x86vcpu_cpu *cpu)
@@ -61,6 +62,8 @@ static int build_ept(struct x86vcpu_cpu *cpu)
     int err = x86vcpu_ept_create(cpu, X86VCPU_EPT_AD, &ept);
     if (!err)
         err = x86vcpu_ept_map(ept, 0, guest_ram_pa, GUEST_RAM_SIZE, X86VCPU_EPT_RWX, X86VCPU_MT_WB);
+    if (!err)
+        err = x86vcpu_ept_add_mmio(ept, GUEST_MMIO_BASE, 4096);
     return err;
 }
 
@@ -119,6 +122,8 @@ static const struct guest guest_long = { "basic 64-bit long mode", X86VCPU_MODE_
 
 static void load_guest(const struct guest *g)
 {
+    for (unsigned i = 0; i < sizeof mmio_regs; i++)
+        mmio_regs[i] = 0;
     for (uint64_t i = 0; i < GUEST_RAM_SIZE; i += 8)
         *(uint64_t *)(guest_ram + i) = 0;
     uint64_t len = (uint64_t)(g->end - g->start);
@@ -159,6 +164,7 @@ struct run {
     unsigned msr_exits;
     unsigned string_ios;
     unsigned time_slices;
+    unsigned mmio_exits;
     unsigned ept_faults_served;
     int page_unmapped;
     uint64_t unmapped_gpa;  /* page taken out of EPT by the guest's request */
@@ -631,6 +637,29 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             if (r->fault_queue_gp)
                 x86vcpu_queue_exception(r->v, 13, 1, 0, 0);
             break;
+        case X86VCPU_EXIT_MMIO: {
+            /* The register file: little-endian bytes at the offset. */
+            uint64_t off = last->u.mmio.gpa - GUEST_MMIO_BASE, val = 0;
+            uint32_t size = last->u.mmio.size;
+            if (off + size > sizeof mmio_regs)
+                return 1;
+            r->mmio_exits++;
+            for (uint32_t i = 0; i < size; i++) {
+                if (last->u.mmio.write)
+                    mmio_regs[off + i] = (uint8_t)(last->u.mmio.value >> (8 * i));
+                else
+                    val |= (uint64_t)mmio_regs[off + i] << (8 * i);
+            }
+            x86vcpu_complete_mmio(r->v, val);
+            break;
+        }
+        case X86VCPU_EXIT_MMIO_UNSUPPORTED:
+            con_printf("  MMIO at 0x%lx by an instruction the library cannot emulate (%d):",
+                       (unsigned long)last->u.mmio.gpa, last->u.mmio.error);
+            for (unsigned i = 0; i < last->u.mmio.insn_len; i++)
+                con_printf(" %02x", last->u.mmio.insn[i]);
+            con_printf("\n");
+            return 1;
         case X86VCPU_EXIT_EXTINT:
             /* Acknowledged on exit: the demo is the interrupt's handler. */
             r->extint_vector = last->u.extint.valid ? last->u.extint.vector : 0xffffffffu;
@@ -849,7 +878,8 @@ static void test_basic(struct x86vcpu_cpu *cpu, const struct guest *g, int rebin
     if (st == 1)
         print_exit(&e);
     result(st == 0, "guest ran to completion");
-    con_printf("     %u time-slice exits, %u string I/O exits\n", r.time_slices, r.string_ios);
+    con_printf("     %u time-slice exits, %u string I/O exits, %u MMIO exits\n", r.time_slices,
+               r.string_ios, r.mmio_exits);
     if (g->spins)
         result(r.time_slices >= 2, "preemption timer: time slices end and re-arm");
     print_stats(r.v);

@@ -142,6 +142,11 @@ uint32_t x86vcpu_ept_table_frames(const struct x86vcpu_ept *ept);
 /* INVEPTs issued for this EPT so far. */
 uint32_t x86vcpu_ept_flushes(const struct x86vcpu_ept *ept);
 int x86vcpu_ept_destroy(struct x86vcpu_ept *ept);
+/* Make [gpa, gpa + size) MMIO: unmapped, and guest accesses there come
+ * back from run as X86VCPU_EXIT_MMIO (the instruction decoded by the
+ * library) for vCPUs set up with this EPT. Up to 16 ranges. */
+#define X86VCPU_MMIO_RANGES 16
+int x86vcpu_ept_add_mmio(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
 
 struct x86vcpu_setup {
     uint32_t mode;          /* enum x86vcpu_mode */
@@ -185,6 +190,8 @@ enum x86vcpu_exit_kind {
     X86VCPU_EXIT_MSR_WRITE,     /* WRMSR: complete with x86vcpu_complete_msr_write or _fault */
     X86VCPU_EXIT_TIME_SLICE,    /* the VMX-preemption timer expired; re-armed */
     X86VCPU_EXIT_EXCEPTION,     /* an exception in the exception bitmap */
+    X86VCPU_EXIT_MMIO,          /* a read or write of an MMIO range: x86vcpu_complete_mmio */
+    X86VCPU_EXIT_MMIO_UNSUPPORTED, /* an MMIO access by an instruction the library cannot emulate */
     X86VCPU_EXIT_NMI,           /* an NMI arrived for the host while the guest ran */
     X86VCPU_EXIT_OTHER,         /* any exit the library does not handle: raw reason */
 };
@@ -230,6 +237,15 @@ struct x86vcpu_exit {
             uint8_t pad[3];
         } ept;
         struct { uint32_t index; uint32_t pad; uint64_t value; /* WRMSR: EDX:EAX */ } msr;
+        struct {
+            uint64_t gpa;
+            uint64_t value;     /* write: the value (low `size` bytes) */
+            uint8_t size;       /* 1, 2, 4 or 8 */
+            uint8_t write;
+            uint8_t insn_len;   /* MMIO_UNSUPPORTED: bytes fetched into insn */
+            uint8_t insn[15];   /* MMIO_UNSUPPORTED: the instruction bytes */
+            int32_t error;      /* MMIO_UNSUPPORTED: why (decoder/fetch code) */
+        } mmio;
         struct {
             uint8_t vector;
             uint8_t has_err;
@@ -330,6 +346,12 @@ int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on);
 /* Exceptions whose vector bit is set exit to the embedder
  * (X86VCPU_EXIT_EXCEPTION) instead of reaching the guest's IDT. */
 int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap);
+
+/* Complete an MMIO exit: for a read, the value read from the device (low
+ * `size` bytes). The library finishes the instruction as the CPU would
+ * (zero/sign extension, flags, string registers); a read-modify-write
+ * instruction then comes back as an MMIO write exit on the next run. */
+int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t read_value);
 
 /* Complete a hypercall: the value goes to RAX. */
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);

@@ -10,6 +10,8 @@ struct x86vcpu_ept {
     uint64_t self_pa;
     uint32_t ad;
     uint32_t flushes;        /* INVEPTs issued for this EPT */
+    uint32_t n_mmio;
+    struct { uint64_t base, size; } mmio[X86VCPU_MMIO_RANGES];
 };
 _Static_assert(sizeof(struct x86vcpu_ept) <= 4096, "EPT record must fit one frame");
 
@@ -128,6 +130,38 @@ int x86vcpu_ept_translate(const struct x86vcpu_ept *ept, uint64_t gpa, uint64_t 
     if (!ept || x86vcpu_ept_tables_lookup(&ept->t, gpa, hpa, perms, 0))
         return X86VCPU_EINVAL;
     return X86VCPU_OK;
+}
+
+int x86vcpu_ept_add_mmio(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size)
+{
+    if (!ept || !size || (gpa & 0xfff) || (size & 0xfff))
+        return X86VCPU_EINVAL;
+    if (ept->n_mmio == X86VCPU_MMIO_RANGES)
+        return X86VCPU_ENOMEM;
+    int err = x86vcpu_ept_unmap(ept, gpa, size);
+    if (err)
+        return err;
+    ept->mmio[ept->n_mmio].base = gpa;
+    ept->mmio[ept->n_mmio].size = size;
+    ept->n_mmio++;
+    return X86VCPU_OK;
+}
+
+int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa)
+{
+    for (uint32_t i = 0; ept && i < ept->n_mmio; i++)
+        if (gpa - ept->mmio[i].base < ept->mmio[i].size)
+            return 1;
+    return 0;
+}
+
+/* Host pointer to guest-physical RAM (not MMIO), or NULL. */
+void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa)
+{
+    uint64_t hpa;
+    if (x86vcpu_ept_tables_lookup(&ept->t, gpa, &hpa, 0, 0))
+        return 0;
+    return ept->t.f.p2v(ept->t.f.ctx, hpa);
 }
 
 int x86vcpu_ept_destroy(struct x86vcpu_ept *ept)

@@ -312,6 +312,8 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
         if ((e->qualification & (1u << 12)) && (v->ctl_pin & PIN_VIRTUAL_NMIS) && !v->reinject_info)
             VMWR(v, W32, GUEST_INTERRUPTIBILITY,
                  VMRD(v, W32, GUEST_INTERRUPTIBILITY) | INTR_BLOCK_NMI);
+        if (v->setup.ept && x86vcpu__ept_is_mmio(v->setup.ept, e->u.ept.gpa))
+            return x86vcpu__mmio_begin(v, e);
         return 0;
 
     default:
@@ -330,8 +332,11 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         return X86VCPU_EINVAL;
     if (!v->cpu || v->cpu->current != v || !v->have_setup || v->setup_dirty)
         return X86VCPU_ESTATE;
-    if (v->pending == PENDING_IO_IN || v->pending == PENDING_STRING_IO)
+    if (v->pending == PENDING_IO_IN || v->pending == PENDING_STRING_IO ||
+        v->pending == PENDING_MMIO)
         return X86VCPU_EPENDING;
+    if (v->pending == PENDING_MMIO_WRITE)
+        return x86vcpu__mmio_pending_write(v, e);
     if (v->pending != PENDING_NONE) {
         /* An MSR access nobody completed, or one the embedder refused,
          * faults as an unimplemented MSR does: #GP(0), RIP unchanged. */

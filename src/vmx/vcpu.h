@@ -9,6 +9,7 @@
 #include "vmx/vmx_defs.h"
 #include "lib/cpuid_policy.h"
 #include "lib/validate.h"
+#include "lib/decode.h"
 
 /* Register block shared with entry.S: keep the offsets in sync with it. */
 struct x86vcpu_regs {
@@ -24,6 +25,8 @@ enum vcpu_pending {
     PENDING_MSR_WRITE,          /* awaiting x86vcpu_complete_msr_write/_fault */
     PENDING_MSR_FAULT,          /* the embedder refused the MSR access: #GP(0) */
     PENDING_STRING_IO,          /* an INS/OUTS awaits x86vcpu_complete_string_io */
+    PENDING_MMIO,               /* an MMIO access awaits x86vcpu_complete_mmio */
+    PENDING_MMIO_WRITE,         /* a read-modify-write's write goes out on the next run */
 };
 
 /* Guest MSRs switched at run() boundaries (msr.c): six syscall MSRs and
@@ -48,6 +51,11 @@ struct x86vcpu_vcpu {
         uint32_t count;
     } strio;
     uint32_t pending_strio_len;
+    struct {                    /* the MMIO instruction being emulated (mmio.c) */
+        struct x86vcpu_insn insn;
+        uint64_t gpa, rip, write_value;
+        uint8_t write, mode;
+    } mmio;
     /* Event queues: external interrupts (vectors), exceptions and software
      * interrupts (VM-entry interruption info, error code, length, CR2). */
     uint8_t evq[X86VCPU_EVENT_QUEUE];
@@ -127,8 +135,18 @@ void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v);
 void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v);
 /* ept.c */
 int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
+int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa);
+void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa);
+/* mmio.c: 0 = exit for the embedder in *e. */
+int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* ept.c */
 int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
+int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa);
+void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa);
+/* mmio.c: 0 = exit for the embedder in *e. */
+int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);

@@ -309,6 +309,88 @@ static void test_ept_protect(void)
     check("ept: the write completes after the embedder restores access", page[5], 2);
 }
 
+/* MMIO through the library's decoder: every form against the demo's
+ * register file; each access is an exit the demo completes. */
+static void test_mmio(void)
+{
+    volatile uint8_t *m8 = (volatile uint8_t *)(uintptr_t)GUEST_MMIO_BASE;
+    volatile uint16_t *m16 = (volatile uint16_t *)m8;
+    volatile uint32_t *m32 = (volatile uint32_t *)m8;
+    uint32_t x;
+    uint16_t w;
+    uint8_t f;
+
+    __asm__ volatile("movl %1, %0" : "=m"(m32[0]) : "r"(0x12345678u));
+    __asm__ volatile("movl %1, %0" : "=r"(x) : "m"(m32[0]));
+    check("mmio: mov r32 -> mem, mem -> r32", x, 0x12345678u);
+    __asm__ volatile("movl $0xcafebabe, %0" : "=m"(m32[1]));
+    check("mmio: mov imm32 -> mem", m32[1], 0xcafebabeu);
+    __asm__ volatile("movw %1, %0" : "=m"(m16[4]) : "r"((uint16_t)0xbeef));
+    __asm__ volatile("movw %1, %0" : "=r"(w) : "m"(m16[4]));
+    check("mmio: 16-bit (66 prefix) store and load", w, 0xbeef);
+    __asm__ volatile("movb $0x80, %0" : "=m"(m8[12]));
+    __asm__ volatile("movzbl %1, %0" : "=r"(x) : "m"(m8[12]));
+    check("mmio: movzx byte", x, 0x80);
+    __asm__ volatile("movsbl %1, %0" : "=r"(x) : "m"(m8[12]));
+    check("mmio: movsx byte", x, 0xffffff80u);
+    __asm__ volatile("movswl %1, %0" : "=r"(x) : "m"(m16[4]));
+    check("mmio: movsx word", x, 0xffffbeefu);
+    __asm__ volatile("movb %%ah, %0" : "=m"(m8[20]) : "a"(0x1234));
+    check("mmio: mov AH -> mem", m8[20], 0x12);
+    x = 0x11111111;
+    __asm__ volatile("movb %1, %%ah" : "+a"(x) : "m"(m8[20]));
+    check("mmio: mov mem -> AH keeps the rest", x, 0x11111211u);
+
+    m32[3] = 0xf0f0;
+    __asm__ volatile("orl $0x0f00, %0" : "+m"(m32[3]));
+    check("mmio: or imm -> mem (read-modify-write)", m32[3], 0xfff0);
+    __asm__ volatile("andl %1, %0" : "+m"(m32[3]) : "r"(0xff00u));
+    check("mmio: and r -> mem", m32[3], 0xff00);
+    __asm__ volatile("xorl $0xffff, %0" : "+m"(m32[3]));
+    check("mmio: xor imm -> mem", m32[3], 0x00ff);
+    __asm__ volatile("addl $1, %0" : "+m"(m32[3]));
+    check("mmio: add imm -> mem", m32[3], 0x100);
+    __asm__ volatile("subl %2, %0\n\tsetz %1" : "+m"(m32[3]), "=q"(f) : "r"(0x100u));
+    check("mmio: sub r -> mem sets ZF", (ulong)f * 0x1000 + m32[3], 0x1000);
+    x = 1;
+    __asm__ volatile("addl %1, %0" : "+r"(x) : "m"(m32[0]));
+    check("mmio: add mem -> r", x, 0x12345679u);
+    __asm__ volatile("cmpl $0x12345678, %1\n\tsete %0" : "=q"(f) : "m"(m32[0]));
+    check("mmio: cmp imm, mem", f, 1);
+    __asm__ volatile("cmpl $0x12345679, %1\n\tsetb %0" : "=q"(f) : "m"(m32[0]));
+    check("mmio: cmp sets CF (borrow)", f, 1);
+    __asm__ volatile("testl $0x8, %1\n\tsetnz %0" : "=q"(f) : "m"(m32[0]));
+    check("mmio: test imm, mem", f, 1);
+
+    volatile uint8_t *d = m8 + 32;
+    ulong n = 4;
+    __asm__ volatile("cld\n\trep stosb" : "+D"(d), "+c"(n) : "a"(0x5a) : "memory");
+    check("mmio: rep stosb fills the device", m32[8], 0x5a5a5a5au);
+    check("mmio: rep stosb leaves RCX 0 and RDI past", (ulong)(d - m8) + n * 0x1000, 36);
+    static uint8_t ram[8] = { 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H' }, back[8];
+    const uint8_t *src = ram;
+    d = m8 + 64;
+    n = 8;
+    __asm__ volatile("cld\n\trep movsb" : "+S"(src), "+D"(d), "+c"(n) : : "memory");
+    check("mmio: rep movsb RAM -> MMIO", m32[17], 0x48474645u);
+    const volatile uint8_t *msrc = m8 + 64;
+    uint8_t *dst = back;
+    n = 8;
+    __asm__ volatile("cld\n\trep movsb" : "+S"(msrc), "+D"(dst), "+c"(n) : : "memory");
+    check("mmio: rep movsb MMIO -> RAM", back[0] | back[7] << 8, 'A' | 'H' << 8);
+    check("mmio: rep movsb advances both pointers", (ulong)(dst - back) + (ulong)(msrc - m8), 8 + 72);
+#if GUEST_BITS == 64
+    __asm__ volatile("movq %1, %0" : "=m"(*(volatile uint64_t *)(m8 + 96)) : "r"(0x1122334455667788ul));
+    check("mmio: REX.W 64-bit store (high half)", m32[25], 0x11223344u);
+    register uint32_t r9 __asm__("r9") = 0x99;
+    __asm__ volatile("movl %1, %0" : "=m"(m32[26]) : "r"(r9));
+    check("mmio: REX.R register r9d", m32[26], 0x99);
+    __asm__ volatile("movl $0x77, mmio_base+0x80(%%rip)" : : : "memory");
+    __asm__ volatile("movl mmio_base+0x80(%%rip), %0" : "=r"(x));
+    check("mmio: RIP-relative store and load", x, 0x77);
+#endif
+}
+
 /* Long enough for several VMX-preemption-timer time slices. */
 static void spin(void)
 {
@@ -350,6 +432,7 @@ void guest_main(void)
     test_intercepts();
     test_xcr0();
     test_ept_protect();
+    test_mmio();
 #if GUEST_BITS == 16
     test_intr_window();
 #endif

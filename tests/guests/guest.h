@@ -32,7 +32,10 @@
 #define HC_APIC_EOI    21 /* the demo EOIs its local APIC */
 #define HC_PROTECT     22 /* RDI=page, RSI=EPT permissions: the demo changes them */
 #define HC_PROTECT_FAULTS 23 /* returns 2 * write faults on that page + (decoding right) */
-#define GUEST_PORT_NOP 0xe8 /* OUT: exits to the demo, which does nothing */
+#define GUEST_PORT_NOP 0xe8
+/* A 4 KiB MMIO register file the demo emulates (reads return what was
+ * written); below 64 KiB so real mode reaches it with DS = 0. */
+#define GUEST_MMIO_BASE 0xe000 /* OUT: exits to the demo, which does nothing */
 
 #define INJ_EXTINT    0
 #define INJ_NMI       1
