@@ -34,7 +34,6 @@ static const uint32_t smsr_index[X86VCPU_SWITCHED_MSRS] = {
     0xc0000103u, /* TSC_AUX */
     MSR_IA32_XSS, /* supervisor state for XSAVES (switched even when sharing) */
 };
-#define SMSR_XSS 6
 
 /* IA32_XSS exists when CPUID.(0DH,1):EAX[3] (XSAVES) is set. */
 static int has_xss(void)
@@ -62,8 +61,8 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
     if (v->has_xss)
         v->smsr_active |= 1u << SMSR_XSS;
     if (v->has_xss) {
-        uint32_t ecx = hw_cpuid(0xd, 1).ecx, edx = hw_cpuid(0xd, 1).edx;
-        v->supported_xss = ((uint64_t)edx << 32) | ecx;
+        struct hw_cpuid d1 = hw_cpuid(0xd, 1);
+        v->supported_xss = ((uint64_t)d1.edx << 32) | d1.ecx;
     }
     for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++) {
         v->smsr_guest[i] = 0; /* reset values (XSS: SDM 13.3) */
@@ -109,11 +108,12 @@ void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v)
 static int smsr_write(struct x86vcpu_vcpu *v, int i, uint64_t val)
 {
     uint32_t msr = smsr_index[i];
-    /* LSTAR, CSTAR and KERNEL_GS_BASE hold addresses; TSC_AUX bits 63:32
-     * are reserved (SDM Vol. 4, Table 2-2). */
+    /* LSTAR, CSTAR and KERNEL_GS_BASE hold addresses; bits 63:32 of FMASK
+     * and TSC_AUX are reserved (SDM Vol. 4, Table 2-2). A value the CPU
+     * would refuse never reaches the host's WRMSR below. */
     if ((msr == 0xc0000082u || msr == 0xc0000083u || msr == 0xc0000102u) && !canonical(val))
         return X86VCPU_VEC_GP;
-    if (msr == 0xc0000103u && (val >> 32))
+    if ((msr == 0xc0000084u || msr == 0xc0000103u) && (val >> 32))
         return X86VCPU_VEC_GP;
     /* IA32_XSS: only supervisor components the CPU supports (SDM 13.3). */
     if (msr == MSR_IA32_XSS && (val & ~v->supported_xss))

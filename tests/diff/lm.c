@@ -95,6 +95,19 @@ void lm_main(void)
     rec64("wrmsr-efer-clear-lme-paging[msr]", 0);
     t_wrmsr(0xc0000080u, efer | (1ull << 1));
     rec64("wrmsr-efer-reserved-bit1[msr]", 0);
+    /* Syscall MSRs: values the CPU refuses (reserved or non-canonical).
+     * Bochs ignores reserved bits 63:32 of IA32_FMASK and IA32_TSC_AUX;
+     * the SDM's WRMSR rule (reserved bits set: #GP) is what x86vcpu
+     * follows, so that it never hands the host CPU a faulting WRMSR. */
+    t_wrmsr(0xc0000084u, 1ull << 40);
+    rec64("wrmsr-sfmask-bit40[msr][hv-differs]", 0);
+    t_wrmsr(0xc0000082u, 1ull << 50);
+    rec64("wrmsr-lstar-noncanonical[msr]", 0);
+    t_wrmsr(0xc0000103u, 1ull << 33);
+    rec64("wrmsr-tsc-aux-bit33[msr][hv-differs]", 0);
+    if (!t_wrmsr(0xc0000084u, 0x4700))
+        t_rdmsr(0xc0000084u, &v);
+    rec64("wrmsr-sfmask-roundtrip[msr]", v);
 
     u64 cr0 = rd_cr0(), cr3 = rd_cr3(), cr4 = rd_cr4();
     note64("cr0", cr0);
