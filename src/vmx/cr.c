@@ -10,14 +10,6 @@ uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg)
     return reg == X86VCPU_RSP ? VMRD(v, WNAT, GUEST_RSP) : v->regs.gpr[reg & 15];
 }
 
-static void gpr_write(struct x86vcpu_vcpu *v, unsigned reg, uint64_t val)
-{
-    if (reg == X86VCPU_RSP)
-        VMWR(v, WNAT, GUEST_RSP, val);
-    else
-        v->regs.gpr[reg & 15] = val;
-}
-
 /* The guest's view of CR0/CR4: host-owned bits from the read shadow. */
 uint64_t x86vcpu__guest_cr0(struct x86vcpu_vcpu *v)
 {
@@ -145,7 +137,7 @@ static int cr_access(struct x86vcpu_vcpu *v, uint64_t q)
         break;
     }
     case 1: /* MOV from CR (CR3 with CR3-store exiting, CR8) */
-        gpr_write(v, reg, cr == 8 ? v->cr8 : VMRD(v, WNAT, GUEST_CR3));
+        x86vcpu_set_gpr(v, (enum x86vcpu_gpr)reg, cr == 8 ? v->cr8 : VMRD(v, WNAT, GUEST_CR3));
         break;
     case 2: /* CLTS */
         write_cr0(v, &c, c.cr0 & ~CR0_TS);

@@ -58,14 +58,6 @@ static unsigned reg_index(const struct x86vcpu_insn *i)
     return i->reg_high8 ? i->reg - 4u : i->reg; /* AH..BH live in RAX..RBX */
 }
 
-static void gpr_set(struct x86vcpu_vcpu *v, unsigned r, uint64_t val)
-{
-    if (r == X86VCPU_RSP)
-        VMWR(v, WNAT, GUEST_RSP, val);
-    else
-        v->regs.gpr[r & 15] = val;
-}
-
 static uint64_t size_mask(unsigned bytes)
 {
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
@@ -244,7 +236,7 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
         case X86VCPU_MMIO_MOV_LOAD:
         case X86VCPU_MMIO_MOVZX:
         case X86VCPU_MMIO_MOVSX:
-            gpr_set(v, r, x86vcpu_insn_merge_reg(in, x86vcpu__gpr_read(v, r), val));
+            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu_insn_merge_reg(in, x86vcpu__gpr_read(v, r), val));
             break;
         case X86VCPU_MMIO_MOVS: {
             /* MMIO -> RAM: store the element at ES:[RDI]. */
@@ -275,7 +267,7 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
                 v->pending = PENDING_MMIO_WRITE;
                 return X86VCPU_OK;
             }
-            gpr_set(v, r, x86vcpu_insn_merge_reg(in, x86vcpu__gpr_read(v, r), res));
+            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu_insn_merge_reg(in, x86vcpu__gpr_read(v, r), res));
             break;
         }
         }

@@ -37,7 +37,7 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
     }
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
     x86vcpu_cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0,
-                               v->smsr_guest[X86VCPU_SWITCHED_MSRS - 1], layout, r);
+                               v->smsr_guest[SMSR_XSS], layout, r);
     /* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID
      * executed in 64-bit mode; the host ran it in 64-bit mode. */
     if (leaf == 0x80000001u && (r->edx & (1u << 11)) &&

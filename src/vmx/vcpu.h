@@ -32,6 +32,7 @@ enum vcpu_pending {
 /* Guest MSRs switched at run() boundaries (msr.c): six syscall MSRs and
  * IA32_XSS, the last one. */
 #define X86VCPU_SWITCHED_MSRS 7
+#define SMSR_XSS (X86VCPU_SWITCHED_MSRS - 1)
 
 struct x86vcpu_vcpu {
     struct x86vcpu_regs regs;   /* first: entry.S gets &regs */
