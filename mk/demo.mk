@@ -19,7 +19,7 @@
 #   MEGS                 guest-visible RAM of the Bochs machine (default 512)
 #   BOCHS_LOG            Bochs' own log (default $(BUILD)/bochs.log)
 
-DEMO_SRCS        := $(sort $(wildcard demo/*.c) $(wildcard demo/*.S))
+DEMO_SRCS        := $(sort $(wildcard demo/*.c) $(wildcard demo/*.S) $(wildcard demo/lib/*.c))
 DEMO_OBJS        := $(patsubst %,$(BUILD)/%.o,$(DEMO_SRCS))
 DEMO_EXTRA_OBJS  ?=
 DEMO_LIB         ?= $(LIB)

@@ -2,22 +2,24 @@
 #   make unit                 build and run every tests/unit/test_*.c
 #   make unit HOSTCC=clang    same with another host compiler
 # Each tests/unit/test_X.c becomes $(BUILD)/unit/test_X, linked with all of
-# src/lib/*.c built for the host (pure logic, no privileged instructions).
+# src/lib/*.c and demo/lib/*.c built for the host (pure logic, no privileged
+# instructions).
 # tests/unit/compile_fail.sh checks that misuse of the VMCS width check does
 # not compile. Last line printed: "unit: N passed, N failed".
 
 HOSTCC      ?= $(CC)
 UNIT_DIR    := $(BUILD)/unit
 UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-               -Wall -Wextra -Werror -Iinclude -Isrc
+               -Wall -Wextra -Werror -Iinclude -Isrc -Idemo
 UNIT_LIBS   := -lcmocka
 
 UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(UNIT_DIR)/%,$(UNIT_SRCS))
 UNIT_LIB_SRCS := $(wildcard src/lib/*.c)
-UNIT_LIB_OBJS := $(patsubst src/lib/%.c,$(UNIT_DIR)/obj/%.o,$(UNIT_LIB_SRCS))
+UNIT_LIB_OBJS := $(patsubst src/lib/%.c,$(UNIT_DIR)/obj/%.o,$(UNIT_LIB_SRCS)) \
+                 $(patsubst demo/lib/%.c,$(UNIT_DIR)/obj/demo_%.o,$(wildcard demo/lib/*.c))
 UNIT_LIB      := $(UNIT_DIR)/libx86vcpu-host.a
-UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h)
+UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h) $(wildcard demo/lib/*.h)
 
 # Objects built by one compiler must not be linked by another (the sanitizer
 # runtimes differ): a stamp holding the compiler and flags changes whenever
@@ -34,6 +36,10 @@ $(UNIT_STAMP):
 	@printf '%s\n' '$(UNIT_CONFIG)' > $@
 
 $(UNIT_DIR)/obj/%.o: src/lib/%.c $(UNIT_HDRS) $(UNIT_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(UNIT_DIR)/obj/demo_%.o: demo/lib/%.c $(UNIT_HDRS) $(UNIT_STAMP)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 
