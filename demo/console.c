@@ -18,6 +18,7 @@
 #define LSR_TEMT    0x40    /* transmitter completely idle */
 
 static int con_ready;
+static int con_serial = 1;
 
 void con_init(void)
 {
@@ -44,8 +45,29 @@ void con_putc(char c)
 {
     if (!con_ready)
         con_init();
+    if (con_serial)
+        serial_putc(c);
+    outb(E9_PORT, (uint8_t)c);
+}
+
+void con_set_serial(int on)
+{
+    con_serial = on;
+}
+
+void con_guest_putc(char c)
+{
+    if (!con_ready)
+        con_init();
     serial_putc(c);
     outb(E9_PORT, (uint8_t)c);
+}
+
+void con_guest_flush(void)
+{
+    for (unsigned i = 0; i < 1000000u; i++)
+        if (inb(COM1 + UART_LSR) & LSR_TEMT)
+            break;
 }
 
 void con_puts(const char *s)

@@ -15,6 +15,14 @@ void con_puts(const char *s);
  * flags '0' and '-'. */
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Whether the demo's own output also goes to COM1 (default: yes). A guest
+ * run turns it off so that COM1 carries the guest's console alone. */
+void con_set_serial(int on);
+/* One byte of the guest's console: to port 0xE9 and COM1. */
+void con_guest_putc(char c);
+/* Wait until COM1 has shifted out everything (before Bochs ends). */
+void con_guest_flush(void);
+
 /* Ends Bochs: writes "Shutdown" to port 0x8900, then cli; hlt forever. */
 void bochs_shutdown(void) __attribute__((noreturn));
 

@@ -13,6 +13,7 @@
 #include "console.h"
 #include "frames.h"
 #include "hv.h"
+#include "mbguest.h"
 #include "../tests/guests/guest.h"
 
 /* ------------------------------------------------------------ results */
@@ -177,6 +178,8 @@ struct run {
     unsigned host_fpu_runs, host_fpu_bad, host_msr_bad;
     uint32_t extint_vector;     /* last EXTINT exit's vector */
     int last_exception;
+    int halt_waits;         /* HLT exit: resume the guest halted (x86vcpu_halt) */
+    int forward_extint;     /* EXTINT exit: queue the vector to the guest */
     int overrides;          /* the test CPUID vendor and overrides are set */
     uint64_t demo_msr;
 };
@@ -523,7 +526,12 @@ static void handle_hypercall(struct run *r, const struct x86vcpu_exit *e)
     case HC_APIC_TIMER:
         ret = (uint64_t)(int64_t)x86vcpu_set_extint_exiting(r->v, (int)a[1]);
         r->extint_vector = 0;
-        lapic_timer_oneshot((uint8_t)a[0], 20000);
+        if (a[0])
+            lapic_timer_oneshot((uint8_t)a[0], 20000);
+        break;
+    case HC_HALT_MODE:
+        r->halt_waits = (int)a[0];
+        r->forward_extint = (int)a[1];
         break;
     case HC_EXTINT_SEEN:
         ret = r->extint_vector;
@@ -664,6 +672,8 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             /* Acknowledged on exit: the demo is the interrupt's handler. */
             r->extint_vector = last->u.extint.valid ? last->u.extint.vector : 0xffffffffu;
             lapic_write(0xb0, 0);
+            if (r->forward_extint && last->u.extint.valid)
+                x86vcpu_queue_interrupt(r->v, (uint8_t)last->u.extint.vector);
             break;
         case X86VCPU_EXIT_EXCEPTION:
             /* Intercepted exceptions are reflected to the guest unchanged. */
@@ -679,6 +689,11 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
             break;
         case X86VCPU_EXIT_HLT:
             r->last_hlt_rip = last->rip;
+            if (r->halt_waits) {
+                int herr = x86vcpu_halt(r->v);
+                if (herr)
+                    result(0, "halt: x86vcpu_halt");
+            }
             if (r->halt_ends)
                 r->done = 1;
             if (r->rebind_at_hlt) {
@@ -956,6 +971,10 @@ static void test_api_misuse(struct x86vcpu_cpu *cpu)
     if (err)
         return;
     result(x86vcpu_vcpu_run(v, &e) == X86VCPU_ESTATE, "run before setup/bind -> ESTATE");
+    uint64_t rfl;
+    result(x86vcpu_halt(v) == X86VCPU_ESTATE && x86vcpu_halt(0) == X86VCPU_EINVAL &&
+               x86vcpu_get_rflags(v, &rfl) == X86VCPU_ESTATE,
+           "halt / get_rflags before setup/bind -> ESTATE, NULL -> EINVAL");
     struct x86vcpu_setup s = setup_for(&guest_real);
     s.ept_root |= 0x10;
     result(x86vcpu_vcpu_setup(v, &s) == X86VCPU_EINVAL, "setup with unaligned EPT root -> EINVAL");
@@ -996,7 +1015,7 @@ static void run_tests(struct x86vcpu_cpu *cpu)
 }
 
 /* ---------------------------------------------------------------- main */
-static int has_word(const char *s, const char *w)
+int hv_has_word(const char *s, const char *w)
 {
     for (; s && *s; s++) {
         const char *a = s, *b = w;
@@ -1008,17 +1027,24 @@ static int has_word(const char *s, const char *w)
     return 0;
 }
 
-void hv_main(const char *cmdline)
+void hv_main(const char *cmdline, uint32_t mbinfo_phys)
 {
-    int test_mode = has_word(cmdline, "test");
+    int test_mode = hv_has_word(cmdline, "test");
     static struct x86vcpu_cpu cpu; /* the demo's one per-CPU record */
     int err = x86vcpu_cpu_enable(&cpu, &hal);
     con_printf("x86vcpu: VMX on: %s (revision 0x%x)\n", x86vcpu_strerror(err),
                (unsigned)(cpu.caps.basic & 0x7fffffff));
     if (test_mode)
         result(!err, "cpu_enable (VMXON)");
-    if (err)
+    if (err) {
+        if (hv_has_word(cmdline, "guest"))
+            con_printf("x86vcpu demo: guest exit status 6 (no VMX)\n");
         goto out;
+    }
+    if (hv_has_word(cmdline, "guest")) {
+        mbguest_main(&cpu, mbinfo_phys, cmdline);
+        return; /* Bochs ends right after: no VMXOFF needed */
+    }
 
     /* The demo never uses SYSCALL. Bochs resets IA32_FMASK to 0x20200; a
      * vCPU starts with 0 (x86vcpu keeps the guest's syscall MSRs apart).
@@ -1042,7 +1068,7 @@ void hv_main(const char *cmdline)
 
     if (test_mode)
         run_tests(&cpu);
-    else if (has_word(cmdline, "diff"))
+    else if (hv_has_word(cmdline, "diff"))
         run_diff(&cpu);
     else
         run_demo(&cpu);

@@ -13,7 +13,10 @@
  * from outside, no interrupt is ever pending. DLAB (LCR bit 7) switches
  * offsets 0/1 to the divisor latch. Loopback (MCR bit 4) works as on the
  * chip: a transmitted byte is received instead of leaving, and the modem
- * status inputs follow MCR's outputs (NS16550A data sheet). */
+ * status inputs follow MCR's outputs (NS16550A data sheet). Outside
+ * loopback MSR reads DCD|DSR|CTS (an idle terminal attached). The receiver
+ * is one byte deep even with FIFOs on. Divisor at reset: 12 (9600 baud, as
+ * QEMU). Offsets above 7 read 0xFF and ignore writes. */
 struct uart16550 {
     uint8_t ier, lcr, mcr, scr, dll, dlm, fcr, rbr;
     uint8_t rx_full;            /* a looped-back byte waits in RBR */
@@ -45,13 +48,16 @@ struct fwcfg {
     uint32_t off;
     uint32_t pad2;
 };
+/* fwcfg_init selects key 0 (as QEMU at reset). All 16 selector bits form
+ * the key: with bit 14 (write) or 15 (arch-specific) set, no item here. */
 void fwcfg_init(struct fwcfg *f, uint64_t ram_size, uint16_t nb_cpus, uint16_t max_cpus);
 void fwcfg_select(struct fwcfg *f, uint16_t key);
 uint8_t fwcfg_read(struct fwcfg *f);
 
 /* --------------------------------------------------------------- pc-testdev
  * Ports 0xE0-0xE3: a 32-bit latch; an access of `size` bytes at offset
- * `off` reads/writes those bytes of it (QEMU's pc-testdev "ioport"). */
+ * `off` reads/writes those bytes of it (QEMU's pc-testdev "ioport");
+ * bytes past byte 3 are dropped (read as 0). `off` is taken modulo 4. */
 uint32_t latch_read(uint32_t latch, unsigned off, unsigned size);
 uint32_t latch_write(uint32_t latch, unsigned off, unsigned size, uint32_t val);
 
@@ -62,7 +68,9 @@ uint32_t debug_exit_status(uint32_t v, unsigned size);
 
 /* ------------------------------------------------------ Bochs shutdown port
  * The bytes of "Shutdown" written one by one to 0x8900 (Bochs' BIOS
- * convention). Feed each byte; 1 when the word is complete. */
+ * convention). Feed each byte; 1 when the word is complete (the match then
+ * starts over). A wrong byte drops the partial match, except 'S', which
+ * starts a new one. */
 struct shutdown_port { uint32_t matched; };
 int shutdown_port_write(struct shutdown_port *s, uint8_t byte);
 
@@ -73,7 +81,8 @@ int shutdown_port_write(struct shutdown_port *s, uint8_t byte);
  * set, or an invalid mode transition (SDM 11.12.5: x2APIC -> xAPIC,
  * disabled -> x2APIC, EN=0 with EXTD=1; EXTD without x2APIC support) fault
  * with #GP (returns -1, nothing changes). Otherwise it returns 0, the new
- * value (BSP kept as it was) and what the hypervisor must do. */
+ * value (BSP kept as it was) and what the hypervisor must do. maxphyaddr
+ * (CPUID 80000008H) is clamped to 32..52; `cur` is trusted to be valid. */
 #define APICBASE_BSP   (1ull << 8)
 #define APICBASE_EXTD  (1ull << 10)
 #define APICBASE_EN    (1ull << 11)

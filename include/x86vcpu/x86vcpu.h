@@ -356,6 +356,19 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t read_value);
 /* Complete a hypercall: the value goes to RAX. */
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
 
+/* Resume the guest halted: the next VM entry leaves it in the HLT activity
+ * state, so the CPU waits in VMX non-root operation for what wakes a halted
+ * processor (an unmasked external interrupt, through the guest's IDT when
+ * external interrupts do not exit; an NMI; ...), while the preemption timer
+ * keeps counting. Call it at an HLT exit (RIP still moves past the HLT) to
+ * let the guest wait "the way a PC would". An event the library injects
+ * wakes it. X86VCPU_ENOTSUP without the HLT state (IA32_VMX_MISC[6]). */
+int x86vcpu_halt(struct x86vcpu_vcpu *v);
+
+/* The guest's RIP and RFLAGS (the vCPU must be bound to this CPU). */
+int x86vcpu_get_rip(struct x86vcpu_vcpu *v, uint64_t *rip);
+int x86vcpu_get_rflags(struct x86vcpu_vcpu *v, uint64_t *rflags);
+
 uint64_t x86vcpu_get_gpr(const struct x86vcpu_vcpu *v, enum x86vcpu_gpr r);
 void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uint64_t val);
 

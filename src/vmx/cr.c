@@ -26,6 +26,7 @@ uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v)
 void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err)
 {
     uint32_t info = (1u << 31) | (3u << 8) | vector;
+    x86vcpu__wake(v);
     if (has_err && (x86vcpu__guest_cr0(v) & CR0_PE)) {
         info |= 1u << 11;
         VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, err);

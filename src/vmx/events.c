@@ -173,6 +173,7 @@ void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason)
 
 static void inject(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32_t len)
 {
+    x86vcpu__wake(v);
     VMWR(v, W32, ENTRY_INTR_INFO, info);
     if (info & INTR_INFO_HAS_ERR)
         VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, err);

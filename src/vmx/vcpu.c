@@ -536,3 +536,42 @@ int x86vcpu__vmcs_write(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val)
         return X86VCPU_ESTATE;
     return x86vcpu__vmwrite_checked(v, field, val);
 }
+
+/* HLT activity state (SDM 25.4.2): the CPU itself waits for a wake-up
+ * event in VMX non-root operation; the host neither spins nor halts.
+ * Entry requires SS.DPL = 0 (SDM 26.3.1.5), which a guest that executed
+ * HLT satisfies; IA32_VMX_MISC[6] says the state is supported. */
+int x86vcpu_halt(struct x86vcpu_vcpu *v)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (!bound_here(v) || !v->have_setup || v->setup_dirty)
+        return X86VCPU_ESTATE;
+    if (!(v->owner->caps.misc & (1u << 6)))
+        return X86VCPU_ENOTSUP;
+    if ((VMRD(v, W32, GUEST_SS_AR) >> 5) & 3)
+        return X86VCPU_ESTATE;
+    VMWR(v, W32, GUEST_ACTIVITY_STATE, 1);
+    v->halt_armed = 1;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_get_rip(struct x86vcpu_vcpu *v, uint64_t *rip)
+{
+    if (!v || !rip)
+        return X86VCPU_EINVAL;
+    if (!bound_here(v) || !v->have_setup || v->setup_dirty)
+        return X86VCPU_ESTATE;
+    *rip = VMRD(v, WNAT, GUEST_RIP);
+    return X86VCPU_OK;
+}
+
+int x86vcpu_get_rflags(struct x86vcpu_vcpu *v, uint64_t *rflags)
+{
+    if (!v || !rflags)
+        return X86VCPU_EINVAL;
+    if (!bound_here(v) || !v->have_setup || v->setup_dirty)
+        return X86VCPU_ESTATE;
+    *rflags = VMRD(v, WNAT, GUEST_RFLAGS);
+    return X86VCPU_OK;
+}

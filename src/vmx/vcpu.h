@@ -65,6 +65,7 @@ struct x86vcpu_vcpu {
     uint32_t excq_head, excq_count;
     uint32_t nmi_pending;
     uint32_t injected;          /* ENTRY_INTR_INFO already holds an event */
+    uint32_t halt_armed;        /* GUEST_ACTIVITY_STATE may hold HLT (x86vcpu_halt) */
     /* An event whose delivery was cut short by the last VM exit (IDT-
      * vectoring information, SDM 28.2.4): re-injected first, exactly. */
     uint32_t reinject_info, reinject_err, reinject_len;
@@ -141,18 +142,23 @@ void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa);
 /* mmio.c: 0 = exit for the embedder in *e. */
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
-/* ept.c */
-int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
-int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa);
-void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa);
-/* mmio.c: 0 = exit for the embedder in *e. */
-int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
-int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* msr.c */
 int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v);
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
+
+/* An injecting VM entry must start from the active state unless the event
+ * is an external interrupt, NMI, #DB or #MC (SDM 26.3.1.5); a vectoring
+ * entry ends active anyway (SDM 26.6.2). One VMWRITE, only after
+ * x86vcpu_halt. */
+static inline void x86vcpu__wake(struct x86vcpu_vcpu *v)
+{
+    if (v->halt_armed) {
+        VMWR(v, W32, GUEST_ACTIVITY_STATE, 0);
+        v->halt_armed = 0;
+    }
+}
 
 #endif

@@ -231,6 +231,29 @@ void guest_main(void)
     hc(HC_APIC_EOI, 0, 0, 0, 0, 0);
     check("extint pass-through: vector 0xe2 reached the guest's IDT", ev_vector, 0xe2);
 
+    /* HLT waits for the next interrupt in the HLT activity state: one HLT
+     * exit, then the CPU itself wakes the guest with the timer's interrupt
+     * through its IDT, returning after the HLT. */
+    hc(HC_HALT_MODE, 1, 0, 0, 0, 0);
+    uint64_t hlts = hc(HC_EXIT_COUNT, 12, 0, 0, 0, 0);
+    ev_vector = 0;
+    hc(HC_APIC_TIMER, 0xe3, 0, 0, 0, 0);
+    __asm__ volatile("lea 1f(%%rip), %0\n  hlt\n1:" : "=r"(after) : : "memory");
+    hc(HC_APIC_EOI, 0, 0, 0, 0, 0);
+    check("halt: the APIC timer woke the halted guest through its IDT", ev_vector, 0xe3);
+    check("halt: the interrupt returns after the HLT", ev_rip, after);
+    check("halt: one HLT exit, no spinning", hc(HC_EXIT_COUNT, 12, 0, 0, 0, 0) - hlts, 1);
+    /* The same with exiting interrupts: the demo queues the acknowledged
+     * vector; injecting it takes the vCPU out of the HLT state. */
+    hc(HC_HALT_MODE, 1, 1, 0, 0, 0);
+    ev_vector = 0;
+    hc(HC_APIC_TIMER, 0xe4, 1, 0, 0, 0);
+    __asm__ volatile("lea 1f(%%rip), %0\n  hlt\n1:" : "=r"(after) : : "memory");
+    check("halt: an injected interrupt wakes the halted guest", ev_vector, 0xe4);
+    check("halt: the injected interrupt returns after the HLT", ev_rip, after);
+    hc(HC_HALT_MODE, 0, 0, 0, 0, 0);
+    hc(HC_APIC_TIMER, 0, 0, 0, 0, 0); /* back to pass-through (vector 0: no timer) */
+
     /* Escalation in the library: #PF whose delivery hits an EPT violation on
      * the IDT page; the demo maps the page back and queues #GP: #PF then #GP
      * is a double fault (SDM Table 6-5). */

@@ -32,6 +32,8 @@
 #define HC_APIC_EOI    21 /* the demo EOIs its local APIC */
 #define HC_PROTECT     22 /* RDI=page, RSI=EPT permissions: the demo changes them */
 #define HC_PROTECT_FAULTS 23 /* returns 2 * write faults on that page + (decoding right) */
+#define HC_HALT_MODE   24 /* RDI=1: at HLT exits the demo resumes the guest halted
+                           * (x86vcpu_halt); RSI=1: EXTINT exits are queued to the guest */
 #define GUEST_PORT_NOP 0xe8
 /* A 4 KiB MMIO register file the demo emulates (reads return what was
  * written); below 64 KiB so real mode reaches it with DS = 0. */
