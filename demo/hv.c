@@ -11,6 +11,7 @@
 #include <x86vcpu/x86vcpu.h>
 #include <x86vcpu/exit_reasons.h>
 #include "console.h"
+#include "pio.h"
 #include "frames.h"
 #include "hv.h"
 #include "mbguest.h"
@@ -257,18 +258,6 @@ static void string_io(struct run *r, const struct x86vcpu_exit *e)
     x86vcpu_complete_string_io(r->v, n);
 }
 
-static uint64_t rdmsr64(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static void wrmsr64(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /* The host's local APIC (xAPIC, identity-mapped by boot.S). */
 #define LAPIC_BASE 0xfee00000ul
 static void lapic_write(uint32_t reg, uint32_t val)
@@ -327,12 +316,6 @@ static const char *guest_string(uint64_t gpa)
         if (!gpa_ptr(gpa + i, 1) || s[i] == 0)
             return s;
     return "(unterminated guest string)";
-}
-
-static void cpuid_native(uint32_t leaf, uint32_t sub, uint32_t out[4])
-{
-    __asm__ volatile("cpuid" : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3])
-                     : "a"(leaf), "c"(sub));
 }
 
 /* What the guest must see for a leaf: bare Bochs' answer, except VMX hidden,

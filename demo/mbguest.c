@@ -26,6 +26,7 @@
 #include <x86vcpu/x86vcpu.h>
 #include <x86vcpu/exit_reasons.h>
 #include "console.h"
+#include "pio.h"
 #include "frames.h"
 #include "mbguest.h"
 #include "lib/multiboot.h"
@@ -37,31 +38,6 @@
 #define IOAPIC_HPA 0xfec00000ull
 
 enum { ST_OFF = 0, ST_TRIPLE = 2, ST_HALTED = 4, ST_STOPPED = 6 };
-
-/* ------------------------------------------------------------ host access */
-static inline uint64_t rdmsr64(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void wrmsr64(uint32_t msr, uint64_t v)
-{
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
-static inline uint64_t rdtsc64(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void cpuid4(uint32_t leaf, uint32_t r[4])
-{
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
 
 /* The multiboot info GRUB gave the demo (spec 3.3). */
 struct host_mbi {
@@ -583,7 +559,8 @@ static void handle_mmio(struct machine *m, const struct x86vcpu_exit *e)
             val |= (uint64_t)*(const volatile uint8_t *)(uintptr_t)(gpa + i) << (8 * i);
     } else {
         val = ~0ull;
-        if (m->unassigned++ < 4)
+        /* Worth a note, except the APIC page the guest disabled itself. */
+        if (m->unassigned++ < 4 && (gpa & ~0xfffull) != apic_page(m))
             con_printf("x86vcpu demo: guest read unassigned physical address 0x%lx\n",
                        (unsigned long)gpa);
     }
@@ -834,9 +811,9 @@ static int setup(struct machine *m, const struct host_mbi *mbi, const char *demo
     x86vcpu_set_gpr(m->v, X86VCPU_RBX, res.mbi);
 
     uint32_t r[4];
-    cpuid4(0x80000008u, r);
+    cpuid_native(0x80000008u, 0, r);
     m->maxphyaddr = r[0] & 0xff;
-    cpuid4(1, r);
+    cpuid_native(1, 0, r);
     m->x2apic_cap = (r[2] >> 21) & 1;
     uint64_t hw = rdmsr64(0x1b);
     m->hw_x2apic = (hw & APICBASE_EXTD) != 0;

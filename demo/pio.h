@@ -1,4 +1,5 @@
-/* demo/pio.h — x86 port I/O helpers for the demo hypervisor. */
+/* demo/pio.h — x86 port I/O, MSR, TSC and CPUID helpers for the demo
+ * hypervisor (the library has its own, in src/hw/hw.h). */
 #ifndef DEMO_PIO_H
 #define DEMO_PIO_H
 
@@ -38,6 +39,31 @@ static inline uint32_t inl(uint16_t port)
     uint32_t v;
     __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
     return v;
+}
+
+static inline uint64_t rdmsr64(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr64(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t rdtsc64(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpuid_native(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    __asm__ volatile("cpuid" : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3])
+                     : "a"(leaf), "c"(sub));
 }
 
 #endif

@@ -1,4 +1,5 @@
-# make check: host unit tests, then the Bochs integration run.
+# make check: host unit tests, the Bochs integration run, the differential
+# kernel, then QEMU-style kernels as guests (mk/guestrun.mk).
 TEST_ISO := $(BUILD)/test.iso
 TEST_OUT := $(BUILD)/test.out
 TEST_TIMEOUT ?= 600
@@ -40,6 +41,8 @@ check: deps-all
 	$(MAKE) --no-print-directory bochs-test
 	@{ $(MAKE) --no-print-directory diff-test; echo $$? > $(BUILD)/diff.rc; } | tee $(BUILD)/diff.log; \
 	  exit $$(cat $(BUILD)/diff.rc)
-	@tools/check-summary.sh $(BUILD)/unit.log $(TEST_OUT) $(BUILD)/diff.log
+	@{ $(MAKE) --no-print-directory guest-test; echo $$? > $(BUILD)/guest-test.rc; } | tee $(GUEST_TEST_LOG); \
+	  exit $$(cat $(BUILD)/guest-test.rc)
+	@tools/check-summary.sh $(BUILD)/unit.log $(TEST_OUT) $(BUILD)/diff.log $(GUEST_TEST_LOG)
 
 .PHONY: check bochs-test deps-all diff-test

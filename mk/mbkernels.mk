@@ -1,0 +1,182 @@
+# mk/mbkernels.mk — multiboot v1 test kernels (tests/mbk/) for the
+# hypervisor's QEMU-style `-kernel` guest mode, and their bare-Bochs runs.
+# Small 32-bit kernels at 1 MiB on a shared runtime (tests/mbk/rt*): all
+# output on COM1 only ("ok - <name>" / "not ok - <name>: got X expected Y"
+# lines, "# ..." notes, last "<kernel>: N passed, M failed"); they end with
+# out v to port 0xF4 (isa-debug-exit: v = the cmdline's status=N, 0x7f when a
+# check failed), "Shutdown" to port 0x8900, cli;hlt. The portable ones print
+# the same bytes on bare Bochs (GRUB) and as guests: compare the serial files.
+#
+#   make mbkernels       $(MBK_DIR)/{mbinfo.elf,mbinfo64.elf,mbinfo.bin,apic.elf,
+#                        qemudev.elf,apicbase.elf,initrd.img}
+#   make mbk-bare        each $(MBK_PORTABLE) kernel booted by GRUB on bare Bochs
+#                        ($(MBK_DIR)/bare/<k>.iso); COM1 output in
+#                        $(MBK_DIR)/bare/<k>.out.serial. Fails unless every run
+#                        ended by the kernel's shutdown with "N passed, 0 failed".
+#   make mbk-bare-smoke  the same for $(MBK_HVONLY) (QEMU devices / APIC
+#                        re-enable: failures are expected on bare Bochs); fails
+#                        only when a run hangs or does not reach its last line.
+#   make mbk-bare-<k>    one kernel (e.g. mbk-bare-apic.elf)
+#
+# Kernels:
+#   mbinfo.elf     ELF32: multiboot magic/info, memory map, cmdline, initrd
+#                  module, loader name, BSS zeroed, stack, INT n
+#   mbinfo64.elf   the same kernel in an ELF64 container (objcopy; entry and
+#                  physical addresses checked against mbinfo.elf with readelf)
+#   mbinfo.bin     the same code as a flat binary: header flag 16 with the
+#                  a.out-kludge fields; the file goes on past load_end_addr
+#                  with 0xA5 bytes over the start of the BSS, which the loader
+#                  must not load and must zero
+#   apic.elf       LAPIC (xAPIC + x2APIC timer, self-IPI), PIT + 8259, RTC,
+#                  ACPI (RSDP/RSDT/FADT PM timer, MADT IOAPIC) -- portable
+#   qemudev.elf    fw_cfg, pc-testdev latch, COM1 as idle 16550, unused ports
+#                  -- hypervisor only
+#   apicbase.elf   IA32_APIC_BASE disable/re-enable/x2APIC rules -- hypervisor
+#                  only (bare Bochs cannot re-enable a disabled APIC)
+#
+# For hypervisor runs (make run GUEST=... CMDLINE=... INITRD=...):
+#   MBK_DIR, MBK_KERNELS, MBK_PORTABLE, MBK_HVONLY, MBK_INITRD
+#   MBK_ARGS_<k>     cmdline arguments of kernel <k> (after the kernel path)
+#   MBK_EXIT_<k>     value the kernel writes to port 0xF4 when all passed
+#   MBK_STATUS_<k>   the resulting isa-debug-exit status, (v << 1) | 1
+#   MBK_MEM          MiB the hypervisor gives qemudev (its mem= argument)
+# The mbinfo kernels require INITRD=$(MBK_INITRD) (module 0; its string's
+# basename must be initrd.img); the others ignore modules.
+
+MBK_DIR      := $(BUILD)/mbk
+MBK_SRC      := tests/mbk
+MBK_OBJ      := $(MBK_DIR)/obj
+MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf
+MBK_PORTABLE := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf
+MBK_HVONLY   := qemudev.elf apicbase.elf
+MBK_INITRD   := $(MBK_DIR)/initrd.img
+MBK_INITRD_SIZE := 13522
+MBK_MEM      ?= 128
+MBK_TIMEOUT  ?= 120
+
+MBK_EXIT_mbinfo.elf     := 21
+MBK_EXIT_mbinfo64.elf   := 22
+MBK_EXIT_mbinfo.bin     := 23
+MBK_EXIT_apic.elf       := 5
+MBK_EXIT_qemudev.elf    := 7
+MBK_EXIT_apicbase.elf   := 9
+MBK_STATUS_mbinfo.elf   := 43
+MBK_STATUS_mbinfo64.elf := 45
+MBK_STATUS_mbinfo.bin   := 47
+MBK_STATUS_apic.elf     := 11
+MBK_STATUS_qemudev.elf  := 15
+MBK_STATUS_apicbase.elf := 19
+
+MBK_ARGS_mbinfo.elf     := name=mbinfo.elf status=$(MBK_EXIT_mbinfo.elf) hello=world
+MBK_ARGS_mbinfo64.elf   := name=mbinfo64.elf status=$(MBK_EXIT_mbinfo64.elf) hello=world
+MBK_ARGS_mbinfo.bin     := name=mbinfo.bin status=$(MBK_EXIT_mbinfo.bin) hello=world
+MBK_ARGS_apic.elf       := status=$(MBK_EXIT_apic.elf)
+MBK_ARGS_qemudev.elf     = status=$(MBK_EXIT_qemudev.elf) mem=$(MBK_MEM)
+MBK_ARGS_apicbase.elf   := status=$(MBK_EXIT_apicbase.elf)
+
+MBK_CC      ?= gcc
+MBK_HOSTCC  ?= gcc
+MBK_CFLAGS  := -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -nostdlib -fno-builtin \
+    -mno-sse -mgeneral-regs-only -O2 -fno-stack-protector -fno-asynchronous-unwind-tables \
+    -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I$(MBK_SRC)
+MBK_LDFLAGS := -m elf_i386 --no-warn-rwx-segments -z max-page-size=0x1000 --build-id=none \
+    -z noexecstack -T $(MBK_SRC)/kernel.ld
+MBK_HDRS    := $(MBK_SRC)/rt.h
+MBK_TOOL    := $(MBK_DIR)/mbktool
+MBK_RT      := $(MBK_OBJ)/rt.o
+
+$(MBK_OBJ)/%.o: $(MBK_SRC)/%.c $(MBK_HDRS)
+	@mkdir -p $(dir $@)
+	$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
+$(MBK_OBJ)/rt_entry.o: $(MBK_SRC)/rt_entry.S
+	@mkdir -p $(dir $@)
+	$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
+$(MBK_OBJ)/rt_entry_aout.o: $(MBK_SRC)/rt_entry.S
+	@mkdir -p $(dir $@)
+	$(MBK_CC) $(MBK_CFLAGS) -DMBK_AOUT -c $< -o $@
+
+$(MBK_TOOL): $(MBK_SRC)/mbktool.c
+	@mkdir -p $(dir $@)
+	$(MBK_HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# ELF32 kernels: <k>.c + the runtime. The header must be found (mbktool).
+$(MBK_DIR)/%.elf: $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/%.o $(MBK_SRC)/kernel.ld $(MBK_TOOL)
+	ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/$*.o
+	@if readelf -r $@ | grep -q 'Relocation section'; then \
+	    echo "mbk: $@ has relocations" >&2; rm -f $@; exit 1; fi
+	@$(MBK_TOOL) header $@ >$(MBK_OBJ)/$*.elf.hdr || { rm -f $@; exit 1; }
+
+# The same kernel in an ELF64 container. Its entry point and PT_LOAD
+# segments (addresses, sizes, flags) must be those of the ELF32 kernel, and
+# the multiboot header must still be found.
+$(MBK_DIR)/mbinfo64.elf: $(MBK_DIR)/mbinfo.elf $(MBK_TOOL)
+	objcopy -O elf64-x86-64 $< $@
+	@readelf -hW $@ | grep -q 'Class: *ELF64' || { echo "mbk: $@ is not ELF64" >&2; rm -f $@; exit 1; }
+	@norm() { readelf -hlW "$$1" | sed -E 's/0x0+([0-9a-f])/0x\1/g' | awk \
+	    '/Entry point address/ {print "entry", $$NF} $$1 == "LOAD" {print "load", $$3, $$4, $$5, $$6, $$7}'; }; \
+	  norm $< > $(MBK_OBJ)/mbinfo64.readelf32; norm $@ > $(MBK_OBJ)/mbinfo64.readelf64; \
+	  cmp -s $(MBK_OBJ)/mbinfo64.readelf32 $(MBK_OBJ)/mbinfo64.readelf64 && \
+	  grep -q '^load' $(MBK_OBJ)/mbinfo64.readelf64 || { \
+	    echo "mbk: $@ does not keep the entry/segments of $<:" >&2; \
+	    diff $(MBK_OBJ)/mbinfo64.readelf32 $(MBK_OBJ)/mbinfo64.readelf64 >&2; rm -f $@; exit 1; }
+	@$(MBK_TOOL) header $@ >$(MBK_OBJ)/mbinfo64.elf.hdr || { rm -f $@; exit 1; }
+	@sed 1d $(MBK_OBJ)/mbinfo64.elf.hdr > $(MBK_OBJ)/mbinfo64.elf.hdr.tail; \
+	  sed 1d $(MBK_OBJ)/mbinfo.elf.hdr | cmp -s - $(MBK_OBJ)/mbinfo64.elf.hdr.tail || { \
+	    echo "mbk: $@ loads differently from $< (mbktool header)" >&2; rm -f $@; exit 1; }
+
+# Flat binary with the a.out kludge: the loaded part [load_addr,
+# load_end_addr) followed by 0xA5 bytes over the BSS probe (see mbinfo.c).
+$(MBK_OBJ)/mbinfo-aout.elf: $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o $(MBK_SRC)/kernel.ld
+	ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o
+$(MBK_DIR)/mbinfo.bin: $(MBK_OBJ)/mbinfo-aout.elf $(MBK_TOOL)
+	objcopy -O binary $< $@.tmp
+	@sym() { nm $< | sed -n "s/^\([0-9a-f]*\) . $$1\$$/\1/p"; }; \
+	  start=$$((0x$$(sym __kernel_start))); lend=$$((0x$$(sym __load_end))); \
+	  pend=$$((0x$$(sym __probe_end))); size=$$(stat -c %s $@.tmp); \
+	  if [ "$$size" != $$((lend - start)) ]; then \
+	    echo "mbk: $@: flat image is $$size bytes, load_end - load_addr is $$((lend - start))" >&2; \
+	    rm -f $@.tmp; exit 1; fi; \
+	  head -c $$((pend - lend)) /dev/zero | tr '\000' '\245' >> $@.tmp
+	@$(MBK_TOOL) header $@.tmp >$(MBK_OBJ)/mbinfo.bin.hdr || { rm -f $@.tmp; exit 1; }
+	@grep -q '^header flags 0x10003$$' $(MBK_OBJ)/mbinfo.bin.hdr || { \
+	    echo "mbk: $@: header flags not 0x10003" >&2; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+
+$(MBK_INITRD): $(MBK_TOOL)
+	$(MBK_TOOL) initrd $@ $(MBK_INITRD_SIZE) 0x2545F491
+
+MBK_FILES := $(addprefix $(MBK_DIR)/,$(MBK_KERNELS)) $(MBK_INITRD)
+mbkernels: $(MBK_FILES)
+
+# ---------------------------------------------------------- bare Bochs runs
+# GRUB's multiboot command leaves the file name out of the command line, so
+# it is repeated as the first word (the hypervisor passes "<path> <args>").
+mbk_grub_cfg = set timeout=0\nset default=0\nmenuentry "mbk $(1)" {\n  multiboot /boot/$(1) $(1) $(MBK_ARGS_$(1))\n  module /boot/initrd.img initrd.img\n  boot\n}\n
+
+# grub.cfg rewritten only when its text changes.
+$(MBK_DIR)/bare/%/boot/grub/grub.cfg: mbk-force
+	@mkdir -p $(dir $@)
+	@printf '%b' '$(call mbk_grub_cfg,$*)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(MBK_DIR)/bare/%.iso: $(MBK_DIR)/% $(MBK_INITRD) $(MBK_DIR)/bare/%/boot/grub/grub.cfg | deps
+	cp $(MBK_DIR)/$* $(MBK_INITRD) $(MBK_DIR)/bare/$*/boot/
+	grub-mkrescue -o $@ $(MBK_DIR)/bare/$* \
+	    --install-modules="multiboot normal configfile echo boot test" \
+	    --locales= --fonts= --themes= --compress=no >$(MBK_DIR)/bare/$*.mkrescue.log 2>&1 \
+	  || { cat $(MBK_DIR)/bare/$*.mkrescue.log; exit 1; }
+
+# One run: tests/mbk/bare-run.sh prints "mbk-bare: <k>: ..." (time, result).
+$(addprefix mbk-bare-,$(MBK_KERNELS)): mbk-bare-%: $(MBK_DIR)/bare/%.iso
+	@MEGS=$(MEGS) tests/mbk/bare-run.sh $< $(MBK_DIR)/bare/$*.out $* $(MBK_TIMEOUT) \
+	    $(if $(filter $*,$(MBK_PORTABLE)),strict,smoke)
+
+mbk-bare: $(addprefix mbk-bare-,$(MBK_PORTABLE))
+mbk-bare-smoke: $(addprefix mbk-bare-,$(MBK_HVONLY))
+
+# Keep what the pattern rules make (not intermediate files to delete).
+.SECONDARY: $(patsubst %.elf,$(MBK_OBJ)/%.o,$(filter-out mbinfo64.elf,$(filter %.elf,$(MBK_KERNELS)))) \
+    $(foreach k,$(MBK_KERNELS),$(MBK_DIR)/bare/$(k).iso $(MBK_DIR)/bare/$(k)/boot/grub/grub.cfg)
+
+mbk-force:
+.PHONY: mbkernels mbk-bare mbk-bare-smoke mbk-force $(addprefix mbk-bare-,$(MBK_KERNELS))

@@ -1,0 +1,191 @@
+/* tests/mbk/apicbase.c — IA32_APIC_BASE (MSR 0x1B) as the hypervisor
+ * virtualizes it, in the kvm-unit-tests start-up pattern (reset_apic():
+ * clear EN, set it again, enable SVR; enable_x2apic(): set EXTD).
+ * Hypervisor only: bare Bochs cannot re-enable a disabled APIC (there the
+ * checks after the disable fail, without hanging).
+ *
+ *   initial value EN|BSP at 0xFEE00000
+ *   EN cleared (BSP kept): reads back, CPUID.1:EDX[9] == 0, the xAPIC page
+ *     reads all-ones and ignores writes, x2APIC MSRs #GP
+ *   invalid writes #GP and change nothing: EN=0 with EXTD=1, disabled ->
+ *     x2APIC directly, reserved bit 9
+ *   EN set again: CPUID bit back, state as after a software disable
+ *     (SVR 0xFF, every LVT masked, TPR 0); SVR enable, timer: 3 interrupts
+ *   a write without BSP keeps BSP
+ *   EN|EXTD: x2APIC, version MSR, timer via MSRs: 3 interrupts
+ *   x2APIC -> xAPIC #GPs; reserved bit 9 #GPs; x2APIC -> disabled is valid
+ * Command line: status=N (exit value). */
+#include "rt.h"
+
+#define MSR_APIC_BASE   0x1B
+#define BASE            0xFEE00000u
+#define BSP             (1u << 8)
+#define EXTD            (1u << 10)
+#define EN              (1u << 11)
+
+#define XAPIC_VER       0x030
+#define XAPIC_TPR       0x080
+#define XAPIC_EOI       0x0B0
+#define XAPIC_SVR       0x0F0
+#define XAPIC_LVT_TIMER 0x320
+#define XAPIC_TMICT     0x380
+#define XAPIC_TMCCT     0x390
+#define XAPIC_TDCR      0x3E0
+#define X2APIC_MSR(off) (0x800u + ((off) >> 4))
+
+#define LVT_MASKED      (1u << 16)
+#define LVT_PERIODIC    (1u << 17)
+#define VEC_TIMER       0x50
+#define VEC_X2TIMER     0x51
+#define VEC_SPURIOUS    0xFF
+#define TIMER_PERIOD    500000u
+
+static int x2apic_mode;
+static volatile u32 n_timer, n_x2timer;
+
+static u32 xr(u32 off)
+{
+    u32 v = 0xDEADBEEF;
+    read32_safe(BASE + off, &v);
+    return v;
+}
+static void xw(u32 off, u32 v) { write32_safe(BASE + off, v); }
+static u32 x2r(u32 off)
+{
+    u64 v = 0;
+    rdmsr_safe(X2APIC_MSR(off), &v);
+    return (u32)v;
+}
+static void x2w(u32 off, u64 v) { wrmsr_safe(X2APIC_MSR(off), v); }
+
+static void on_timer(struct trap_frame *f)
+{
+    (void)f;
+    if (x2apic_mode) {
+        n_x2timer++;
+        x2w(XAPIC_EOI, 0);
+    } else {
+        n_timer++;
+        xw(XAPIC_EOI, 0);
+    }
+}
+static int xapic_timer_armed(void) { return xr(XAPIC_TMCCT) != 0; }
+static int x2apic_timer_armed(void) { return x2r(XAPIC_TMCCT) != 0; }
+
+static u64 apicbase(void)
+{
+    u64 v = 0;
+    rdmsr_safe(MSR_APIC_BASE, &v);
+    return v;
+}
+
+static int cpuid_apic(void)
+{
+    u32 a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    return (d >> 9) & 1;
+}
+
+static void report_wait(int r, u32 hlts, u32 spurious, u32 want_hlts, const char *what)
+{
+    check_eq((u32)r, 0, "%s: all interrupts arrived", what);
+    check_eq(hlts, want_hlts, "%s: HLTs executed (each woken by the interrupt)", what);
+    check_eq(spurious, 0, "%s: HLT wake-ups without the interrupt", what);
+}
+
+void mbk_main(void)
+{
+    u64 v;
+    u32 hlts, spur;
+    int r;
+    pic_remap_mask();
+    irq_register(VEC_TIMER, on_timer);
+    irq_register(VEC_X2TIMER, on_timer);
+
+    /* ---- as booted */
+    check_eq(apicbase(), BASE | EN | BSP, "IA32_APIC_BASE at boot: 0xFEE00000|EN|BSP");
+    check_eq(cpuid_apic(), 1, "CPUID.1:EDX.APIC at boot");
+    u32 version = xr(XAPIC_VER);
+    check(version != 0xFFFFFFFFu && (version & 0xFF) >= 0x10, "xAPIC version readable at boot");
+
+    /* ---- disable (EN cleared, BSP kept) */
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP), NOFAULT, "clear EN");
+    check_eq(apicbase(), BASE | BSP, "disabled: reads back without EN");
+    check_eq(cpuid_apic(), 0, "disabled: CPUID.1:EDX.APIC clear");
+    u32 x = 0;
+    check_fault(read32_safe(BASE + XAPIC_VER, &x), NOFAULT, "disabled: xAPIC page read does not fault");
+    check_eq(x, 0xFFFFFFFFu, "disabled: xAPIC version register reads all-ones");
+    check_fault(write32_safe(BASE + XAPIC_TPR, 0x20), NOFAULT, "disabled: xAPIC page write does not fault");
+    check_eq(xr(XAPIC_TPR), 0xFFFFFFFFu, "disabled: the write is ignored (TPR reads all-ones)");
+    check_fault(rdmsr_safe(0x803, &v), VEC_GP, "disabled: RDMSR x2APIC version 0x803 #GPs");
+    check_fault(wrmsr_safe(0x808, 0), VEC_GP, "disabled: WRMSR x2APIC TPR 0x808 #GPs");
+
+    /* ---- invalid transitions from disabled */
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EXTD), VEC_GP, "EN=0 with EXTD=1 #GPs");
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN | EXTD), VEC_GP,
+                "disabled -> x2APIC directly #GPs");
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | (1u << 9)), VEC_GP, "reserved bit 9 #GPs");
+    check_eq(apicbase(), BASE | BSP, "still disabled after the faulting writes");
+
+    /* ---- enable again: as after a software disable */
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN), NOFAULT, "set EN again");
+    check_eq(apicbase(), BASE | EN | BSP, "enabled: reads back EN|BSP");
+    check_eq(cpuid_apic(), 1, "enabled: CPUID.1:EDX.APIC back");
+    check_eq(xr(XAPIC_VER), version, "enabled: xAPIC version register as before");
+    check_eq(xr(XAPIC_SVR), 0xFF, "enabled: SVR 0xFF (software disabled)");
+    for (u32 off = 0x320; off <= 0x370; off += 0x10) {
+        u32 lvt = xr(off);
+        check((lvt & LVT_MASKED) && lvt != 0xFFFFFFFFu, "enabled: LVT 0x%x masked", off);
+    }
+    check_eq(xr(XAPIC_TPR), 0, "enabled: TPR 0");
+
+    xw(XAPIC_SVR, 0x100 | VEC_SPURIOUS);
+    check_eq(xr(XAPIC_SVR), 0x100 | VEC_SPURIOUS, "SVR software enable reads back");
+    xw(XAPIC_TDCR, 0xB);
+    xw(XAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+    xw(XAPIC_TMICT, TIMER_PERIOD);
+    r = wait_irqs(&n_timer, 3, xapic_timer_armed, &hlts, &spur);
+    xw(XAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+    xw(XAPIC_TMICT, 0);
+    report_wait(r, hlts, spur, 2, "xAPIC timer x3 after re-enable");
+    check_eq(n_timer, 3, "xAPIC timer interrupts after re-enable");
+
+    /* ---- BSP is read-only */
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | EN), NOFAULT, "write without BSP");
+    check_eq(apicbase(), BASE | EN | BSP, "BSP kept");
+
+    /* ---- x2APIC */
+    u32 a, b, c, d;
+    cpuid(1, 0, &a, &b, &c, &d);
+    check(c & (1u << 21), "CPUID.1:ECX.x2APIC");
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN | EXTD), NOFAULT, "EN|EXTD: to x2APIC");
+    check_eq(apicbase(), BASE | EN | EXTD | BSP, "x2APIC: reads back EN|EXTD|BSP");
+    x2apic_mode = 1;
+    v = 0;
+    check_fault(rdmsr_safe(0x803, &v), NOFAULT, "x2APIC: RDMSR version 0x803");
+    check_eq(v, version, "x2APIC: version MSR equals the xAPIC version register");
+    check_eq(x2r(XAPIC_SVR), 0x100 | VEC_SPURIOUS, "x2APIC: SVR kept across the switch");
+    x2w(XAPIC_TDCR, 0xB);
+    x2w(XAPIC_LVT_TIMER, VEC_X2TIMER | LVT_PERIODIC);
+    x2w(XAPIC_TMICT, TIMER_PERIOD);
+    r = wait_irqs(&n_x2timer, 3, x2apic_timer_armed, &hlts, &spur);
+    x2w(XAPIC_LVT_TIMER, LVT_MASKED | VEC_X2TIMER);
+    x2w(XAPIC_TMICT, 0);
+    report_wait(r, hlts, spur, 2, "x2APIC timer x3 (MSRs 0x832/0x838/0x83E)");
+    check_eq(n_x2timer, 3, "x2APIC timer interrupts (EOI via MSR 0x80B)");
+
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN), VEC_GP, "x2APIC -> xAPIC #GPs");
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN | EXTD | (1u << 9)), VEC_GP,
+                "x2APIC: reserved bit 9 #GPs");
+    check_eq(apicbase(), BASE | EN | EXTD | BSP, "still x2APIC after the faulting writes");
+    v = 0;
+    check_fault(rdmsr_safe(0x803, &v), NOFAULT, "x2APIC: version MSR still readable");
+
+    /* ---- x2APIC -> disabled is a valid transition (last: not re-enabled) */
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP), NOFAULT, "x2APIC -> disabled");
+    check_eq(apicbase(), BASE | BSP, "disabled again: reads back without EN|EXTD");
+    check_eq(cpuid_apic(), 0, "disabled again: CPUID.1:EDX.APIC clear");
+    check_fault(rdmsr_safe(0x803, &v), VEC_GP, "disabled again: x2APIC MSR #GPs");
+
+    check_eq(stray_irqs, 0, "no stray interrupts");
+}
