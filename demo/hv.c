@@ -12,6 +12,7 @@
 #include <x86vcpu/exit_reasons.h>
 #include "console.h"
 #include "pio.h"
+#include "strio.h"
 #include "frames.h"
 #include "hv.h"
 #include "mbguest.h"
@@ -233,29 +234,20 @@ static void port_out(struct run *r, uint16_t port, uint32_t size, uint32_t value
     }
 }
 
-/* INS/OUTS: the demo's guests run with paging off or identity-mapped, so
- * the linear address is the guest-physical one. */
+static uint32_t strio_in(void *ctx, uint16_t port, uint32_t size)
+{
+    return port_in(ctx, port, size);
+}
+
+static void strio_out(void *ctx, uint16_t port, uint32_t size, uint32_t val)
+{
+    port_out(ctx, port, size, val);
+}
+
 static void string_io(struct run *r, const struct x86vcpu_exit *e)
 {
-    uint32_t size = e->u.io.size, n;
-    for (n = 0; n < e->u.io.count; n++) {
-        uint64_t step = (uint64_t)n * size;
-        uint8_t *p = gpa_ptr(e->u.io.df ? e->u.io.gla - step : e->u.io.gla + step, size);
-        if (!p)
-            break;
-        if (e->u.io.in) {
-            uint32_t val = port_in(r, e->u.io.port, size);
-            for (uint32_t i = 0; i < size; i++)
-                p[i] = (uint8_t)(val >> (8 * i));
-        } else {
-            uint32_t val = 0;
-            for (uint32_t i = 0; i < size; i++)
-                val |= (uint32_t)p[i] << (8 * i);
-            port_out(r, e->u.io.port, size, val);
-        }
-    }
+    strio_serve(r->v, e, guest_ram, GUEST_RAM_SIZE, strio_in, strio_out, r);
     r->string_ios++;
-    x86vcpu_complete_string_io(r->v, n);
 }
 
 /* The host's local APIC (xAPIC, identity-mapped by boot.S). */

@@ -27,6 +27,7 @@
 #include <x86vcpu/exit_reasons.h>
 #include "console.h"
 #include "pio.h"
+#include "strio.h"
 #include "frames.h"
 #include "mbguest.h"
 #include "lib/multiboot.h"
@@ -444,29 +445,14 @@ static void pio_write(struct machine *m, uint16_t port, uint32_t size, uint32_t 
     }
 }
 
-/* INS/OUTS: the guest-linear address taken as guest-physical (the kernels
- * this runs use them with paging off or identity-mapped). */
-static void string_pio(struct machine *m, const struct x86vcpu_exit *e)
+static uint32_t strio_in(void *ctx, uint16_t port, uint32_t size)
 {
-    uint32_t size = e->u.io.size, n;
-    for (n = 0; n < e->u.io.count; n++) {
-        uint64_t step = (uint64_t)n * size;
-        uint64_t gpa = e->u.io.df ? e->u.io.gla - step : e->u.io.gla + step;
-        if (gpa >= m->ram_size || m->ram_size - gpa < size)
-            break;
-        uint8_t *p = m->ram + gpa;
-        if (e->u.io.in) {
-            uint32_t val = pio_read(m, e->u.io.port, size);
-            for (uint32_t i = 0; i < size; i++)
-                p[i] = (uint8_t)(val >> (8 * i));
-        } else {
-            uint32_t val = 0;
-            for (uint32_t i = 0; i < size; i++)
-                val |= (uint32_t)p[i] << (8 * i);
-            pio_write(m, e->u.io.port, size, val);
-        }
-    }
-    x86vcpu_complete_string_io(m->v, n);
+    return pio_read(ctx, port, size);
+}
+
+static void strio_out(void *ctx, uint16_t port, uint32_t size, uint32_t val)
+{
+    pio_write(ctx, port, size, val);
 }
 
 /* Hardware the guest drives itself (the host keeps none of it): 8259 PICs
@@ -586,7 +572,7 @@ static void run(struct machine *m)
         case X86VCPU_EXIT_IO:
             m->pio_exits++;
             if (e.u.io.string)
-                string_pio(m, &e);
+                strio_serve(m->v, &e, m->ram, m->ram_size, strio_in, strio_out, m);
             else if (e.u.io.in)
                 x86vcpu_complete_io_in(m->v, pio_read(m, e.u.io.port, e.u.io.size));
             else
@@ -717,10 +703,9 @@ static int setup(struct machine *m, const struct host_mbi *mbi, const char *demo
         con_printf("x86vcpu demo: no guest kernel module (make run GUEST=...)\n");
         return -1;
     }
-    /* The names file is GRUB's copy in memory: NUL-terminate it in place
-     * (the byte after it is the next module or free memory, page padding). */
+    /* A copy of the names file, NUL-terminated. */
     static char names[4096];
-    uint64_t nlen = kmod ? nmod->mod_end - nmod->mod_start : 0;
+    uint64_t nlen = nmod->mod_end - nmod->mod_start;
     if (nlen >= sizeof names) {
         con_printf("x86vcpu demo: command line too long\n");
         return -1;

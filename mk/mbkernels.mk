@@ -81,27 +81,32 @@ MBK_CFLAGS  := -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -nostdlib -fno-b
     -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I$(MBK_SRC)
 MBK_LDFLAGS := -m elf_i386 --no-warn-rwx-segments -z max-page-size=0x1000 --build-id=none \
     -z noexecstack -T $(MBK_SRC)/kernel.ld
-MBK_HDRS    := $(MBK_SRC)/rt.h
+MBK_HDRS    := $(MBK_SRC)/rt.h $(MBK_SRC)/apicregs.h
 MBK_TOOL    := $(MBK_DIR)/mbktool
 MBK_RT      := $(MBK_OBJ)/rt.o
 
 $(MBK_OBJ)/%.o: $(MBK_SRC)/%.c $(MBK_HDRS)
 	@mkdir -p $(dir $@)
-	$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
 $(MBK_OBJ)/rt_entry.o: $(MBK_SRC)/rt_entry.S
 	@mkdir -p $(dir $@)
-	$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
 $(MBK_OBJ)/rt_entry_aout.o: $(MBK_SRC)/rt_entry.S
 	@mkdir -p $(dir $@)
-	$(MBK_CC) $(MBK_CFLAGS) -DMBK_AOUT -c $< -o $@
+	@$(if $(Q),echo "  AS      $< (a.out kludge)")
+	$(Q)$(MBK_CC) $(MBK_CFLAGS) -DMBK_AOUT -c $< -o $@
 
 $(MBK_TOOL): $(MBK_SRC)/mbktool.c
 	@mkdir -p $(dir $@)
-	$(MBK_HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(MBK_HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # ELF32 kernels: <k>.c + the runtime. The header must be found (mbktool).
 $(MBK_DIR)/%.elf: $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/%.o $(MBK_SRC)/kernel.ld $(MBK_TOOL)
-	ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/$*.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/$*.o
 	@if readelf -r $@ | grep -q 'Relocation section'; then \
 	    echo "mbk: $@ has relocations" >&2; rm -f $@; exit 1; fi
 	@$(MBK_TOOL) header $@ >$(MBK_OBJ)/$*.elf.hdr || { rm -f $@; exit 1; }
@@ -110,7 +115,8 @@ $(MBK_DIR)/%.elf: $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/%.o $(MBK_SRC)/kern
 # segments (addresses, sizes, flags) must be those of the ELF32 kernel, and
 # the multiboot header must still be found.
 $(MBK_DIR)/mbinfo64.elf: $(MBK_DIR)/mbinfo.elf $(MBK_TOOL)
-	objcopy -O elf64-x86-64 $< $@
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)objcopy -O elf64-x86-64 $< $@
 	@readelf -hW $@ | grep -q 'Class: *ELF64' || { echo "mbk: $@ is not ELF64" >&2; rm -f $@; exit 1; }
 	@norm() { readelf -hlW "$$1" | sed -E 's/0x0+([0-9a-f])/0x\1/g' | awk \
 	    '/Entry point address/ {print "entry", $$NF} $$1 == "LOAD" {print "load", $$3, $$4, $$5, $$6, $$7}'; }; \
@@ -127,9 +133,11 @@ $(MBK_DIR)/mbinfo64.elf: $(MBK_DIR)/mbinfo.elf $(MBK_TOOL)
 # Flat binary with the a.out kludge: the loaded part [load_addr,
 # load_end_addr) followed by 0xA5 bytes over the BSS probe (see mbinfo.c).
 $(MBK_OBJ)/mbinfo-aout.elf: $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o $(MBK_SRC)/kernel.ld
-	ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o
 $(MBK_DIR)/mbinfo.bin: $(MBK_OBJ)/mbinfo-aout.elf $(MBK_TOOL)
-	objcopy -O binary $< $@.tmp
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)objcopy -O binary $< $@.tmp
 	@sym() { nm $< | sed -n "s/^\([0-9a-f]*\) . $$1\$$/\1/p"; }; \
 	  start=$$((0x$$(sym __kernel_start))); lend=$$((0x$$(sym __load_end))); \
 	  pend=$$((0x$$(sym __probe_end))); size=$$(stat -c %s $@.tmp); \

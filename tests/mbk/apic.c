@@ -8,26 +8,10 @@
  * after a first, polled, interrupt (wait_irqs). */
 #include "rt.h"
 
-#define MSR_APIC_BASE   0x1B
+#include "apicregs.h"
 #define APIC_EN         (1u << 11)
 #define APIC_EXTD       (1u << 10)
 #define APIC_BSP        (1u << 8)
-
-#define XAPIC_ID        0x020
-#define XAPIC_VER       0x030
-#define XAPIC_EOI       0x0B0
-#define XAPIC_SVR       0x0F0
-#define XAPIC_ISR0      0x100
-#define XAPIC_ICR_LO    0x300
-#define XAPIC_ICR_HI    0x310
-#define XAPIC_LVT_TIMER 0x320
-#define XAPIC_TMICT     0x380
-#define XAPIC_TMCCT     0x390
-#define XAPIC_TDCR      0x3E0
-#define X2APIC_MSR(off) (0x800u + ((off) >> 4))
-
-#define LVT_MASKED      (1u << 16)
-#define LVT_PERIODIC    (1u << 17)
 
 #define VEC_TIMER       0x40
 #define VEC_ONESHOT     0x41

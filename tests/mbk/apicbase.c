@@ -17,24 +17,12 @@
  * Command line: status=N (exit value). */
 #include "rt.h"
 
-#define MSR_APIC_BASE   0x1B
+#include "apicregs.h"
 #define BASE            0xFEE00000u
 #define BSP             (1u << 8)
 #define EXTD            (1u << 10)
 #define EN              (1u << 11)
 
-#define XAPIC_VER       0x030
-#define XAPIC_TPR       0x080
-#define XAPIC_EOI       0x0B0
-#define XAPIC_SVR       0x0F0
-#define XAPIC_LVT_TIMER 0x320
-#define XAPIC_TMICT     0x380
-#define XAPIC_TMCCT     0x390
-#define XAPIC_TDCR      0x3E0
-#define X2APIC_MSR(off) (0x800u + ((off) >> 4))
-
-#define LVT_MASKED      (1u << 16)
-#define LVT_PERIODIC    (1u << 17)
 #define VEC_TIMER       0x50
 #define VEC_X2TIMER     0x51
 #define VEC_SPURIOUS    0xFF
