@@ -11,7 +11,7 @@
  *     x2APIC directly, reserved bit 9
  *   EN set again: CPUID bit back, state as after a software disable
  *     (SVR 0xFF, every LVT masked, TPR 0); SVR enable, timer: 3 interrupts
- *   a write without BSP keeps BSP
+ *   a write without BSP keeps BSP; the base moves into RAM and back
  *   EN|EXTD: x2APIC, version MSR, timer via MSRs: 3 interrupts
  *   x2APIC -> xAPIC #GPs; reserved bit 9 #GPs; x2APIC -> disabled is valid
  * Command line: status=N (exit value). */
@@ -141,6 +141,19 @@ void mbk_main(void)
     /* ---- BSP is read-only */
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | EN), NOFAULT, "write without BSP");
     check_eq(apicbase(), BASE | EN | BSP, "BSP kept");
+
+    /* ---- relocation (SDM 11.4.5): the registers follow the base; the old
+     * page is left to the bus (all-ones); a base in RAM hides that RAM */
+    u32 moved = 0x00200000u;
+    volatile u32 *ram_word = (volatile u32 *)(uintptr_t)(moved + XAPIC_VER);
+    *ram_word = 0x12345678u;
+    check_fault(wrmsr_safe(MSR_APIC_BASE, moved | BSP | EN), NOFAULT, "move the base to 2 MiB (RAM)");
+    check_eq(apicbase(), moved | EN | BSP, "moved: reads back the new base");
+    check_eq(*ram_word, version, "moved: the version register at the new base");
+    check_eq(xr(XAPIC_VER), 0xFFFFFFFFu, "moved: the old page reads all-ones");
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN), NOFAULT, "move the base back");
+    check_eq(xr(XAPIC_VER), version, "back: the version register at 0xFEE00000");
+    check_eq(*ram_word, 0x12345678u, "back: the RAM under the old base is RAM again");
 
     /* ---- x2APIC */
     u32 a, b, c, d;
