@@ -12,7 +12,8 @@
  *            through; other ports read all-ones.
  *   APIC     IA32_APIC_BASE is virtual (Bochs, like some CPUs, cannot
  *            re-enable an APIC once its enable bit was cleared); x2APIC
- *            MSRs and TSC_DEADLINE pass through.
+ *            MSRs and TSC_DEADLINE pass through. Back in xAPIC mode after
+ *            x2APIC, the xAPIC page is emulated over the x2APIC MSRs.
  *   HLT      waits in the HLT activity state; interrupts go straight to
  *            the guest's IDT.
  *
@@ -65,6 +66,7 @@ struct machine {
 
     uint64_t apic_base;                 /* the guest's IA32_APIC_BASE */
     int hw_x2apic;                      /* the hardware APIC is in x2APIC mode */
+    uint32_t xicr_hi, xldr, xdfr;       /* xAPIC-only registers, emulated (apic_xmmio) */
     int x2apic_cap;
     unsigned maxphyaddr;
 
@@ -311,6 +313,9 @@ static void hwapic_reset(struct machine *m)
         hwapic_write(m, APIC_DFR, 0xffffffffu);
         hwapic_write(m, APIC_LDR, 0);
     }
+    m->xicr_hi = 0;
+    m->xldr = 0;
+    m->xdfr = 0xffffffffu;
     hwapic_write(m, APIC_ESR, 0);
 }
 
@@ -380,14 +385,12 @@ static void apicbase_wrmsr(struct machine *m, uint64_t val)
     }
     if (was_visible && (!apic_mmio_visible(m) || apic_page(m) != old_page))
         map_default(m, old_page);
-    if (apic_mmio_visible(m)) {
-        if (m->hw_x2apic)
-            con_printf("x86vcpu demo: the guest went back to xAPIC mode after x2APIC; the "
-                       "hardware cannot follow: its xAPIC page reads all-ones\n");
-        else
-            x86vcpu_ept_map(m->ept, apic_page(m), LAPIC_HPA, 4096,
-                            X86VCPU_EPT_R | X86VCPU_EPT_W, X86VCPU_MT_UC);
-    }
+    /* Back in xAPIC mode after x2APIC, the hardware cannot follow (it
+     * would have to be disabled, for good on Bochs): its page stays
+     * unmapped and apic_xmmio serves it through the x2APIC MSRs. */
+    if (apic_mmio_visible(m) && !m->hw_x2apic)
+        x86vcpu_ept_map(m->ept, apic_page(m), LAPIC_HPA, 4096, X86VCPU_EPT_R | X86VCPU_EPT_W,
+                        X86VCPU_MT_UC);
     x86vcpu_complete_msr_write(m->v);
 }
 
@@ -527,6 +530,45 @@ static void handle_msr(struct machine *m, const struct x86vcpu_exit *e)
 }
 
 /* ------------------------------------------------------------ MMIO */
+/* The guest's xAPIC page while the hardware is in x2APIC mode: register
+ * offset / 16 + 0x800 is the MSR (SDM 11.12.1.2). ID moves to bits 31:24;
+ * ICR is one 64-bit MSR with the destination in bits 63:32; DFR and the
+ * xAPIC LDR have no x2APIC counterpart and are kept here. Only MSRs every
+ * x2APIC has are touched (no CMCI LVT): a missing one would #GP the host. */
+static uint32_t apic_xmmio_read(struct machine *m, uint32_t reg)
+{
+    switch (reg) {
+    case 0x20: return (uint32_t)rdmsr64(0x802) << 24;
+    case APIC_EOI: return 0;
+    case APIC_LDR: return m->xldr;
+    case APIC_DFR: return m->xdfr;
+    case 0x300: return (uint32_t)rdmsr64(0x830);
+    case 0x310: return m->xicr_hi;
+    default:
+        if (reg == 0x30 || (reg >= APIC_TPR && reg <= APIC_SVR && reg != 0x90 && reg != 0xc0) ||
+            (reg >= APIC_ISR && reg <= APIC_ESR) || (reg >= APIC_LVT_TIMER && reg <= 0x390) ||
+            reg == APIC_TIMER_DCR)
+            return (uint32_t)rdmsr64(0x800 + (reg >> 4));
+        return 0;
+    }
+}
+
+static void apic_xmmio_write(struct machine *m, uint32_t reg, uint32_t val)
+{
+    switch (reg) {
+    case APIC_EOI: wrmsr64(0x80b, 0); break;
+    case APIC_LDR: m->xldr = val & 0xff000000u; break;
+    case APIC_DFR: m->xdfr = val | 0x0fffffffu; break;
+    case 0x300: wrmsr64(0x830, ((uint64_t)(m->xicr_hi >> 24) << 32) | (val & ~(1u << 12))); break;
+    case 0x310: m->xicr_hi = val & 0xff000000u; break;
+    default:
+        if (reg == APIC_TPR || reg == APIC_SVR || reg == APIC_ESR ||
+            (reg >= APIC_LVT_TIMER && reg <= APIC_TIMER_ICR) || reg == APIC_TIMER_DCR)
+            wrmsr64(0x800 + (reg >> 4), reg == APIC_ESR ? 0 : val);
+        break; /* read-only or reserved: ignored, as the xAPIC does */
+    }
+}
+
 static void handle_mmio(struct machine *m, const struct x86vcpu_exit *e)
 {
     uint64_t gpa = e->u.mmio.gpa, val = 0;
@@ -535,6 +577,17 @@ static void handle_mmio(struct machine *m, const struct x86vcpu_exit *e)
     for (uint32_t i = 0; i < m->nacpi; i++)
         rom |= gpa - m->acpi[i].base < m->acpi[i].len;
     m->mmio_exits++;
+    if (apic_mmio_visible(m) && m->hw_x2apic && (gpa & ~0xfffull) == apic_page(m)) {
+        uint32_t off = (uint32_t)(gpa & 0xfff), reg = off & ~0xfu, sh = 8 * (off & 3);
+        if (e->u.mmio.write) {
+            if (size == 4 && !(off & 3))
+                apic_xmmio_write(m, reg, (uint32_t)e->u.mmio.value);
+        } else {
+            val = apic_xmmio_read(m, reg) >> sh;
+        }
+        x86vcpu_complete_mmio(m->v, val);
+        return;
+    }
     if (e->u.mmio.write) {
         if (rom)
             m->rom_writes++;

@@ -14,6 +14,7 @@
  *   a write without BSP keeps BSP; the base moves into RAM and back
  *   EN|EXTD: x2APIC, version MSR, timer via MSRs: 3 interrupts
  *   x2APIC -> xAPIC #GPs; reserved bit 9 #GPs; x2APIC -> disabled is valid
+ *   disabled -> xAPIC again: the page works (version, SVR reset, TPR, timer)
  * Command line: status=N (exit value). */
 #include "rt.h"
 
@@ -182,11 +183,33 @@ void mbk_main(void)
     v = 0;
     check_fault(rdmsr_safe(0x803, &v), NOFAULT, "x2APIC: version MSR still readable");
 
-    /* ---- x2APIC -> disabled is a valid transition (last: not re-enabled) */
+    /* ---- x2APIC -> disabled is a valid transition */
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP), NOFAULT, "x2APIC -> disabled");
     check_eq(apicbase(), BASE | BSP, "disabled again: reads back without EN|EXTD");
     check_eq(cpuid_apic(), 0, "disabled again: CPUID.1:EDX.APIC clear");
     check_fault(rdmsr_safe(0x803, &v), VEC_GP, "disabled again: x2APIC MSR #GPs");
+
+    /* ---- and back to xAPIC mode (valid from disabled, SDM 11.12.5): the
+     * hardware stays in x2APIC mode, the xAPIC page is emulated over it */
+    check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN), NOFAULT, "disabled -> xAPIC after x2APIC");
+    check_eq(apicbase(), BASE | EN | BSP, "xAPIC again: reads back EN|BSP");
+    x2apic_mode = 0;
+    check_eq(xr(XAPIC_VER), version, "xAPIC again: version register");
+    check_eq(xr(XAPIC_SVR), 0xFF, "xAPIC again: SVR 0xFF (software disabled)");
+    check_eq(xr(XAPIC_LVT_TIMER) & LVT_MASKED, LVT_MASKED, "xAPIC again: LVT timer masked");
+    xw(XAPIC_SVR, 0x100 | VEC_SPURIOUS);
+    xw(XAPIC_TPR, 0x20);
+    check_eq(xr(XAPIC_TPR), 0x20, "xAPIC again: TPR round trip");
+    xw(XAPIC_TPR, 0);
+    n_timer = 0;
+    xw(XAPIC_TDCR, 0xB);
+    xw(XAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+    xw(XAPIC_TMICT, TIMER_PERIOD);
+    r = wait_irqs(&n_timer, 3, xapic_timer_armed, &hlts, &spur);
+    xw(XAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+    xw(XAPIC_TMICT, 0);
+    report_wait(r, hlts, spur, 2, "xAPIC again: timer x3 (EOI through the page)");
+    check_eq(n_timer, 3, "xAPIC again: timer interrupts");
 
     check_eq(stray_irqs, 0, "no stray interrupts");
 }
