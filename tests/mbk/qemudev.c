@@ -6,7 +6,9 @@
  *     reading past an item, re-selecting;
  *   pc-testdev latch (0xE0-0xE3) at every width and offset;
  *   COM1 as an idle 16550 (LSR, IIR, scratch, divisor latch, loopback, MSR);
- *   unused ports read all-ones.
+ *   unused ports read all-ones;
+ *   MSRs (feature control locked without VMX, unimplemented ones #GP);
+ *   the BIOS area read-only, VGA text memory, nothing above RAM.
  * Command line: status=N (exit value), mem=N (MiB the hypervisor gives:
  * RAM_SIZE must be N MiB). */
 #include "rt.h"
@@ -187,10 +189,48 @@ static void test_unused(void)
     }
 }
 
+/* MSRs the way a PC without VMX for its guest answers them: the feature
+ * control MSR locked with VMX off, unimplemented MSRs #GP, a TSC write
+ * accepted. */
+static void test_msrs(void)
+{
+    u64 v = 0;
+    check_fault(rdmsr_safe(0x3a, &v), NOFAULT, "IA32_FEATURE_CONTROL readable");
+    check_eq(v & 7, 1, "IA32_FEATURE_CONTROL: locked, VMX off");
+    check_fault(rdmsr_safe(0x12345, &v), VEC_GP, "RDMSR of an unimplemented MSR #GPs");
+    check_fault(wrmsr_safe(0x12345, 0), VEC_GP, "WRMSR of an unimplemented MSR #GPs");
+    check_fault(rdmsr_safe(0x10, &v), NOFAULT, "RDMSR TSC");
+    check_fault(wrmsr_safe(0x10, v), NOFAULT, "WRMSR TSC does not fault");
+}
+
+/* The BIOS area is the machine's, read-only; VGA text memory is the
+ * machine's VGA. */
+static void test_memory(void)
+{
+    volatile u8 *rom = (volatile u8 *)0xffff0;   /* the reset vector */
+    u8 before = *rom;
+    *rom = (u8)~before;
+    check_eq(*rom, before, "BIOS area 0xFFFF0: a write is dropped");
+    volatile u16 *vga = (volatile u16 *)0xb8000 + 80 * 24;  /* last text row */
+    u16 old = *vga;
+    *vga = 0x1f41;
+    check_eq(*vga, 0x1f41, "VGA text memory at 0xB8000 reads back");
+    *vga = old;
+    /* Above the guest's RAM there is nothing (the host's memory is
+     * never mapped): the bus answers all-ones. */
+    u32 top = arg_u32("mem", 128) << 20, x = 0;
+    check_fault(read32_safe(top, &x), NOFAULT, "read at the end of RAM does not fault");
+    check_eq(x, 0xffffffffu, "the first byte above RAM reads all-ones");
+    check_fault(read32_safe(top + (64u << 20), &x), NOFAULT, "read 64 MiB above RAM");
+    check_eq(x, 0xffffffffu, "64 MiB above RAM reads all-ones (no host memory)");
+}
+
 void mbk_main(void)
 {
     test_fwcfg();
     test_latch();
     test_com1();
     test_unused();
+    test_msrs();
+    test_memory();
 }
