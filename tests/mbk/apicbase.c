@@ -46,6 +46,8 @@ static u32 x2r(u32 off)
     return (u32)v;
 }
 static void x2w(u32 off, u64 v) { wrmsr_safe(X2APIC_MSR(off), v); }
+static void xw64(u32 off, u64 v) { xw(off, (u32)v); }
+static void x2w64(u32 off, u64 v) { x2w(off, v); }
 
 static void on_timer(struct trap_frame *f)
 {
@@ -82,11 +84,27 @@ static void report_wait(int r, u32 hlts, u32 spurious, u32 want_hlts, const char
     check_eq(spurious, 0, "%s: HLT wake-ups without the interrupt", what);
 }
 
+/* The periodic timer at a vector, 3 interrupts waited for with HLT, through
+ * the xAPIC page or the x2APIC MSRs. */
+static void timer3(int x2, const char *what)
+{
+    void (*w)(u32, u64) = x2 ? x2w64 : xw64;
+    volatile u32 *n = x2 ? &n_x2timer : &n_timer;
+    u32 vec = x2 ? VEC_X2TIMER : VEC_TIMER, hlts, spur;
+    *n = 0;
+    w(XAPIC_TDCR, 0xB);
+    w(XAPIC_LVT_TIMER, vec | LVT_PERIODIC);
+    w(XAPIC_TMICT, TIMER_PERIOD);
+    int r = wait_irqs(n, 3, x2 ? x2apic_timer_armed : xapic_timer_armed, &hlts, &spur);
+    w(XAPIC_LVT_TIMER, LVT_MASKED | vec);
+    w(XAPIC_TMICT, 0);
+    report_wait(r, hlts, spur, 2, what);
+    check_eq(*n, 3, "%s: 3 interrupts counted", what);
+}
+
 void mbk_main(void)
 {
     u64 v;
-    u32 hlts, spur;
-    int r;
     pic_remap_mask();
     irq_register(VEC_TIMER, on_timer);
     irq_register(VEC_X2TIMER, on_timer);
@@ -130,14 +148,7 @@ void mbk_main(void)
 
     xw(XAPIC_SVR, 0x100 | VEC_SPURIOUS);
     check_eq(xr(XAPIC_SVR), 0x100 | VEC_SPURIOUS, "SVR software enable reads back");
-    xw(XAPIC_TDCR, 0xB);
-    xw(XAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
-    xw(XAPIC_TMICT, TIMER_PERIOD);
-    r = wait_irqs(&n_timer, 3, xapic_timer_armed, &hlts, &spur);
-    xw(XAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-    xw(XAPIC_TMICT, 0);
-    report_wait(r, hlts, spur, 2, "xAPIC timer x3 after re-enable");
-    check_eq(n_timer, 3, "xAPIC timer interrupts after re-enable");
+    timer3(0, "xAPIC timer x3 after re-enable");
 
     /* ---- BSP is read-only */
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | EN), NOFAULT, "write without BSP");
@@ -167,14 +178,7 @@ void mbk_main(void)
     check_fault(rdmsr_safe(0x803, &v), NOFAULT, "x2APIC: RDMSR version 0x803");
     check_eq(v, version, "x2APIC: version MSR equals the xAPIC version register");
     check_eq(x2r(XAPIC_SVR), 0x100 | VEC_SPURIOUS, "x2APIC: SVR kept across the switch");
-    x2w(XAPIC_TDCR, 0xB);
-    x2w(XAPIC_LVT_TIMER, VEC_X2TIMER | LVT_PERIODIC);
-    x2w(XAPIC_TMICT, TIMER_PERIOD);
-    r = wait_irqs(&n_x2timer, 3, x2apic_timer_armed, &hlts, &spur);
-    x2w(XAPIC_LVT_TIMER, LVT_MASKED | VEC_X2TIMER);
-    x2w(XAPIC_TMICT, 0);
-    report_wait(r, hlts, spur, 2, "x2APIC timer x3 (MSRs 0x832/0x838/0x83E)");
-    check_eq(n_x2timer, 3, "x2APIC timer interrupts (EOI via MSR 0x80B)");
+    timer3(1, "x2APIC timer x3 (MSRs 0x832/0x838/0x83E, EOI 0x80B)");
 
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN), VEC_GP, "x2APIC -> xAPIC #GPs");
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN | EXTD | (1u << 9)), VEC_GP,
@@ -201,15 +205,7 @@ void mbk_main(void)
     xw(XAPIC_TPR, 0x20);
     check_eq(xr(XAPIC_TPR), 0x20, "xAPIC again: TPR round trip");
     xw(XAPIC_TPR, 0);
-    n_timer = 0;
-    xw(XAPIC_TDCR, 0xB);
-    xw(XAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
-    xw(XAPIC_TMICT, TIMER_PERIOD);
-    r = wait_irqs(&n_timer, 3, xapic_timer_armed, &hlts, &spur);
-    xw(XAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-    xw(XAPIC_TMICT, 0);
-    report_wait(r, hlts, spur, 2, "xAPIC again: timer x3 (EOI through the page)");
-    check_eq(n_timer, 3, "xAPIC again: timer interrupts");
+    timer3(0, "xAPIC again: timer x3 (EOI through the page)");
 
     check_eq(stray_irqs, 0, "no stray interrupts");
 }
