@@ -3,13 +3,15 @@
  *
  *   memory   MEM MiB of RAM through EPT; the VGA window, the BIOS area
  *            0xE0000-0xFFFFF and the firmware's ACPI tables of the real
- *            machine (read-only: writes are dropped), the I/O APIC and the
+ *            machine (read-only: writes are dropped), the I/O APIC, HPET and
  *            local APIC pass through; every other address reads all-ones.
+ *            Low memory holds a copy of the machine's IVT, BIOS data area
+ *            and EBDA, as firmware leaves them.
  *   devices  COM1 (an idle 16550 whose output is the console), QEMU's
  *            isa-debug-exit (0xF4), fw_cfg (0x510/0x511), pc-testdev's
  *            latch (0xE0-0xE3), Bochs' shutdown port (0x8900) and e9 port;
  *            PIC, PIT, CMOS, port 0x80, VGA and the ACPI PM timer pass
- *            through; other ports read all-ones.
+ *            through; other ports read all-ones. CPUID hides MONITOR/MWAIT.
  *   APIC     IA32_APIC_BASE is virtual (Bochs, like some CPUs, cannot
  *            re-enable an APIC once its enable bit was cleared); x2APIC
  *            MSRs and TSC_DEADLINE pass through. Back in xAPIC mode after
@@ -38,6 +40,7 @@
 #define GIB (1ull << 30)
 #define LAPIC_HPA  0xfee00000ull
 #define IOAPIC_HPA 0xfec00000ull
+#define HPET_HPA   0xfed00000ull
 
 enum { ST_OFF = 0, ST_TRIPLE = 2, ST_HALTED = 4, ST_STOPPED = 6 };
 
@@ -74,6 +77,7 @@ struct machine {
     struct fwcfg fw;
     struct shutdown_port sd;
     uint32_t latch;
+    uint64_t tsc_adjust;                /* the guest's IA32_TSC_ADJUST */
 
     int done;
     uint32_t status;
@@ -215,7 +219,7 @@ static int map_default(struct machine *m, uint64_t gpa)
         return x86vcpu_ept_map(m->ept, gpa, m->ram_pa + gpa, 4096, X86VCPU_EPT_RWX, X86VCPU_MT_WB);
     if (gpa >= 0xe0000 && gpa < 0x100000)
         return x86vcpu_ept_map(m->ept, gpa, gpa, 4096, X86VCPU_EPT_R | X86VCPU_EPT_X, X86VCPU_MT_WB);
-    if (gpa == IOAPIC_HPA)
+    if (gpa == IOAPIC_HPA || gpa == HPET_HPA)
         return x86vcpu_ept_map(m->ept, gpa, gpa, 4096, X86VCPU_EPT_R | X86VCPU_EPT_W, X86VCPU_MT_UC);
     for (uint32_t i = 0; i < m->nacpi; i++)
         if (gpa - m->acpi[i].base < m->acpi[i].len)
@@ -251,6 +255,8 @@ static int build_ept(struct machine *m)
                               X86VCPU_EPT_R, X86VCPU_MT_WB);
     if (!err)
         err = map_default(m, IOAPIC_HPA);
+    if (!err)
+        err = map_default(m, HPET_HPA);
     return err;
 }
 
@@ -349,9 +355,12 @@ static int apic_mmio_visible(const struct machine *m)
 
 static void set_apic_visible(struct machine *m, int on)
 {
-    static const uint32_t none[4] = { 0, 0, 0, 0 }, apic_bit[4] = { 0, 0, 0, 1u << 9 };
-    /* CPUID.1:EDX[9] follows the enable bit (SDM 11.4.3). */
-    x86vcpu_cpuid_override(m->v, 1, X86VCPU_CPUID_ANY_SUBLEAF, none, on ? none : apic_bit);
+    /* CPUID.1:EDX[9] follows the enable bit (SDM 11.4.3). MONITOR/MWAIT
+     * (ECX[3]) is hidden, as KVM does: idle drivers that see it program
+     * model-specific C-state MSRs a guest has no business with. */
+    static const uint32_t none[4] = { 0, 0, 0, 0 }, off[4] = { 0, 0, 1u << 3, 1u << 9 },
+                          mwait[4] = { 0, 0, 1u << 3, 0 };
+    x86vcpu_cpuid_override(m->v, 1, X86VCPU_CPUID_ANY_SUBLEAF, none, on ? mwait : off);
     /* x2APIC MSRs: the hardware's while the APIC is on (RDMSR/WRMSR fault
      * there by themselves outside x2APIC mode); #GP while it is off. */
     for (uint32_t msr = 0x800; msr < 0x900; msr++)
@@ -505,6 +514,22 @@ static void handle_msr(struct machine *m, const struct x86vcpu_exit *e)
         else
             x86vcpu_complete_msr_fault(m->v);
         return;
+    case 0x3b: /* IA32_TSC_ADJUST (CPUID.7.0:EBX[1]): kept, not applied,
+                * like TSC writes (the TSC is the machine's) */
+        if (rd)
+            x86vcpu_complete_msr_read(m->v, m->tsc_adjust);
+        else {
+            m->tsc_adjust = e->u.msr.value;
+            x86vcpu_complete_msr_write(m->v);
+        }
+        return;
+    case 0xe2: /* MSR_PKG_CST_CONFIG_CONTROL (model-specific; read by C-state
+                * code for the model CPUID reports): no package C-states */
+        if (rd)
+            x86vcpu_complete_msr_read(m->v, 0);
+        else
+            x86vcpu_complete_msr_write(m->v);
+        return;
     case 0xfe: /* MTRRcap: no variable or fixed ranges (EPT decides types) */
         if (rd)
             x86vcpu_complete_msr_read(m->v, 0);
@@ -655,7 +680,10 @@ static void run(struct machine *m)
             break;
         }
         case X86VCPU_EXIT_NMI:
-            x86vcpu_queue_nmi(m->v); /* the platform's NMI is the guest's */
+            /* The platform's NMI is the guest's; this CPU must IRET before
+             * it can take another one. */
+            nmi_unblock();
+            x86vcpu_queue_nmi(m->v);
             break;
         case X86VCPU_EXIT_SHUTDOWN:
             con_printf("x86vcpu demo: the guest triple-faulted at 0x%lx\n", (unsigned long)e.rip);
@@ -810,6 +838,14 @@ static int setup(struct machine *m, const struct host_mbi *mbi, const char *demo
         con_printf("x86vcpu demo: cannot boot %s: %s\n", kname, why);
         return -1;
     }
+    /* Low memory as the firmware leaves it on a PC: the real-mode IVT and
+     * the BIOS data area (base memory size at 0x413, EBDA segment at
+     * 0x40E, COM port addresses, ...) and the EBDA, copied from the
+     * machine's; boot code such as Xen's reads them. */
+    for (uint64_t a = 0; a < 0x500; a++)
+        m->ram[a] = *(const volatile uint8_t *)(uintptr_t)a;
+    for (uint64_t a = 0x9fc00; a < 0xa0000; a++)
+        m->ram[a] = *(const volatile uint8_t *)(uintptr_t)a;
     mb_load(&im, kimg, m->ram);
     con_printf("x86vcpu demo: %s: %s kernel, %u segment(s) at 0x%lx-0x%lx, entry 0x%x; "
                "%lu MiB RAM; command line \"%s\"%s%s\n",

@@ -66,4 +66,24 @@ static inline void cpuid_native(uint32_t leaf, uint32_t sub, uint32_t out[4])
                      : "a"(leaf), "c"(sub));
 }
 
+/* After a VM exit caused by an NMI ("NMI exiting") NMIs stay blocked on
+ * this CPU until it executes IRET (SDM 6.7.1; KVM re-raises the NMI with
+ * INT 2 for that). The demo has no NMI work of its own: an IRET to the
+ * next instruction unblocks them. */
+static inline void nmi_unblock(void)
+{
+    __asm__ volatile("mov %%ss, %%eax\n\t"
+                     "push %%rax\n\t"
+                     "push %%rsp\n\t"
+                     "addq $8, (%%rsp)\n\t"
+                     "pushfq\n\t"
+                     "mov %%cs, %%eax\n\t"
+                     "push %%rax\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "iretq\n"
+                     "1:"
+                     : : : "rax", "memory", "cc");
+}
+
 #endif

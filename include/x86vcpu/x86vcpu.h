@@ -192,7 +192,10 @@ enum x86vcpu_exit_kind {
     X86VCPU_EXIT_EXCEPTION,     /* an exception in the exception bitmap */
     X86VCPU_EXIT_MMIO,          /* a read or write of an MMIO range: x86vcpu_complete_mmio */
     X86VCPU_EXIT_MMIO_UNSUPPORTED, /* an MMIO access by an instruction the library cannot emulate */
-    X86VCPU_EXIT_NMI,           /* an NMI arrived for the host while the guest ran */
+    X86VCPU_EXIT_NMI,           /* an NMI arrived for the host while the guest ran;
+                                 * NMIs stay blocked on this CPU until the
+                                 * embedder executes IRET (e.g. INT 2 to its
+                                 * NMI handler) */
     X86VCPU_EXIT_OTHER,         /* any exit the library does not handle: raw reason */
 };
 
