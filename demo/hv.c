@@ -665,9 +665,13 @@ static int run_guest(struct run *r, struct x86vcpu_exit *last)
         case X86VCPU_EXIT_HLT:
             r->last_hlt_rip = last->rip;
             if (r->halt_waits) {
-                int herr = x86vcpu_halt(r->v);
-                if (herr)
-                    result(0, "halt: x86vcpu_halt");
+                /* Before the next run RIP is still the HLT's; RFLAGS.IF
+                 * is set (the guest halts to wait for its interrupt). */
+                uint64_t rip = 0, rflags = 0;
+                int e1 = x86vcpu_get_rip(r->v, &rip), e2 = x86vcpu_get_rflags(r->v, &rflags);
+                result(!e1 && !e2 && rip == last->rip && (rflags & (1u << 9)),
+                       "halt: get_rip/get_rflags at the HLT exit (the HLT's RIP, IF set)");
+                result(!x86vcpu_halt(r->v), "halt: x86vcpu_halt at the HLT exit");
             }
             if (r->halt_ends)
                 r->done = 1;

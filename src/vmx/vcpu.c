@@ -537,6 +537,13 @@ int x86vcpu__vmcs_write(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val)
     return x86vcpu__vmwrite_checked(v, field, val);
 }
 
+/* Bound here with its guest state in the VMCS: guest fields can be read
+ * and written. */
+static int runnable_here(struct x86vcpu_vcpu *v)
+{
+    return bound_here(v) && v->have_setup && !v->setup_dirty;
+}
+
 /* HLT activity state (SDM 25.4.2): the CPU itself waits for a wake-up
  * event in VMX non-root operation; the host neither spins nor halts.
  * Entry requires SS.DPL = 0 (SDM 26.3.1.5), which a guest that executed
@@ -545,7 +552,7 @@ int x86vcpu_halt(struct x86vcpu_vcpu *v)
 {
     if (!v)
         return X86VCPU_EINVAL;
-    if (!bound_here(v) || !v->have_setup || v->setup_dirty)
+    if (!runnable_here(v))
         return X86VCPU_ESTATE;
     if (!(v->owner->caps.misc & (1u << 6)))
         return X86VCPU_ENOTSUP;
@@ -560,7 +567,7 @@ int x86vcpu_get_rip(struct x86vcpu_vcpu *v, uint64_t *rip)
 {
     if (!v || !rip)
         return X86VCPU_EINVAL;
-    if (!bound_here(v) || !v->have_setup || v->setup_dirty)
+    if (!runnable_here(v))
         return X86VCPU_ESTATE;
     *rip = VMRD(v, WNAT, GUEST_RIP);
     return X86VCPU_OK;
@@ -570,7 +577,7 @@ int x86vcpu_get_rflags(struct x86vcpu_vcpu *v, uint64_t *rflags)
 {
     if (!v || !rflags)
         return X86VCPU_EINVAL;
-    if (!bound_here(v) || !v->have_setup || v->setup_dirty)
+    if (!runnable_here(v))
         return X86VCPU_ESTATE;
     *rflags = VMRD(v, WNAT, GUEST_RFLAGS);
     return X86VCPU_OK;
