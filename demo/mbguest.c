@@ -578,18 +578,29 @@ static uint32_t apic_xmmio_read(struct machine *m, uint32_t reg)
     }
 }
 
+/* Writable bits of the xAPIC registers written through (SDM Figures 11-8,
+ * 11-12, 11-14, 11-18, 11-23): the xAPIC ignores writes to reserved bits,
+ * but an x2APIC WRMSR with one set faults (SDM 11.12.1.2) -- in the host. */
+static const struct { uint16_t reg; uint32_t mask; } apic_wr[] = {
+    { APIC_TPR, 0xff },          { APIC_SVR, 0x1ff },          { APIC_ESR, 0 },
+    { APIC_LVT_TIMER, 0x700ff }, { 0x330, 0x107ff },           { 0x340, 0x107ff },
+    { APIC_LVT_LINT0, 0x1a7ff }, { APIC_LVT_LINT1, 0x1a7ff },  { APIC_LVT_ERROR, 0x100ff },
+    { APIC_TIMER_ICR, 0xffffffffu }, { APIC_TIMER_DCR, 0xb },
+};
+
 static void apic_xmmio_write(struct machine *m, uint32_t reg, uint32_t val)
 {
     switch (reg) {
     case APIC_EOI: wrmsr64(0x80b, 0); break;
     case APIC_LDR: m->xldr = val & 0xff000000u; break;
     case APIC_DFR: m->xdfr = val | 0x0fffffffu; break;
-    case 0x300: wrmsr64(0x830, ((uint64_t)(m->xicr_hi >> 24) << 32) | (val & ~(1u << 12))); break;
+    /* ICR: vector, delivery and destination mode, level, trigger, shorthand */
+    case 0x300: wrmsr64(0x830, ((uint64_t)(m->xicr_hi >> 24) << 32) | (val & 0xccfffu)); break;
     case 0x310: m->xicr_hi = val & 0xff000000u; break;
     default:
-        if (reg == APIC_TPR || reg == APIC_SVR || reg == APIC_ESR ||
-            (reg >= APIC_LVT_TIMER && reg <= APIC_TIMER_ICR) || reg == APIC_TIMER_DCR)
-            wrmsr64(0x800 + (reg >> 4), reg == APIC_ESR ? 0 : val);
+        for (unsigned i = 0; i < sizeof apic_wr / sizeof apic_wr[0]; i++)
+            if (apic_wr[i].reg == reg)
+                wrmsr64(0x800 + (reg >> 4), val & apic_wr[i].mask);
         break; /* read-only or reserved: ignored, as the xAPIC does */
     }
 }
@@ -600,7 +611,7 @@ static void handle_mmio(struct machine *m, const struct x86vcpu_exit *e)
     uint32_t size = e->u.mmio.size;
     int rom = gpa >= 0xe0000 && gpa + size <= 0x100000;
     for (uint32_t i = 0; i < m->nacpi; i++)
-        rom |= gpa - m->acpi[i].base < m->acpi[i].len;
+        rom |= gpa >= m->acpi[i].base && gpa + size <= m->acpi[i].base + m->acpi[i].len;
     m->mmio_exits++;
     if (apic_mmio_visible(m) && m->hw_x2apic && (gpa & ~0xfffull) == apic_page(m)) {
         uint32_t off = (uint32_t)(gpa & 0xfff), reg = off & ~0xfu, sh = 8 * (off & 3);

@@ -202,8 +202,10 @@ void mbk_main(void)
     check_eq(xr(XAPIC_SVR), 0xFF, "xAPIC again: SVR 0xFF (software disabled)");
     check_eq(xr(XAPIC_LVT_TIMER) & LVT_MASKED, LVT_MASKED, "xAPIC again: LVT timer masked");
     xw(XAPIC_SVR, 0x100 | VEC_SPURIOUS);
-    xw(XAPIC_TPR, 0x20);
-    check_eq(xr(XAPIC_TPR), 0x20, "xAPIC again: TPR round trip");
+    xw(XAPIC_TPR, 0xffffff20u);     /* reserved bits: ignored by an xAPIC */
+    check_eq(xr(XAPIC_TPR), 0x20, "xAPIC again: TPR round trip, reserved bits ignored");
+    xw(XAPIC_LVT_TIMER, 0xfff8f000u | LVT_MASKED);
+    check_eq(xr(XAPIC_LVT_TIMER), LVT_MASKED, "xAPIC again: LVT reserved bits ignored");
     xw(XAPIC_TPR, 0);
     timer3(0, "xAPIC again: timer x3 (EOI through the page)");
 
