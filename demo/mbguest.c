@@ -85,7 +85,6 @@ struct machine {
     uint64_t unassigned;                /* accesses to nothing (all-ones reads) */
     uint64_t rom_writes;
     uint64_t hlt_waits;
-    uint64_t pio_exits, msr_exits, mmio_exits;
 };
 
 static void finish(struct machine *m, uint32_t status, const char *why)
@@ -485,14 +484,16 @@ static int pass_ports(struct machine *m)
 }
 
 /* ------------------------------------------------------------ MSRs */
+/* Read from the hardware, writes exit and are dropped: the TSC and a few
+ * identification MSRs. */
+static const uint32_t read_only_msrs[] = { 0x10, 0x17, 0x8b, 0x179, 0x17a, 0x1a0 };
+
 static int pass_msrs(struct machine *m)
 {
-    /* TSC deadline (the local APIC's) passes through; a few identification
-     * MSRs are read from the hardware (writes exit and are dropped). */
-    static const uint32_t read_only[] = { 0x10, 0x17, 0x8b, 0x179, 0x17a, 0x1a0 };
+    /* TSC deadline (the local APIC's) passes through. */
     int err = x86vcpu_msr_intercept(m->v, 0x6e0, 0, 0);
-    for (unsigned i = 0; !err && i < sizeof read_only / sizeof read_only[0]; i++)
-        err = x86vcpu_msr_intercept(m->v, read_only[i], 0, 1);
+    for (unsigned i = 0; !err && i < sizeof read_only_msrs / sizeof read_only_msrs[0]; i++)
+        err = x86vcpu_msr_intercept(m->v, read_only_msrs[i], 0, 1);
     return err;
 }
 
@@ -500,7 +501,6 @@ static void handle_msr(struct machine *m, const struct x86vcpu_exit *e)
 {
     uint32_t msr = e->u.msr.index;
     int rd = e->kind == X86VCPU_EXIT_MSR_READ;
-    m->msr_exits++;
     switch (msr) {
     case 0x1b: /* IA32_APIC_BASE */
         if (rd)
@@ -542,13 +542,12 @@ static void handle_msr(struct machine *m, const struct x86vcpu_exit *e)
         else
             x86vcpu_complete_msr_write(m->v);
         return;
-    case 0x10: case 0x17: case 0x8b: case 0x179: case 0x17a: case 0x1a0:
-        if (!rd) {
-            x86vcpu_complete_msr_write(m->v); /* dropped: the host's to keep */
-            return;
-        }
-        break;
     default:
+        for (unsigned i = 0; !rd && i < sizeof read_only_msrs / sizeof read_only_msrs[0]; i++)
+            if (read_only_msrs[i] == msr) {
+                x86vcpu_complete_msr_write(m->v); /* dropped: the host's to keep */
+                return;
+            }
         break;
     }
     x86vcpu_complete_msr_fault(m->v); /* not implemented: #GP(0) */
@@ -612,7 +611,6 @@ static void handle_mmio(struct machine *m, const struct x86vcpu_exit *e)
     int rom = gpa >= 0xe0000 && gpa + size <= 0x100000;
     for (uint32_t i = 0; i < m->nacpi; i++)
         rom |= gpa >= m->acpi[i].base && gpa + size <= m->acpi[i].base + m->acpi[i].len;
-    m->mmio_exits++;
     if (apic_mmio_visible(m) && m->hw_x2apic && (gpa & ~0xfffull) == apic_page(m)) {
         uint32_t off = (uint32_t)(gpa & 0xfff), reg = off & ~0xfu, sh = 8 * (off & 3);
         if (e->u.mmio.write) {
@@ -659,7 +657,6 @@ static void run(struct machine *m)
         }
         switch (e.kind) {
         case X86VCPU_EXIT_IO:
-            m->pio_exits++;
             if (e.u.io.string)
                 strio_serve(m->v, &e, m->ram, m->ram_size, strio_in, strio_out, m);
             else if (e.u.io.in)
