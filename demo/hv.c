@@ -16,7 +16,7 @@
 #include "frames.h"
 #include "hv.h"
 #include "mbguest.h"
-#include "../tests/guests/guest.h"
+#include "../tests/lib/proto.h"
 
 /* ------------------------------------------------------------ results */
 static unsigned n_passed, n_failed;

@@ -3,7 +3,7 @@
 GUEST_CC    ?= gcc
 GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
     -fno-stack-protector -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
-    -mno-red-zone -Os -Wall -Wextra -Werror -Itests/guests
+    -mno-red-zone -Os -Wall -Wextra -Werror -Itests/guests -Itests/lib
 GUEST_DIR   := $(BUILD)/guests
 
 # mode  cflags            start stub  load address
@@ -22,7 +22,7 @@ GUEST_PROGS := basic-real basic-prot32 basic-long64 hello-real events-long64
 guest_prog = $(word 1,$(subst -, ,$(1)))
 guest_mode = $(word 2,$(subst -, ,$(1)))
 
-$(GUEST_DIR)/%.elf: tests/guests/guest.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/hello.c tests/guests/events.c
+$(GUEST_DIR)/%.elf: tests/lib/proto.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/hello.c tests/guests/events.c
 	@mkdir -p $(GUEST_DIR)
 	$(eval P := $(call guest_prog,$*))
 	$(eval M := $(call guest_mode,$*))

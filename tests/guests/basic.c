@@ -3,7 +3,7 @@
  * I/O round trips through the embedder, VMCALL arguments and return value
  * and HLT, and (64-bit) runs the exit benchmarks. */
 #include <stdint.h>
-#include "guest.h"
+#include "proto.h"
 
 #ifndef GUEST_MODE
 #error "GUEST_MODE must name the CPU mode"

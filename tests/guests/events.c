@@ -2,7 +2,7 @@
  * what the guest asks for through hypercalls; the guest's handlers record
  * vector, error code, return RIP and RFLAGS, and the guest checks them. */
 #include <stdint.h>
-#include "guest.h"
+#include "proto.h"
 
 typedef unsigned long ulong;
 

@@ -2,7 +2,7 @@
  * the demo forwards to its console, asks CPUID who its hypervisor is, and
  * halts. Built for real mode (-m16). */
 #include <stdint.h>
-#include "guest.h"
+#include "proto.h"
 
 static void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 

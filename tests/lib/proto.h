@@ -1,4 +1,4 @@
-/* Shared by the test guests (built -m16, -m32 and -m64) and the demo
+/* tests/lib/proto.h — shared by the test guests (built -m16, -m32 and -m64) and the demo
  * hypervisor: the guest<->host protocol. Guests report over I/O ports and
  * VMCALL; the demo checks what it can only know on the host side. */
 #ifndef X86VCPU_TEST_GUEST_H
