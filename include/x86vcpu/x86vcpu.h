@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <x86vcpu/version.h>
 #include <x86vcpu/vmcs_fields.h>
 
 #ifdef __cplusplus
