@@ -1,9 +1,12 @@
 /* x86vcpu — Intel VMX virtual CPUs for an embedding hypervisor.
  *
  * Public API. Every exported symbol starts with x86vcpu_ (types, functions)
- * or X86VCPU_ (constants). The library is freestanding: it allocates only
- * through the HAL below and keeps no global mutable state; per-CPU state lives
- * in an x86vcpu_cpu record the embedder owns.
+ * or X86VCPU_ (constants); the functions are marked X86VCPU_API. Names with
+ * a double underscore (x86vcpu__) are the library's own, except the two raw
+ * VMCS accessors behind the x86vcpu_vmcs_read and _write macros below. The
+ * library is freestanding: it allocates only through the HAL below and keeps
+ * no global mutable state; per-CPU state lives in an x86vcpu_cpu record the
+ * embedder owns.
  *
  * Life of a vCPU:
  *   x86vcpu_cpu_enable(cpu, hal)            once per physical CPU (VMXON)
@@ -28,6 +31,14 @@
 extern "C" {
 #endif
 
+/* Marks the library's API: built with -fvisibility=hidden, the archive
+ * exports these functions and nothing else (tools/check-lib.sh). */
+#if defined(__GNUC__) || defined(__clang__)
+#define X86VCPU_API __attribute__((visibility("default")))
+#else
+#define X86VCPU_API
+#endif
+
 /* ---------------------------------------------------------------- errors */
 enum x86vcpu_error {
     X86VCPU_OK = 0,
@@ -47,7 +58,7 @@ enum x86vcpu_error {
     X86VCPU_ENOTSUP = -14,      /* the CPU lacks a needed feature */
 };
 /* Name of an x86vcpu_error ("EINVAL", ...); never NULL. */
-const char *x86vcpu_strerror(int err);
+X86VCPU_API const char *x86vcpu_strerror(int err);
 
 /* -------------------------------------------------------------------- HAL */
 /* Supplied by the embedder. All callbacks get `ctx` back. */
@@ -89,8 +100,8 @@ struct x86vcpu_cpu {
     uint32_t pad;
 };
 
-int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal);
-int x86vcpu_cpu_disable(struct x86vcpu_cpu *cpu);
+X86VCPU_API int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal);
+X86VCPU_API int x86vcpu_cpu_disable(struct x86vcpu_cpu *cpu);
 
 /* ------------------------------------------------------------------- vCPU */
 struct x86vcpu_vcpu; /* opaque; lives in one HAL frame */
@@ -128,26 +139,28 @@ enum x86vcpu_mode {
 #define X86VCPU_MT_WB 6u
 #define X86VCPU_EPT_AD (1u << 0)   /* create: use accessed/dirty flags if the CPU has them */
 struct x86vcpu_ept; /* opaque; lives in one HAL frame */
-int x86vcpu_ept_create(struct x86vcpu_cpu *cpu, uint32_t flags, struct x86vcpu_ept **out);
-int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
-                    uint32_t perms, uint32_t memtype);
-int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
-int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size, uint32_t perms);
+X86VCPU_API int x86vcpu_ept_create(struct x86vcpu_cpu *cpu, uint32_t flags,
+                                   struct x86vcpu_ept **out);
+X86VCPU_API int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
+                                uint32_t perms, uint32_t memtype);
+X86VCPU_API int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
+X86VCPU_API int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size,
+                                    uint32_t perms);
 /* 0 with the host-physical address and permissions, or X86VCPU_EINVAL. */
-int x86vcpu_ept_translate(const struct x86vcpu_ept *ept, uint64_t gpa, uint64_t *hpa,
-                          uint32_t *perms);
+X86VCPU_API int x86vcpu_ept_translate(const struct x86vcpu_ept *ept, uint64_t gpa, uint64_t *hpa,
+                                      uint32_t *perms);
 /* The EPT pointer to run guests on it (walk length, WB, A/D as created). */
-uint64_t x86vcpu_ept_pointer(const struct x86vcpu_ept *ept);
+X86VCPU_API uint64_t x86vcpu_ept_pointer(const struct x86vcpu_ept *ept);
 /* Frames holding tables right now (root included). */
-uint32_t x86vcpu_ept_table_frames(const struct x86vcpu_ept *ept);
+X86VCPU_API uint32_t x86vcpu_ept_table_frames(const struct x86vcpu_ept *ept);
 /* INVEPTs issued for this EPT so far. */
-uint32_t x86vcpu_ept_flushes(const struct x86vcpu_ept *ept);
-int x86vcpu_ept_destroy(struct x86vcpu_ept *ept);
+X86VCPU_API uint32_t x86vcpu_ept_flushes(const struct x86vcpu_ept *ept);
+X86VCPU_API int x86vcpu_ept_destroy(struct x86vcpu_ept *ept);
 /* Make [gpa, gpa + size) MMIO: unmapped, and guest accesses there come
  * back from run as X86VCPU_EXIT_MMIO (the instruction decoded by the
  * library) for vCPUs set up with this EPT. Up to 16 ranges. */
 #define X86VCPU_MMIO_RANGES 16
-int x86vcpu_ept_add_mmio(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
+X86VCPU_API int x86vcpu_ept_add_mmio(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
 
 struct x86vcpu_setup {
     uint32_t mode;          /* enum x86vcpu_mode */
@@ -260,47 +273,48 @@ struct x86vcpu_exit {
     } u;
 };
 
-int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out);
-int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *setup);
-int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu);
-int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v);
-int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out);
+X86VCPU_API int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *setup);
+X86VCPU_API int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu);
+X86VCPU_API int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v);
 
 /* Enter the guest and handle built-in exits until one needs the embedder.
  * Returns X86VCPU_OK with *exit filled, or a negative error (VMfail: see
  * x86vcpu_vcpu_vm_error). The instruction of a HYPERCALL, IO or HLT exit is
  * completed (RIP advanced by the reported length) on the next run. */
-int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *exit);
+X86VCPU_API int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *exit);
 
 /* Complete an IN exit: the value goes to AL/AX/EAX as the instruction would. */
-int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value);
+X86VCPU_API int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value);
 /* Complete an MSR exit. An MSR exit left uncompleted when run is called
  * again gets #GP(0), as an MSR nobody implements would (SDM RDMSR/WRMSR). */
-int x86vcpu_complete_msr_read(struct x86vcpu_vcpu *v, uint64_t value);
-int x86vcpu_complete_msr_write(struct x86vcpu_vcpu *v);
-int x86vcpu_complete_msr_fault(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_complete_msr_read(struct x86vcpu_vcpu *v, uint64_t value);
+X86VCPU_API int x86vcpu_complete_msr_write(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_complete_msr_fault(struct x86vcpu_vcpu *v);
 
 /* Intercepts. By default every port and every MSR exits. Passing an MSR
  * through is only allowed for MSRs in the bitmap's two ranges
  * (0-0x1fff, 0xc0000000-0xc0001fff); others always exit (X86VCPU_EINVAL). */
-int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count, int intercept);
-int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int write);
+X86VCPU_API int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count,
+                                     int intercept);
+X86VCPU_API int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int write);
 
 /* Complete an INS/OUTS exit after moving `done` (<= count) elements
  * between the port and guest memory at io.gla: RSI/RDI (and RCX for REP)
  * advance as the CPU would. The instruction completes when nothing is left;
  * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
-int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
+X86VCPU_API int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
 
 /* Invalidate the vCPU's cached linear translations (INVVPID single-context,
  * or all-context when that is the only type; nothing to do without VPID,
  * every VM entry and exit then flushes them). */
-int x86vcpu_vcpu_flush_tlb(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_vcpu_flush_tlb(struct x86vcpu_vcpu *v);
 
 /* After the embedder removed or restricted EPT mappings: invalidate the
  * vCPU's cached guest-physical translations (INVEPT single-context, or
  * all-context when that is the only type the CPU has; SDM 29.4.3.1). */
-int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v);
 
 /* CPUID policy. An override changes one leaf (subleaf, or
  * X86VCPU_CPUID_ANY_SUBLEAF for all) after the built-in adjustments:
@@ -308,10 +322,10 @@ int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v);
  * everything else; set and clear all zero removes it. Defaults hide
  * WAITPKG and LA57 (leaf 7). X86VCPU_ENOMEM when the table is full. */
 #define X86VCPU_CPUID_ANY_SUBLEAF 0xffffffffu
-int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
-                           const uint32_t set[4], const uint32_t clear[4]);
+X86VCPU_API int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                                       const uint32_t set[4], const uint32_t clear[4]);
 /* The 12-byte signature of CPUID leaf 0x40000000 (EBX, ECX, EDX). */
-int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12]);
+X86VCPU_API int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12]);
 
 /* Event injection. Events are delivered at VM entries in the SDM's priority
  * order: an event whose delivery was interrupted by the last VM exit (IDT-
@@ -326,39 +340,41 @@ int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12]);
  *    X86VCPU_EXIT_SHUTDOWN).
  * X86VCPU_EBUSY when a queue is full. */
 #define X86VCPU_EVENT_QUEUE 16
-int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector);
-int x86vcpu_queue_nmi(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector);
+X86VCPU_API int x86vcpu_queue_nmi(struct x86vcpu_vcpu *v);
 /* Hardware exception; has_err selects whether err is pushed (ignored in
  * real mode, where no error code is pushed). For #PF give the faulting
  * address in cr2 (loaded into CR2 before the entry); 0 otherwise. */
-int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err, uint32_t err,
-                            uint64_t cr2);
+X86VCPU_API int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err,
+                                        uint32_t err, uint64_t cr2);
 /* INT n (software interrupt) as if executed by an instruction of
  * instr_len bytes at the current RIP: the pushed return address is past it. */
-int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len);
+X86VCPU_API int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector,
+                                             uint32_t instr_len);
 /* INT3 (#BP, vector 3) or INTO (#OF, vector 4) the same way. */
-int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len);
+X86VCPU_API int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vector,
+                                             uint32_t instr_len);
 /* Events queued and not yet delivered. */
-uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
+X86VCPU_API uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
 
 /* External interrupts arriving while the guest runs: exit to the embedder
  * with the vector acknowledged (X86VCPU_EXIT_EXTINT; the embedder handles
  * it and EOIs) when on, or go straight to the guest's IDT when off. The
  * initial choice is X86VCPU_SETUP_EXIT_ON_EXTINT. */
-int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on);
+X86VCPU_API int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on);
 
 /* Exceptions whose vector bit is set exit to the embedder
  * (X86VCPU_EXIT_EXCEPTION) instead of reaching the guest's IDT. */
-int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap);
+X86VCPU_API int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap);
 
 /* Complete an MMIO exit: for a read, the value read from the device (low
  * `size` bytes). The library finishes the instruction as the CPU would
  * (zero/sign extension, flags, string registers); a read-modify-write
  * instruction then comes back as an MMIO write exit on the next run. */
-int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t read_value);
+X86VCPU_API int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t read_value);
 
 /* Complete a hypercall: the value goes to RAX. */
-int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
+X86VCPU_API int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
 
 /* Resume the guest halted: the next VM entry leaves it in the HLT activity
  * state, so the CPU waits in VMX non-root operation for what wakes a halted
@@ -367,19 +383,19 @@ int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value);
  * keeps counting. Call it at an HLT exit (RIP still moves past the HLT) to
  * let the guest wait "the way a PC would". An event the library injects
  * wakes it. X86VCPU_ENOTSUP without the HLT state (IA32_VMX_MISC[6]). */
-int x86vcpu_halt(struct x86vcpu_vcpu *v);
+X86VCPU_API int x86vcpu_halt(struct x86vcpu_vcpu *v);
 
 /* The guest's RIP and RFLAGS (the vCPU must be bound to this CPU). */
-int x86vcpu_get_rip(struct x86vcpu_vcpu *v, uint64_t *rip);
-int x86vcpu_get_rflags(struct x86vcpu_vcpu *v, uint64_t *rflags);
+X86VCPU_API int x86vcpu_get_rip(struct x86vcpu_vcpu *v, uint64_t *rip);
+X86VCPU_API int x86vcpu_get_rflags(struct x86vcpu_vcpu *v, uint64_t *rflags);
 
-uint64_t x86vcpu_get_gpr(const struct x86vcpu_vcpu *v, enum x86vcpu_gpr r);
-void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uint64_t val);
+X86VCPU_API uint64_t x86vcpu_get_gpr(const struct x86vcpu_vcpu *v, enum x86vcpu_gpr r);
+X86VCPU_API void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uint64_t val);
 
 /* Last VM-instruction error number (SDM 31.4) and its name. */
-uint32_t x86vcpu_vcpu_vm_error(const struct x86vcpu_vcpu *v);
-const char *x86vcpu_vm_error_name(uint32_t err);
-const char *x86vcpu_exit_reason_name(uint32_t reason);
+X86VCPU_API uint32_t x86vcpu_vcpu_vm_error(const struct x86vcpu_vcpu *v);
+X86VCPU_API const char *x86vcpu_vm_error_name(uint32_t err);
+X86VCPU_API const char *x86vcpu_exit_reason_name(uint32_t reason);
 
 /* Statistics. */
 #define X86VCPU_EXIT_REASON_MAX 80
@@ -390,13 +406,13 @@ struct x86vcpu_stats {
     uint64_t xcr0_switches;                  /* XSETBVs made to switch XCR0 */
     uint64_t msr_switches;                   /* WRMSRs made to switch syscall MSRs */
 };
-const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v);
+X86VCPU_API const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v);
 
 /* Raw VMCS access to the vCPU's VMCS (it must be bound on this CPU). The
  * field's width is checked at compile time: x86vcpu_vmcs_read16 on a 32-bit
  * field does not compile. Return X86VCPU_OK or an error. */
-int x86vcpu__vmcs_read(struct x86vcpu_vcpu *v, uint32_t field, uint64_t *val);
-int x86vcpu__vmcs_write(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val);
+X86VCPU_API int x86vcpu__vmcs_read(struct x86vcpu_vcpu *v, uint32_t field, uint64_t *val);
+X86VCPU_API int x86vcpu__vmcs_write(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val);
 #define x86vcpu_vmcs_read16(v, f, p)  x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W16), (p))
 #define x86vcpu_vmcs_read32(v, f, p)  x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W32), (p))
 #define x86vcpu_vmcs_read64(v, f, p)  x86vcpu__vmcs_read((v), X86VCPU_VMCS_CHECK((f), X86VCPU_VMCS_W64), (p))

@@ -1,5 +1,7 @@
 /* Architectural register bits (SDM Vol. 3A 2.5 control registers, 2.2.1
- * IA32_EFER; Vol. 1 13.3 XCR0). One place for the library and its tests. */
+ * IA32_EFER; Vol. 1 3.4.3 RFLAGS, 13.3 XCR0), CPUID feature bits and
+ * exception vectors (Vol. 3A Table 6-1). One place for the library and its
+ * tests. */
 #ifndef X86VCPU_LIB_ARCH_H
 #define X86VCPU_LIB_ARCH_H
 
@@ -48,6 +50,12 @@
 #define CR4_LAM_SUP    BIT(28)
 #define CR4_FRED       BIT(32)
 
+/* RFLAGS (Vol. 1 3.4.3): bit 1 always reads 1. */
+#define RFLAGS_FIXED BIT(1)
+#define RFLAGS_IF    BIT(9)
+#define RFLAGS_DF    BIT(10)
+#define RFLAGS_AC    BIT(18)
+
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
@@ -64,5 +72,24 @@
 #define XCR0_PKRU      BIT(9)
 #define XCR0_TILECFG   BIT(17)
 #define XCR0_TILEDATA  BIT(18)
+
+/* CPUID feature bits the library reads or changes (Vol. 2 CPUID). */
+#define CPUID1_ECX_VMX              (1u << 5)
+#define CPUID1_ECX_XSAVE            (1u << 26)
+#define CPUID1_ECX_OSXSAVE          (1u << 27)
+#define CPUID1_ECX_HV               (1u << 31)   /* "hypervisor present" */
+#define CPUID_D1_EAX_XSAVES         (1u << 3)    /* leaf 0DH, subleaf 1 */
+#define CPUID_80000001_EDX_SYSCALL  (1u << 11)
+#define CPUID_80000001_EDX_NX       (1u << 20)
+
+/* Exception vectors (Vol. 3A Table 6-1) the library raises or inspects. */
+#define X86VCPU_VEC_DB  1
+#define X86VCPU_VEC_NMI 2
+#define X86VCPU_VEC_BP  3
+#define X86VCPU_VEC_OF  4
+#define X86VCPU_VEC_UD  6
+#define X86VCPU_VEC_DF  8
+#define X86VCPU_VEC_GP  13
+#define X86VCPU_VEC_PF  14
 
 #endif

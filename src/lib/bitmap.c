@@ -17,7 +17,7 @@ static int get_bit(const uint8_t *bm, uint32_t bit)
     return (bm[bit >> 3] >> (bit & 7)) & 1;
 }
 
-void x86vcpu_io_bitmap_set(uint8_t *a, uint8_t *b, uint16_t port, uint32_t count, int intercept)
+void x86vcpu__io_bitmap_set(uint8_t *a, uint8_t *b, uint16_t port, uint32_t count, int intercept)
 {
     if (count == 0)
         return;
@@ -28,7 +28,7 @@ void x86vcpu_io_bitmap_set(uint8_t *a, uint8_t *b, uint16_t port, uint32_t count
         put_bit(p & 0x8000u ? b : a, p & 0x7fffu, intercept != 0);
 }
 
-int x86vcpu_io_bitmap_test(const uint8_t *a, const uint8_t *b, uint16_t port)
+int x86vcpu__io_bitmap_test(const uint8_t *a, const uint8_t *b, uint16_t port)
 {
     return get_bit(port & 0x8000u ? b : a, port & 0x7fffu);
 }
@@ -43,7 +43,7 @@ static int32_t msr_bit(uint32_t msr)
     return -1;
 }
 
-int x86vcpu_msr_bitmap_set(uint8_t *bm, uint32_t msr, int read, int write)
+int x86vcpu__msr_bitmap_set(uint8_t *bm, uint32_t msr, int read, int write)
 {
     int32_t bit = msr_bit(msr);
     if (!bm || bit < 0)
@@ -53,7 +53,7 @@ int x86vcpu_msr_bitmap_set(uint8_t *bm, uint32_t msr, int read, int write)
     return X86VCPU_OK;
 }
 
-int x86vcpu_msr_bitmap_test(const uint8_t *bm, uint32_t msr, int write)
+int x86vcpu__msr_bitmap_test(const uint8_t *bm, uint32_t msr, int write)
 {
     int32_t bit = msr_bit(msr);
     if (bit < 0)
@@ -61,7 +61,7 @@ int x86vcpu_msr_bitmap_test(const uint8_t *bm, uint32_t msr, int write)
     return get_bit(bm, (uint32_t)bit + (write ? 0x4000u : 0));
 }
 
-struct x86vcpu_strio_info x86vcpu_decode_strio_info(uint32_t info)
+struct x86vcpu_strio_info x86vcpu__decode_strio_info(uint32_t info)
 {
     static const uint8_t sizes[8] = { 2, 4, 8, 0, 0, 0, 0, 0 };
     struct x86vcpu_strio_info s;

@@ -1,4 +1,5 @@
-/* Per-vCPU CPUID policy and XSAVE-area sizes (SDM Vol. 2 CPUID leaf 0DH,
+/* Per-vCPU CPUID policy: hypervisor leaves, the filter applied to every
+ * host answer, overrides, and XSAVE-area sizes (SDM Vol. 2 CPUID leaf 0DH,
  * Vol. 1 13.2-13.4). */
 #include "lib/arch.h"
 #include <x86vcpu/x86vcpu.h>
@@ -6,15 +7,47 @@
 
 #define XSAVE_LEGACY_AND_HEADER 576u   /* 512-byte legacy region + 64-byte header (13.4) */
 
-void x86vcpu_xstate_layout_init(struct x86vcpu_xstate_layout *l)
+/* ------------------------------------------------------------ CPUID filter */
+void x86vcpu__cpuid_hv_leaf(uint32_t leaf, const char vendor[12], struct x86vcpu_cpuid_regs *r)
+{
+    r->eax = r->ebx = r->ecx = r->edx = 0;
+    if (leaf == X86VCPU_CPUID_HV_BASE) {
+        /* EAX: highest hypervisor leaf; EBX:ECX:EDX: vendor signature. */
+        r->eax = X86VCPU_CPUID_HV_LAST;
+        const unsigned char *s = (const unsigned char *)vendor;
+        r->ebx = s[0] | s[1] << 8 | s[2] << 16 | (uint32_t)s[3] << 24;
+        r->ecx = s[4] | s[5] << 8 | s[6] << 16 | (uint32_t)s[7] << 24;
+        r->edx = s[8] | s[9] << 8 | s[10] << 16 | (uint32_t)s[11] << 24;
+    }
+    /* 0x40000001: interface/feature leaf; no paravirtual features yet. */
+}
+
+void x86vcpu__cpuid_filter(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
+                           struct x86vcpu_cpuid_regs *r)
+{
+    (void)subleaf;
+    if (leaf == 1) {
+        /* VMX is not offered to guests (no nested VMX); the hypervisor bit
+         * tells the guest to look at 0x40000000. OSXSAVE reflects CR4.OSXSAVE
+         * (bit 18) of the guest, not of the host that executed CPUID. */
+        r->ecx &= ~CPUID1_ECX_VMX;
+        r->ecx |= CPUID1_ECX_HV;
+        r->ecx &= ~CPUID1_ECX_OSXSAVE;
+        if (guest_cr4 & CR4_OSXSAVE)
+            r->ecx |= CPUID1_ECX_OSXSAVE;
+    }
+}
+
+/* ------------------------------------------------------------ XSAVE layout */
+void x86vcpu__xstate_layout_init(struct x86vcpu_xstate_layout *l)
 {
     for (int i = 0; i < 64; i++)
         l->offset[i] = l->size[i] = 0;
     l->valid = l->align64 = 0;
 }
 
-int x86vcpu_xstate_layout_add(struct x86vcpu_xstate_layout *l, uint32_t component,
-                              uint32_t offset, uint32_t size, int align64)
+int x86vcpu__xstate_layout_add(struct x86vcpu_xstate_layout *l, uint32_t component,
+                               uint32_t offset, uint32_t size, int align64)
 {
     /* Components 0 and 1 live in the legacy region; bit 63 is no component
      * (13.1). */
@@ -35,7 +68,7 @@ static uint32_t clamp32(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-uint32_t x86vcpu_xsave_area_size(const struct x86vcpu_xstate_layout *l, uint64_t xcr0)
+uint32_t x86vcpu__xsave_area_size(const struct x86vcpu_xstate_layout *l, uint64_t xcr0)
 {
     /* Standard format (13.4.3): component i sits at its CPUID offset. */
     uint64_t end = XSAVE_LEGACY_AND_HEADER;
@@ -50,8 +83,8 @@ uint32_t x86vcpu_xsave_area_size(const struct x86vcpu_xstate_layout *l, uint64_t
     return clamp32(end);
 }
 
-uint32_t x86vcpu_xsave_area_size_compacted(const struct x86vcpu_xstate_layout *l,
-                                           uint64_t mask)
+uint32_t x86vcpu__xsave_area_size_compacted(const struct x86vcpu_xstate_layout *l,
+                                            uint64_t mask)
 {
     /* Compacted format (13.4.3): enabled components follow one another
      * from byte 576, each 64-byte aligned when CPUID.(0DH,i):ECX[1] = 1. */
@@ -93,7 +126,7 @@ static void put_override(struct x86vcpu_cpuid_override *o, uint32_t leaf, uint32
     o->used = 1;
 }
 
-void x86vcpu_cpuid_policy_init(struct x86vcpu_cpuid_policy *p)
+void x86vcpu__cpuid_policy_init(struct x86vcpu_cpuid_policy *p)
 {
     static const char vendor[12] = { 'x', '8', '6', 'v', 'c', 'p', 'u', 'V', 'M', 'X', 'h', 'v' };
     for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
@@ -107,14 +140,14 @@ void x86vcpu_cpuid_policy_init(struct x86vcpu_cpuid_policy *p)
     static const uint32_t clear70[4] = { 0, 0, (1u << 5) | (1u << 16), 0 };
     put_override(&p->ov[0], 7, 0, 0, clear70);
     /* 7.1:EAX: LASS[6], FRED[17], LAM[26]: their CR4 bits (27, 32, 28) are
-     * reserved for the guest (see x86vcpu_cr4_reserved_mask). */
+     * reserved for the guest (see x86vcpu__cr4_reserved_mask). */
     static const uint32_t clear71[4] = { (1u << 6) | (1u << 17) | (1u << 26), 0, 0, 0 };
     put_override(&p->ov[1], 7, 1, 0, clear71);
     update_hint(p);
 }
 
-int x86vcpu_cpuid_policy_set(struct x86vcpu_cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
-                             const uint32_t set[4], const uint32_t clear[4])
+int x86vcpu__cpuid_policy_set(struct x86vcpu_cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
+                              const uint32_t set[4], const uint32_t clear[4])
 {
     if (!p)
         return X86VCPU_EINVAL;
@@ -153,15 +186,15 @@ static void apply_override(const struct x86vcpu_cpuid_override *o, struct x86vcp
     r->edx = (r->edx & ~o->clear[3]) | o->set[3];
 }
 
-void x86vcpu_cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
-                                uint32_t subleaf, uint64_t guest_cr4, uint64_t guest_xcr0,
-                                uint64_t guest_xss, const struct x86vcpu_xstate_layout *layout,
-                                struct x86vcpu_cpuid_regs *r)
+void x86vcpu__cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                 uint32_t subleaf, uint64_t guest_cr4, uint64_t guest_xcr0,
+                                 uint64_t guest_xss, const struct x86vcpu_xstate_layout *layout,
+                                 struct x86vcpu_cpuid_regs *r)
 {
-    if (x86vcpu_cpuid_is_hv_leaf(leaf)) {
-        x86vcpu_cpuid_hv_leaf(leaf, p->vendor, r);
+    if (x86vcpu__cpuid_is_hv_leaf(leaf)) {
+        x86vcpu__cpuid_hv_leaf(leaf, p->vendor, r);
     } else {
-        x86vcpu_cpuid_filter(leaf, subleaf, guest_cr4, r);
+        x86vcpu__cpuid_filter(leaf, subleaf, guest_cr4, r);
         /* CPUID.(07H,0):ECX.OSPKE[4] reads CR4.PKE[22] of the guest (2.5). */
         if (leaf == 7 && subleaf == 0) {
             r->ecx &= ~(1u << 4);
@@ -173,9 +206,9 @@ void x86vcpu_cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t l
      * the guest's, not the host's that ran CPUID (Vol. 2 CPUID). */
     if (leaf == 0xd && layout) {
         if (subleaf == 0 && (r->eax & 1u))
-            r->ebx = x86vcpu_xsave_area_size(layout, guest_xcr0);
-        else if (subleaf == 1 && (r->eax & (1u << 3)))
-            r->ebx = x86vcpu_xsave_area_size_compacted(layout, guest_xcr0 | guest_xss);
+            r->ebx = x86vcpu__xsave_area_size(layout, guest_xcr0);
+        else if (subleaf == 1 && (r->eax & CPUID_D1_EAX_XSAVES))
+            r->ebx = x86vcpu__xsave_area_size_compacted(layout, guest_xcr0 | guest_xss);
     }
     /* Most leaves have no override: one test of the hint skips the scan
      * on the CPUID exit path. */

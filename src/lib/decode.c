@@ -161,7 +161,7 @@ static int decode_modrm(struct cursor *c, int mode, unsigned rex, struct x86vcpu
     return 0;
 }
 
-int x86vcpu_decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_insn *out)
+int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_insn *out)
 {
     struct cursor c = { bytes, n, 0 };
     unsigned rex = 0, opsz_pfx = 0, addr_pfx = 0, lock = 0, rep = 0, seg_ovr = NONE;
@@ -369,7 +369,7 @@ fail:
     return r;
 }
 
-uint64_t x86vcpu_insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], uint64_t next_rip)
+uint64_t x86vcpu__insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], uint64_t next_rip)
 {
     uint64_t a = (uint64_t)i->disp;
     if (i->rip_relative) {
@@ -385,7 +385,7 @@ uint64_t x86vcpu_insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], u
     return a & size_mask(i->addr_size);
 }
 
-uint64_t x86vcpu_insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, uint64_t loaded)
+uint64_t x86vcpu__insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, uint64_t loaded)
 {
     uint64_t v = loaded & size_mask(i->mem_size);
     if (i->op == X86VCPU_MMIO_MOVSX && i->mem_size && i->mem_size < 8 &&
@@ -421,8 +421,8 @@ static uint64_t parity_even(uint64_t r)
 #define FL_SF (1ull << 7)
 #define FL_OF (1ull << 11)
 
-uint64_t x86vcpu_insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint64_t other,
-                          uint64_t rflags, uint64_t *new_rflags)
+uint64_t x86vcpu__insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint64_t other,
+                           uint64_t rflags, uint64_t *new_rflags)
 {
     unsigned size = i->mem_size ? i->mem_size : 1;
     uint64_t m = size_mask(size), sign = 1ull << (8 * size - 1);

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-/* x86vcpu_decode results (distinct from enum x86vcpu_error). */
+/* x86vcpu__decode results (distinct from enum x86vcpu_error). */
 #define X86VCPU_DECODE_OK          0
 #define X86VCPU_DECODE_UNSUPPORTED (-64) /* valid or not, not an MMIO form handled here */
 #define X86VCPU_DECODE_TRUNCATED   (-65) /* n bytes are not enough: fetch more */
@@ -80,14 +80,14 @@ struct x86vcpu_insn {
  * (*out is then cleared: reg, base, index X86VCPU_INSN_NONE; len = the
  * bytes examined). Register-only forms (ModRM.mod = 11) make no memory
  * access: unsupported. */
-int x86vcpu_decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_insn *out);
+int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_insn *out);
 
 /* Effective address (offset in the segment, before the segment base) of the
  * memory operand, truncated to the address size (Vol. 1 3.7.5). gpr[] in
  * enum x86vcpu_gpr order; next_rip = RIP + len (RIP-relative only). For
  * MOVS this is the source; the destination is gpr[RDI] under the address
  * size. */
-uint64_t x86vcpu_insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], uint64_t next_rip);
+uint64_t x86vcpu__insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], uint64_t next_rip);
 
 /* The new value of register i->reg after a load of `loaded` (the low
  * mem_size bytes count) into it, given its old value: MOVZX/MOVSX extend
@@ -96,8 +96,8 @@ uint64_t x86vcpu_insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], u
  * to 64 bits (Vol. 1 3.4.1.1; outside 64-bit mode the upper half is
  * undefined and zero is a valid value for it). Also for the ALU forms that
  * write a register (op reg, r/m: !mem_is_first, not CMP): pass the value
- * x86vcpu_insn_alu returned. */
-uint64_t x86vcpu_insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, uint64_t loaded);
+ * x86vcpu__insn_alu returned. */
+uint64_t x86vcpu__insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, uint64_t loaded);
 
 /* AND/OR/XOR/ADD/SUB/CMP/TEST on mem_size bytes: mem_val is the memory
  * operand, other the full value of register i->reg (AH..BH taken from bits
@@ -107,8 +107,8 @@ uint64_t x86vcpu_insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, 
  * leaves them (AND/OR/XOR/TEST: CF = OF = 0; their AF is undefined in the
  * SDM and is cleared here). Other ops: returns mem_val, flags unchanged.
  * The caller stores the result: to memory when mem_is_dest, to the
- * register (x86vcpu_insn_merge_reg) for the other ADD/OR/AND/SUB/XOR. */
-uint64_t x86vcpu_insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint64_t other,
-                          uint64_t rflags, uint64_t *new_rflags);
+ * register (x86vcpu__insn_merge_reg) for the other ADD/OR/AND/SUB/XOR. */
+uint64_t x86vcpu__insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint64_t other,
+                           uint64_t rflags, uint64_t *new_rflags);
 
 #endif

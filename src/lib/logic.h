@@ -13,7 +13,7 @@
 #define X86VCPU_BASIC_MEMTYPE(b)    ((uint32_t)((b) >> 50) & 0xfu)
 #define X86VCPU_BASIC_TRUE_CTLS     (1ull << 55)
 /* 0, or the x86vcpu_error naming why this BASIC value is unusable. */
-int x86vcpu_basic_check(uint64_t basic);
+int x86vcpu__basic_check(uint64_t basic);
 
 /* --- VMX controls (SDM A.3-A.5): a capability MSR holds allowed-0 settings
  * in bits 31:0 (a 1 there means the control must be 1) and allowed-1 settings
@@ -22,30 +22,18 @@ struct x86vcpu_ctls_result { uint32_t value; uint32_t missing; };
 /* Required bits the CPU cannot set are reported in .missing (and the call
  * returns X86VCPU_ECTLS); optional bits are set where allowed; bits the CPU
  * forces to 1 are set. */
-int x86vcpu_ctls_negotiate(uint64_t cap, uint32_t required, uint32_t optional,
-                           struct x86vcpu_ctls_result *out);
+int x86vcpu__ctls_negotiate(uint64_t cap, uint32_t required, uint32_t optional,
+                            struct x86vcpu_ctls_result *out);
 
 /* --- CR0/CR4 fixed bits (SDM A.7, A.8): a bit set in FIXED0 must be 1, a
  * bit clear in FIXED1 must be 0. ------------------------------------------ */
-int x86vcpu_fixed_apply(uint64_t value, uint64_t fixed0, uint64_t fixed1, uint64_t *out);
-int x86vcpu_fixed_ok(uint64_t value, uint64_t fixed0, uint64_t fixed1);
+int x86vcpu__fixed_apply(uint64_t value, uint64_t fixed0, uint64_t fixed1, uint64_t *out);
+int x86vcpu__fixed_ok(uint64_t value, uint64_t fixed0, uint64_t fixed1);
 /* Bits of a guest CR the guest cannot own because VMX pins them: the
  * guest/host mask. With unrestricted guest, CR0.PE and CR0.PG are exempt
  * (SDM 26.3.1.1). */
-uint64_t x86vcpu_cr_pinned_mask(uint64_t fixed0, uint64_t fixed1);
-uint64_t x86vcpu_cr0_pinned_mask(uint64_t fixed0, uint64_t fixed1, int unrestricted);
-
-/* --- CPUID policy -------------------------------------------------------- */
-struct x86vcpu_cpuid_regs { uint32_t eax, ebx, ecx, edx; };
-#define X86VCPU_CPUID_HV_BASE 0x40000000u
-#define X86VCPU_CPUID_HV_LAST 0x40000001u
-/* Leaves answered entirely by the hypervisor (no CPUID executed). */
-int x86vcpu_cpuid_is_hv_leaf(uint32_t leaf);
-void x86vcpu_cpuid_hv_leaf(uint32_t leaf, const char vendor[12], struct x86vcpu_cpuid_regs *r);
-/* Adjust what the real CPUID returned for the guest: hide VMX, set the
- * hypervisor-present bit, mirror OSXSAVE from the guest's CR4. */
-void x86vcpu_cpuid_filter(uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
-                          struct x86vcpu_cpuid_regs *r);
+uint64_t x86vcpu__cr_pinned_mask(uint64_t fixed0, uint64_t fixed1);
+uint64_t x86vcpu__cr0_pinned_mask(uint64_t fixed0, uint64_t fixed1, int unrestricted);
 
 /* --- Exit qualification of I/O instructions (SDM Table 28-5) ------------- */
 struct x86vcpu_io_qual {
@@ -56,8 +44,29 @@ struct x86vcpu_io_qual {
     uint8_t rep;
     uint8_t imm;        /* operand encoding: 1 = immediate port */
 };
-struct x86vcpu_io_qual x86vcpu_decode_io_qual(uint64_t qual);
+/* Inline: on the path of every I/O exit. */
+static inline struct x86vcpu_io_qual x86vcpu__decode_io_qual(uint64_t q)
+{
+    /* Bits 2:0 size-1 (0, 1 or 3), bit 3 direction (1 = IN), bit 4 string,
+     * bit 5 REP, bit 6 operand encoding, bits 31:16 port. */
+    struct x86vcpu_io_qual io;
+    io.size = (uint8_t)((q & 7) + 1);
+    io.in = (q >> 3) & 1;
+    io.string = (q >> 4) & 1;
+    io.rep = (q >> 5) & 1;
+    io.imm = (q >> 6) & 1;
+    io.port = (uint16_t)(q >> 16);
+    return io;
+}
+
 /* Merge an IN result into RAX as IN AL/AX/EAX would (EAX zero-extends). */
-uint64_t x86vcpu_io_in_merge(uint64_t rax, uint32_t value, unsigned size);
+static inline uint64_t x86vcpu__io_in_merge(uint64_t rax, uint32_t value, unsigned size)
+{
+    switch (size) {
+    case 1: return (rax & ~0xffull) | (value & 0xff);
+    case 2: return (rax & ~0xffffull) | (value & 0xffff);
+    default: return value; /* 32-bit destination zero-extends into RAX */
+    }
+}
 
 #endif

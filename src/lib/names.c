@@ -1,7 +1,7 @@
 /* Names for VMX numbers (see names.h). Freestanding: no libc. */
 #include <stddef.h>
 #include <x86vcpu/x86vcpu.h>
-#include "names.h"
+#include "lib/names.h"
 
 const char *x86vcpu_vm_error_name(uint32_t err)
 {
@@ -52,7 +52,7 @@ const char *x86vcpu_exit_reason_name(uint32_t reason)
     }
 }
 
-const char *x86vcpu_vmcs_field_name(uint32_t enc)
+const char *x86vcpu__vmcs_field_name(uint32_t enc)
 {
     switch (enc) {
     X86VCPU_VMCS_FIELDS(X86VCPU_NAME_CASE_)
@@ -65,14 +65,14 @@ static const uint16_t x86vcpu_vmcs_field_list[] = {
     X86VCPU_VMCS_FIELDS(X86VCPU_FIELD_ENC_)
 };
 
-uint32_t x86vcpu_vmcs_field_count(void)
+uint32_t x86vcpu__vmcs_field_count(void)
 {
     return (uint32_t)(sizeof(x86vcpu_vmcs_field_list) / sizeof(x86vcpu_vmcs_field_list[0]));
 }
 
-uint32_t x86vcpu_vmcs_field_at(uint32_t i)
+uint32_t x86vcpu__vmcs_field_at(uint32_t i)
 {
-    if (i >= x86vcpu_vmcs_field_count())
+    if (i >= x86vcpu__vmcs_field_count())
         return X86VCPU_VMCS_FIELD_NONE;
     return x86vcpu_vmcs_field_list[i];
 }

@@ -24,7 +24,7 @@ static uint64_t operand(const struct x86vcpu_cr_ctx *c, uint64_t val)
     return in_64bit_mode(c) ? val : (uint32_t)val;
 }
 
-int x86vcpu_check_cr0_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
+int x86vcpu__check_cr0_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     val = operand(c, val);
     /* CR0[63:32] are reserved and #GP; reserved bits in CR0[31:0] are
@@ -55,13 +55,13 @@ int x86vcpu_check_cr0_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64
     return 0;
 }
 
-uint64_t x86vcpu_lmsw_value(uint64_t cr0, uint16_t src)
+uint64_t x86vcpu__lmsw_value(uint64_t cr0, uint16_t src)
 {
     /* Vol. 2 LMSW: loads PE, MP, EM, TS only; PE can be set, not cleared. */
     return (cr0 & ~0xFull) | (src & 0xFu) | (cr0 & CR0_PE);
 }
 
-uint64_t x86vcpu_cr4_reserved_mask(const struct x86vcpu_cr_ctx *c)
+uint64_t x86vcpu__cr4_reserved_mask(const struct x86vcpu_cr_ctx *c)
 {
     /* Each CR4 bit is reserved unless CPUID reports its feature; PCE is
      * always allowed (2.5.1, CPUID Qualification of Control Register Flags).
@@ -97,10 +97,10 @@ uint64_t x86vcpu_cr4_reserved_mask(const struct x86vcpu_cr_ctx *c)
     return ~ok;
 }
 
-int x86vcpu_check_cr4_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
+int x86vcpu__check_cr4_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     val = operand(c, val);
-    if (val & x86vcpu_cr4_reserved_mask(c))
+    if (val & x86vcpu__cr4_reserved_mask(c))
         return X86VCPU_VEC_GP;
     if (c->long_mode_active) {
         /* IA-32e mode cannot be left by clearing PAE (4.1.2), and LA57
@@ -125,7 +125,7 @@ int x86vcpu_check_cr4_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64
     return 0;
 }
 
-int x86vcpu_check_cr3_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
+int x86vcpu__check_cr3_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     val = operand(c, val);
     if (c->long_mode_active) {
@@ -153,8 +153,8 @@ int x86vcpu_check_cr3_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64
 #define XCR0_AVX512   (BIT(5) | BIT(6) | BIT(7))
 #define XCR0_AMX      (BIT(17) | BIT(18))
 
-int x86vcpu_check_xsetbv(uint32_t cpl, uint64_t cr4, uint32_t ecx, uint64_t val,
-                         uint64_t supported_xcr0)
+int x86vcpu__check_xsetbv(uint32_t cpl, uint64_t cr4, uint32_t ecx, uint64_t val,
+                          uint64_t supported_xcr0)
 {
     /* Vol. 3C 26.1.1: #UD and faults based on privilege level take priority
      * over VM exits, so the CPU raises #UD (its CR4.OSXSAVE = 0) and #GP

@@ -5,11 +5,7 @@
 #define X86VCPU_LIB_VALIDATE_H
 
 #include <stdint.h>
-
-/* Exception vectors the validators return (SDM Vol. 3 Table 6-1). #GP is
- * always #GP(0): error code 0. */
-#define X86VCPU_VEC_UD 6
-#define X86VCPU_VEC_GP 13
+#include "lib/arch.h" /* X86VCPU_VEC_UD, X86VCPU_VEC_GP: what the checks return */
 
 /* What the validators need to know about the CPU and the guest. */
 struct x86vcpu_cr_ctx {
@@ -26,26 +22,26 @@ struct x86vcpu_cr_ctx {
 
 /* Each check returns 0 when the write is valid, storing in *out the value
  * the guest's register becomes, or the vector to inject (X86VCPU_VEC_GP,
- * error code 0), leaving *out untouched. `val` is the source register;
+ * always #GP(0): error code 0), leaving *out untouched. `val` is the source register;
  * outside 64-bit mode only its low 32 bits count (the checks truncate). */
-int x86vcpu_check_cr0_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out);
-int x86vcpu_check_cr4_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out);
+int x86vcpu__check_cr0_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out);
+int x86vcpu__check_cr4_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out);
 /* CR3 in PAE paging (outside IA-32e mode) loads the PDPTEs, which can #GP on
  * reserved bits; that memory-dependent check is not done here. */
-int x86vcpu_check_cr3_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out);
+int x86vcpu__check_cr3_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out);
 
 /* CR0 after LMSW: loads bits 3:0 (PE, MP, EM, TS) from `src` but cannot
  * clear PE. LMSW never faults at CPL 0. */
-uint64_t x86vcpu_lmsw_value(uint64_t cr0, uint16_t src);
+uint64_t x86vcpu__lmsw_value(uint64_t cr0, uint16_t src);
 
 /* CR4 bits a MOV to CR4 may not set: undefined bits plus bits of features
  * the guest's CPUID does not report. */
-uint64_t x86vcpu_cr4_reserved_mask(const struct x86vcpu_cr_ctx *c);
+uint64_t x86vcpu__cr4_reserved_mask(const struct x86vcpu_cr_ctx *c);
 
 /* XSETBV: 0 when valid (XCR0 becomes `val`), X86VCPU_VEC_UD or
  * X86VCPU_VEC_GP. `ecx` is ECX (RCX[63:32] ignored), `val` is EDX:EAX,
  * `supported_xcr0` is CPUID.(EAX=0DH,ECX=0):EDX:EAX. */
-int x86vcpu_check_xsetbv(uint32_t cpl, uint64_t cr4, uint32_t ecx, uint64_t val,
-                         uint64_t supported_xcr0);
+int x86vcpu__check_xsetbv(uint32_t cpl, uint64_t cr4, uint32_t ecx, uint64_t val,
+                          uint64_t supported_xcr0);
 
 #endif

@@ -15,8 +15,6 @@
 #define PTE_PS BIT(7)
 #define PTE_XD BIT(63)
 
-#define RFLAGS_AC BIT(18)
-
 #define MAX_ENTRIES 5
 
 /* Bits hi:lo set; empty when hi < lo. */
@@ -235,8 +233,8 @@ static int walk_pae(struct walk *w)
     return walk_tables(w, pdpte & bits(mp - 1, 12), 2, rsvd);
 }
 
-int x86vcpu_walk(const struct x86vcpu_walk_ctx *c, const struct x86vcpu_gmem *m,
-                 uint64_t gva, int access, struct x86vcpu_walk_result *r)
+int x86vcpu__walk(const struct x86vcpu_walk_ctx *c, const struct x86vcpu_gmem *m,
+                  uint64_t gva, int access, struct x86vcpu_walk_result *r)
 {
     if (!r)
         return X86VCPU_WALK_INVALID;

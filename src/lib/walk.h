@@ -52,7 +52,7 @@ struct x86vcpu_walk_ctx {
 
 enum { X86VCPU_ACC_READ = 0, X86VCPU_ACC_WRITE = 1, X86VCPU_ACC_FETCH = 2 };
 
-/* x86vcpu_walk return values. */
+/* x86vcpu__walk return values. */
 enum {
     X86VCPU_WALK_OK = 0,
     X86VCPU_WALK_PAGE_FAULT = 1,   /* deliver #PF with result->pf_errcode, CR2 = gva */
@@ -86,7 +86,7 @@ struct x86vcpu_walk_result {
  * (result->pf_errcode valid), X86VCPU_WALK_NO_MEMORY,
  * X86VCPU_WALK_NONCANONICAL or X86VCPU_WALK_INVALID. `r` is always filled
  * (zeroed first) when non-NULL. */
-int x86vcpu_walk(const struct x86vcpu_walk_ctx *c, const struct x86vcpu_gmem *m,
-                 uint64_t gva, int access, struct x86vcpu_walk_result *r);
+int x86vcpu__walk(const struct x86vcpu_walk_ctx *c, const struct x86vcpu_gmem *m,
+                  uint64_t gva, int access, struct x86vcpu_walk_result *r);
 
 #endif

@@ -37,7 +37,7 @@ int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal)
     if (cpu->enabled)
         return X86VCPU_EBUSY;
 
-    if (!(hw_cpuid(1, 0).ecx & (1u << 5))) {
+    if (!(hw_cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
         log_line(hal, "x86vcpu: CPUID.1:ECX.VMX = 0");
         return X86VCPU_ENOVMX;
     }
@@ -57,7 +57,7 @@ int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal)
 
     struct x86vcpu_caps caps;
     caps.basic = hw_rdmsr(MSR_IA32_VMX_BASIC);
-    int err = x86vcpu_basic_check(caps.basic);
+    int err = x86vcpu__basic_check(caps.basic);
     if (err) {
         log_line(hal, "x86vcpu: IA32_VMX_BASIC unusable");
         return err;
@@ -68,8 +68,8 @@ int x86vcpu_cpu_enable(struct x86vcpu_cpu *cpu, const struct x86vcpu_hal *hal)
      * CR4.VMXE is among CR4's fixed-1 bits. Apply them, and refuse when they
      * contradict each other instead of running with a wrong value. */
     uint64_t cr0 = hw_read_cr0(), cr4 = hw_read_cr4(), ncr0, ncr4;
-    if ((err = x86vcpu_fixed_apply(cr0, caps.cr0_fixed0, caps.cr0_fixed1, &ncr0)) ||
-        (err = x86vcpu_fixed_apply(cr4 | CR4_VMXE, caps.cr4_fixed0, caps.cr4_fixed1, &ncr4)))
+    if ((err = x86vcpu__fixed_apply(cr0, caps.cr0_fixed0, caps.cr0_fixed1, &ncr0)) ||
+        (err = x86vcpu__fixed_apply(cr4 | CR4_VMXE, caps.cr4_fixed0, caps.cr4_fixed1, &ncr4)))
         return err;
     /* The host must not lose paging or protection to a fixed-0 bit. */
     if ((ncr0 & (CR0_PE | CR0_PG)) != (cr0 & (CR0_PE | CR0_PG)) || !(ncr4 & CR4_VMXE))

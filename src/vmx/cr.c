@@ -4,7 +4,6 @@
 #include "vmx/vcpu.h"
 #include "lib/validate.h"
 
-
 uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg)
 {
     return reg == X86VCPU_RSP ? VMRD(v, WNAT, GUEST_RSP) : v->regs.gpr[reg & 15];
@@ -21,20 +20,6 @@ uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v)
     return (VMRD(v, WNAT, GUEST_CR4) & ~v->cr4_mask) | (VMRD(v, WNAT, CR4_READ_SHADOW) & v->cr4_mask);
 }
 
-/* Hardware exception to deliver on the next VM entry (SDM 25.8.3). In real
- * mode no error code is pushed, and VM entry rejects one (SDM 26.2.1.3). */
-void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err)
-{
-    uint32_t info = (1u << 31) | (3u << 8) | vector;
-    x86vcpu__wake(v);
-    if (has_err && (x86vcpu__guest_cr0(v) & CR0_PE)) {
-        info |= 1u << 11;
-        VMWR(v, W32, ENTRY_EXCEPTION_ERRCODE, err);
-    }
-    VMWR(v, W32, ENTRY_INTR_INFO, info);
-    v->injected = 1;
-}
-
 static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
 {
     struct x86vcpu_cpuid_regs r1, r7;
@@ -47,7 +32,7 @@ static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
     c->cr3 = VMRD(v, WNAT, GUEST_CR3);
     c->efer = VMRD(v, W64, GUEST_IA32_EFER);
     c->maxphyaddr = ext.eax & 0xff;
-    c->cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;
+    c->cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
     c->long_mode_active = (c->efer & EFER_LMA) != 0;
     c->cs_l = (VMRD(v, W32, GUEST_CS_AR) & AR_L) != 0;
     uint32_t tr_type = (uint32_t)VMRD(v, W32, GUEST_TR_AR) & 0xf;
@@ -112,21 +97,21 @@ static void write_cr4(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, ui
 /* Returns 0 (instruction done: skip it) or the vector injected. */
 static int cr_access(struct x86vcpu_vcpu *v, uint64_t q)
 {
-    unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+    unsigned cr = CR_QUAL_CR(q), type = CR_QUAL_TYPE(q), reg = CR_QUAL_REG(q);
     struct x86vcpu_cr_ctx c;
     uint64_t out;
     int vec = 0;
     fill_ctx(v, &c);
     switch (type) {
-    case 0: { /* MOV to CR */
+    case CR_TYPE_MOV_TO: {
         uint64_t val = x86vcpu__gpr_read(v, reg);
         if (!(c.long_mode_active && c.cs_l))
             val = (uint32_t)val; /* 32-bit operand outside 64-bit mode */
-        if (cr == 0 && !(vec = x86vcpu_check_cr0_write(&c, val, &out)))
+        if (cr == 0 && !(vec = x86vcpu__check_cr0_write(&c, val, &out)))
             write_cr0(v, &c, out);
-        else if (cr == 4 && !(vec = x86vcpu_check_cr4_write(&c, val, &out)))
+        else if (cr == 4 && !(vec = x86vcpu__check_cr4_write(&c, val, &out)))
             write_cr4(v, &c, out);
-        else if (cr == 3 && !(vec = x86vcpu_check_cr3_write(&c, val, &out)))
+        else if (cr == 3 && !(vec = x86vcpu__check_cr3_write(&c, val, &out)))
             VMWR(v, WNAT, GUEST_CR3, out);
         else if (cr == 8) {
             /* CR8 is TPR[7:4]; bits 63:4 are reserved (SDM 10.8.6.1). */
@@ -137,14 +122,14 @@ static int cr_access(struct x86vcpu_vcpu *v, uint64_t q)
         }
         break;
     }
-    case 1: /* MOV from CR (CR3 with CR3-store exiting, CR8) */
+    case CR_TYPE_MOV_FROM: /* CR3 with CR3-store exiting, CR8 */
         x86vcpu_set_gpr(v, (enum x86vcpu_gpr)reg, cr == 8 ? v->cr8 : VMRD(v, WNAT, GUEST_CR3));
         break;
-    case 2: /* CLTS */
+    case CR_TYPE_CLTS:
         write_cr0(v, &c, c.cr0 & ~CR0_TS);
         break;
-    default: /* LMSW: bits 3:0 only, cannot clear PE (SDM LMSW) */
-        write_cr0(v, &c, x86vcpu_lmsw_value(c.cr0, (uint16_t)(q >> 16)));
+    default: /* CR_TYPE_LMSW: bits 3:0 only, cannot clear PE (SDM LMSW) */
+        write_cr0(v, &c, x86vcpu__lmsw_value(c.cr0, CR_QUAL_LMSW_SRC(q)));
         break;
     }
     if (vec)
@@ -156,9 +141,9 @@ static int xsetbv(struct x86vcpu_vcpu *v)
 {
     uint64_t *g = v->regs.gpr;
     uint64_t val = ((g[X86VCPU_RDX] & 0xffffffffu) << 32) | (g[X86VCPU_RAX] & 0xffffffffu);
-    uint32_t cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;
-    int vec = x86vcpu_check_xsetbv(cpl, x86vcpu__guest_cr4(v), (uint32_t)g[X86VCPU_RCX], val,
-                                   v->supported_xcr0);
+    uint32_t cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
+    int vec = x86vcpu__check_xsetbv(cpl, x86vcpu__guest_cr4(v), (uint32_t)g[X86VCPU_RCX], val,
+                                    v->supported_xcr0);
     if (vec) {
         x86vcpu__inject_exception(v, (uint32_t)vec, vec == X86VCPU_VEC_GP, 0);
     } else {
@@ -168,12 +153,20 @@ static int xsetbv(struct x86vcpu_vcpu *v)
     return vec;
 }
 
-/* Handles CR-access and XSETBV exits; the instruction is skipped unless it
- * faulted. */
-void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason)
+/* CR-access and XSETBV exits: handled here, the instruction completes
+ * unless it faulted. */
+int x86vcpu__exit_cr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
-    int vec = reason == X86VCPU_EXIT_REASON_XSETBV ? xsetbv(v)
-                                                    : cr_access(v, VMRD(v, WNAT, EXIT_QUALIFICATION));
-    if (!vec)
+    (void)e;
+    if (!cr_access(v, VMRD(v, WNAT, EXIT_QUALIFICATION)))
         x86vcpu__skip_current(v);
+    return 1;
+}
+
+int x86vcpu__exit_xsetbv(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    (void)e;
+    if (!xsetbv(v))
+        x86vcpu__skip_current(v);
+    return 1;
 }

@@ -1,8 +1,8 @@
-/* The library's EPT object: src/lib/ept.c tables on HAL frames, with the
+/* The library's EPT object: src/lib/ept_tables.c tables on HAL frames, with the
  * EPT pointer built from IA32_VMX_EPT_VPID_CAP and INVEPT after changes
  * that remove or reduce access (SDM 29.4.3.1: adding access needs none). */
 #include "vmx/vcpu.h"
-#include "lib/ept.h"
+#include "lib/ept_tables.h"
 
 struct x86vcpu_ept {
     struct x86vcpu_ept_tables t;
@@ -52,7 +52,7 @@ int x86vcpu_ept_create(struct x86vcpu_cpu *cpu, uint32_t flags, struct x86vcpu_e
     /* Accessed/dirty flags only when the CPU has them (A.10, bit 21). */
     e->ad = (flags & X86VCPU_EPT_AD) && (cap & EPTCAP_AD);
     struct x86vcpu_ept_frames f = { (void *)hal, f_alloc, f_free, f_p2v };
-    int err = x86vcpu_ept_tables_init(&e->t, &f, (cap & EPTCAP_2M) != 0, (cap & EPTCAP_1G) != 0);
+    int err = x86vcpu__ept_tables_init(&e->t, &f, (cap & EPTCAP_2M) != 0, (cap & EPTCAP_1G) != 0);
     if (err) {
         hal->free_frame(hal->ctx, pa);
         return err;
@@ -63,7 +63,7 @@ int x86vcpu_ept_create(struct x86vcpu_cpu *cpu, uint32_t flags, struct x86vcpu_e
 
 uint64_t x86vcpu_ept_pointer(const struct x86vcpu_ept *ept)
 {
-    return ept ? x86vcpu_eptp(ept->t.root, (int)ept->ad) : 0;
+    return ept ? x86vcpu__eptp(ept->t.root, (int)ept->ad) : 0;
 }
 
 uint32_t x86vcpu_ept_table_frames(const struct x86vcpu_ept *ept)
@@ -101,7 +101,7 @@ int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_
     if (!ept)
         return X86VCPU_EINVAL;
     /* Replacing a mapping may remove access to the old target: flush. */
-    int err = x86vcpu_ept_tables_map(&ept->t, gpa, hpa, size, perms, memtype);
+    int err = x86vcpu__ept_tables_map(&ept->t, gpa, hpa, size, perms, memtype);
     int ferr = ept_flush(ept);
     return err ? err : ferr;
 }
@@ -110,7 +110,7 @@ int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size)
 {
     if (!ept)
         return X86VCPU_EINVAL;
-    int err = x86vcpu_ept_tables_unmap(&ept->t, gpa, size);
+    int err = x86vcpu__ept_tables_unmap(&ept->t, gpa, size);
     int ferr = ept_flush(ept);
     return err ? err : ferr;
 }
@@ -119,7 +119,7 @@ int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size, ui
 {
     if (!ept)
         return X86VCPU_EINVAL;
-    int err = x86vcpu_ept_tables_protect(&ept->t, gpa, size, perms);
+    int err = x86vcpu__ept_tables_protect(&ept->t, gpa, size, perms);
     int ferr = ept_flush(ept);
     return err ? err : ferr;
 }
@@ -127,7 +127,7 @@ int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size, ui
 int x86vcpu_ept_translate(const struct x86vcpu_ept *ept, uint64_t gpa, uint64_t *hpa,
                           uint32_t *perms)
 {
-    if (!ept || x86vcpu_ept_tables_lookup(&ept->t, gpa, hpa, perms, 0))
+    if (!ept || x86vcpu__ept_tables_lookup(&ept->t, gpa, hpa, perms, 0))
         return X86VCPU_EINVAL;
     return X86VCPU_OK;
 }
@@ -159,7 +159,7 @@ int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa)
 void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa)
 {
     uint64_t hpa;
-    if (x86vcpu_ept_tables_lookup(&ept->t, gpa, &hpa, 0, 0))
+    if (x86vcpu__ept_tables_lookup(&ept->t, gpa, &hpa, 0, 0))
         return 0;
     return ept->t.f.p2v(ept->t.f.ctx, hpa);
 }
@@ -170,7 +170,7 @@ int x86vcpu_ept_destroy(struct x86vcpu_ept *ept)
         return X86VCPU_EINVAL;
     const struct x86vcpu_hal *hal = ept->cpu->hal;
     x86vcpu__invept(&ept->cpu->caps, x86vcpu_ept_pointer(ept));
-    x86vcpu_ept_tables_destroy(&ept->t);
+    x86vcpu__ept_tables_destroy(&ept->t);
     hal->free_frame(hal->ctx, ept->self_pa);
     return X86VCPU_OK;
 }

@@ -6,8 +6,6 @@
 #include "vmx/vcpu.h"
 #include "lib/walk.h"
 
-#define RFLAGS_DF (1ull << 10)
-
 /* ---------------------------------------------------------- guest memory */
 static int gmem_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
 {
@@ -40,12 +38,12 @@ static uint8_t *lin_ptr(struct x86vcpu_vcpu *v, uint64_t lin, int access, uint32
     c.cr4 = x86vcpu__guest_cr4(v);
     c.cr3 = VMRD(v, WNAT, GUEST_CR3);
     c.efer = VMRD(v, W64, GUEST_IA32_EFER);
-    c.cpl = (uint32_t)(VMRD(v, W32, GUEST_SS_AR) >> 5) & 3;
+    c.cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
     c.maxphyaddr = hw_cpuid(0x80000008u, 0).eax & 0xff;
     c.rflags = VMRD(v, WNAT, GUEST_RFLAGS);
     struct x86vcpu_gmem m = { v, gmem_read, gmem_write };
     struct x86vcpu_walk_result r;
-    int st = x86vcpu_walk(&c, &m, lin, access, &r);
+    int st = x86vcpu__walk(&c, &m, lin, access, &r);
     *pf = st == X86VCPU_WALK_PAGE_FAULT ? r.pf_errcode + 1 : 0;
     if (st != X86VCPU_WALK_OK)
         return 0;
@@ -123,11 +121,11 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     }
     if (n == 0 && pf) {
         /* The page holding the instruction went away: the guest's #PF. */
-        x86vcpu_queue_exception(v, 14, 1, pf - 1, lin);
+        x86vcpu_queue_exception(v, X86VCPU_VEC_PF, 1, pf - 1, lin);
         return 1;
     }
     struct x86vcpu_insn *in = &v->mmio.insn;
-    int err = x86vcpu_decode(bytes, n, v->mmio.mode, in);
+    int err = x86vcpu__decode(bytes, n, v->mmio.mode, in);
     if (err) {
         unsupported(e, bytes, n, err);
         return 0;
@@ -154,7 +152,7 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             uint64_t sl = string_lin(v, in->seg, X86VCPU_RSI);
             const uint8_t *src = lin_ptr(v, sl, X86VCPU_ACC_READ, &pf);
             if (!src && pf) {
-                x86vcpu_queue_exception(v, 14, 1, pf - 1, sl);
+                x86vcpu_queue_exception(v, X86VCPU_VEC_PF, 1, pf - 1, sl);
                 return 1;
             }
             if (!src) {
@@ -236,7 +234,7 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
         case X86VCPU_MMIO_MOV_LOAD:
         case X86VCPU_MMIO_MOVZX:
         case X86VCPU_MMIO_MOVSX:
-            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu_insn_merge_reg(in, x86vcpu__gpr_read(v, r), val));
+            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu__insn_merge_reg(in, x86vcpu__gpr_read(v, r), val));
             break;
         case X86VCPU_MMIO_MOVS: {
             /* MMIO -> RAM: store the element at ES:[RDI]. */
@@ -246,7 +244,8 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
             if (!dst) {
                 /* #PF (or not RAM: #GP would be wrong, fault as the CPU
                  * walk says); the instruction runs again after it. */
-                x86vcpu_queue_exception(v, pf ? 14 : 13, 1, pf ? pf - 1 : 0, dl);
+                x86vcpu_queue_exception(v, pf ? X86VCPU_VEC_PF : X86VCPU_VEC_GP, 1,
+                                        pf ? pf - 1 : 0, dl);
                 return X86VCPU_OK;
             }
             for (uint32_t i = 0; i < in->mem_size; i++)
@@ -257,7 +256,7 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
         default: { /* AND OR XOR ADD SUB CMP TEST */
             uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS), nf;
             uint64_t other = in->reg == X86VCPU_INSN_NONE ? 0 : x86vcpu__gpr_read(v, r);
-            uint64_t res = x86vcpu_insn_alu(in, val, other, rflags, &nf);
+            uint64_t res = x86vcpu__insn_alu(in, val, other, rflags, &nf);
             VMWR(v, WNAT, GUEST_RFLAGS, nf);
             if (in->op == X86VCPU_MMIO_CMP || in->op == X86VCPU_MMIO_TEST)
                 break;
@@ -267,15 +266,12 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
                 v->pending = PENDING_MMIO_WRITE;
                 return X86VCPU_OK;
             }
-            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu_insn_merge_reg(in, x86vcpu__gpr_read(v, r), res));
+            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu__insn_merge_reg(in, x86vcpu__gpr_read(v, r), res));
             break;
         }
         }
     }
-    if (done) {
-        /* RIP moves past the instruction on the next run. */
-        v->advance_rip = v->mmio.rip;
-        v->advance_len = in->len;
-    }
+    if (done)
+        x86vcpu__skip_on_next_run(v, v->mmio.rip, in->len);
     return X86VCPU_OK;
 }

@@ -4,7 +4,6 @@
 #include "vmx/vcpu.h"
 #include "lib/bitmap.h"
 
-
 static int canonical(uint64_t a)
 {
     /* 48-bit linear addresses; 57-bit (LA57) is hidden from guests. */
@@ -38,7 +37,7 @@ static const uint32_t smsr_index[X86VCPU_SWITCHED_MSRS] = {
 /* IA32_XSS exists when CPUID.(0DH,1):EAX[3] (XSAVES) is set. */
 static int has_xss(void)
 {
-    return (hw_cpuid(1, 0).ecx & (1u << 26)) && (hw_cpuid(0xd, 1).eax & (1u << 3));
+    return (hw_cpuid(1, 0).ecx & CPUID1_ECX_XSAVE) && (hw_cpuid(0xd, 1).eax & CPUID_D1_EAX_XSAVES);
 }
 
 static int smsr_active(const struct x86vcpu_vcpu *v, int i)
@@ -68,8 +67,8 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
         v->smsr_guest[i] = 0; /* reset values (XSS: SDM 13.3) */
         /* Reads need no exit: the guest's value is in the hardware while
          * it runs. Writes exit so the library always knows it. */
-        int err = x86vcpu_msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa),
-                                         smsr_index[i], !smsr_active(v, i), 1);
+        int err = x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa),
+                                          smsr_index[i], !smsr_active(v, i), 1);
         if (err)
             return err;
     }
@@ -162,7 +161,7 @@ static int builtin_write(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t val)
          * is read-only; LME cannot change while paging is on. */
         uint64_t cur = VMRD(v, W64, GUEST_IA32_EFER);
         uint64_t ok = EFER_SCE | EFER_LME | EFER_LMA;
-        if (hw_cpuid(0x80000001u, 0).edx & (1u << 20))
+        if (hw_cpuid(0x80000001u, 0).edx & CPUID_80000001_EDX_NX)
             ok |= EFER_NXE;
         if (val & ~ok)
             return X86VCPU_VEC_GP;
@@ -203,13 +202,14 @@ static int builtin_write(struct x86vcpu_vcpu *v, uint32_t msr, uint64_t val)
     }
 }
 
-/* Returns 1 when handled here (guest goes on), 0 when *e is an exit for the
- * embedder. */
-int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e)
+/* RDMSR/WRMSR exits: the MSR is in ECX, a WRMSR's value in EDX:EAX. The
+ * library's own MSRs complete (or fault) here; the others go to the
+ * embedder, and the instruction completes on the next run unless the
+ * embedder faults it (x86vcpu_complete_msr_fault). */
+static int msr_exit(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, int write)
 {
     uint64_t *g = v->regs.gpr;
     uint32_t msr = (uint32_t)g[X86VCPU_RCX];
-    int write = reason == X86VCPU_EXIT_REASON_WRMSR;
     uint64_t val = ((g[X86VCPU_RDX] & 0xffffffffu) << 32) | (g[X86VCPU_RAX] & 0xffffffffu);
     if (!write && builtin_read(v, msr, &val)) {
         g[X86VCPU_RAX] = (uint32_t)val;
@@ -228,14 +228,25 @@ int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86
         }
     }
     e->kind = write ? X86VCPU_EXIT_MSR_WRITE : X86VCPU_EXIT_MSR_READ;
+    e->reason = write ? X86VCPU_EXIT_REASON_WRMSR : X86VCPU_EXIT_REASON_RDMSR;
+    e->qualification = 0;
     e->rip = VMRD(v, WNAT, GUEST_RIP);
     e->instr_len = (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN);
     e->u.msr.index = msr;
     e->u.msr.value = write ? val : 0;
     v->pending = write ? PENDING_MSR_WRITE : PENDING_MSR_READ;
-    v->advance_rip = e->rip;
-    v->advance_len = e->instr_len;
+    x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
     return 0;
+}
+
+int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    return msr_exit(v, e, 0);
+}
+
+int x86vcpu__exit_wrmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    return msr_exit(v, e, 1);
 }
 
 static int msr_pending(struct x86vcpu_vcpu *v, uint32_t kind)
@@ -275,16 +286,6 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
         return X86VCPU_EINVAL;
     /* Passing through an MSR the VMCS switches (EFER, PAT, SYSENTER, FS/GS
      * base) is safe: the hardware keeps the guest's value in the VMCS. */
-    return x86vcpu_msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
-                                  read, write);
-}
-
-int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count, int intercept)
-{
-    if (!v)
-        return X86VCPU_EINVAL;
-    x86vcpu_io_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->io_bitmap_a_pa),
-                          v->hal->phys_to_virt(v->hal->ctx, v->io_bitmap_b_pa), port, count,
-                          intercept);
-    return X86VCPU_OK;
+    return x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
+                                   read, write);
 }

@@ -1,4 +1,5 @@
-/* Private vCPU record and VMCS access helpers. */
+/* Private: the vCPU record, VMCS access, completing the exiting instruction,
+ * and what the files of src/vmx offer each other (exit handlers first). */
 #ifndef X86VCPU_VMX_VCPU_H
 #define X86VCPU_VMX_VCPU_H
 
@@ -7,16 +8,10 @@
 #include "hw/hw.h"
 #include "lib/logic.h"
 #include "vmx/vmx_defs.h"
+#include "vmx/entry.h"          /* struct x86vcpu_regs, x86vcpu__vmx_enter */
 #include "lib/cpuid_policy.h"
 #include "lib/validate.h"
 #include "lib/decode.h"
-
-/* Register block shared with entry.S: keep the offsets in sync with it. */
-struct x86vcpu_regs {
-    uint64_t gpr[16];           /* 0x00: indexed by enum x86vcpu_gpr; [RSP] unused */
-    uint64_t host_rsp;          /* 0x80: HOST_RSP last written to the VMCS */
-    uint64_t host_rsp_writes;   /* 0x88: VMWRITEs of HOST_RSP made by entry.S */
-};
 
 enum vcpu_pending {
     PENDING_NONE = 0,
@@ -47,11 +42,12 @@ struct x86vcpu_vcpu {
     uint32_t launched;          /* VMCS launch state is "launched" */
     uint32_t pending;           /* enum vcpu_pending */
     uint32_t pending_io_size;
-    struct {                    /* the INS/OUTS being completed */
+    struct {                    /* the INS/OUTS being completed (io.c) */
         uint8_t in, rep, df, addr_size, size;
         uint32_t count;
+        uint32_t len;           /* its length, */
+        uint64_t rip;           /* its address: it completes when count is done */
     } strio;
-    uint32_t pending_strio_len;
     struct {                    /* the MMIO instruction being emulated (mmio.c) */
         struct x86vcpu_insn insn;
         uint64_t gpa, rip, write_value;
@@ -69,7 +65,9 @@ struct x86vcpu_vcpu {
     /* An event whose delivery was cut short by the last VM exit (IDT-
      * vectoring information, SDM 28.2.4): re-injected first, exactly. */
     uint32_t reinject_info, reinject_err, reinject_len;
-    uint32_t advance_len;       /* on the next run, RIP = advance_rip + advance_len */
+    /* x86vcpu__skip_on_next_run: the next run first completes the exiting
+     * instruction, RIP = advance_rip + advance_len (0: nothing to do). */
+    uint32_t advance_len;
     uint64_t advance_rip;
     uint32_t vm_error;
     uint32_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry;
@@ -96,10 +94,6 @@ struct x86vcpu_vcpu {
 
 _Static_assert(sizeof(struct x86vcpu_vcpu) <= 4096, "vCPU record must fit one frame");
 
-/* entry.S: 0 = VM exit, 1 = VMfailInvalid, 2 = VMfailValid. */
-int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched);
-void x86vcpu__vmx_exit(void);
-
 /* Counted VMCS access with the field width checked at compile time. */
 #define VMRD(v, w, f) ((v)->stats.vmreads++, hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w)))
 #define VMWR(v, w, f, x) ((v)->stats.vmwrites++, hw_vmwrite(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w), (x)))
@@ -108,11 +102,58 @@ void x86vcpu__vmx_exit(void);
 int x86vcpu__vmwrite_checked(struct x86vcpu_vcpu *v, uint32_t field, uint64_t val);
 #define VMWR_CHK(v, w, f, x) x86vcpu__vmwrite_checked((v), X86VCPU_VMCS_CHECK(X86VCPU_VMCS_##f, X86VCPU_VMCS_##w), (x))
 
-int x86vcpu__write_controls_and_guest(struct x86vcpu_vcpu *v);
-/* run.c */
-void x86vcpu__skip_current(struct x86vcpu_vcpu *v);
-void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
-                          struct x86vcpu_cpuid_regs *r);
+/* ------------------------------------------ completing the exiting instruction
+ * An exit that the library or the embedder handles completes the guest's
+ * instruction: RIP moves past it, by the length the CPU reported (SDM
+ * 28.2.5), and STI/MOV-SS blocking ends, as it lasts for one instruction
+ * only (SDM 25.4.2). Inline: they are on every exit path. */
+
+/* Complete it now, given its RIP and length. */
+static inline void x86vcpu__skip_insn(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
+{
+    VMWR(v, WNAT, GUEST_RIP, rip + len);
+    uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
+    if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))
+        VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
+}
+
+/* Complete it now: an exit handled inside the library. */
+static inline void x86vcpu__skip_current(struct x86vcpu_vcpu *v)
+{
+    uint64_t rip = VMRD(v, WNAT, GUEST_RIP);
+    x86vcpu__skip_insn(v, rip, (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN));
+}
+
+/* Complete it at the start of the next run, after the embedder had its say
+ * (an IN's value, a hypercall's result, an MMIO read...): the exit has
+ * read RIP and the length already, so no VMREAD then. An instruction that
+ * faults instead simply never gets here (or is cancelled: run()). */
+static inline void x86vcpu__skip_on_next_run(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
+{
+    v->advance_rip = rip;
+    v->advance_len = len;
+}
+
+/* ------------------------------------------------------------ exit handlers
+ * One per basic exit reason the library knows, called by dispatch in run.c,
+ * where their contract is. */
+int x86vcpu__exit_cpuid(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* guest_cpuid.c */
+int x86vcpu__exit_cr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /* cr.c */
+int x86vcpu__exit_xsetbv(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);      /* cr.c */
+int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
+int x86vcpu__exit_wrmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
+int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);          /* io.c */
+/* An EPT violation in an MMIO range (mmio.c): *e holds the violation. */
+int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+/* The write half of a read-modify-write, returned by run without an entry. */
+int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+
+/* ------------------------------------------------------------ the rest */
+/* vcpu.c */
+int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
+/* vmcs_setup.c */
+int x86vcpu__vmcs_sync(struct x86vcpu_vcpu *v);
+/* guest_cpuid.c */
 void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
 void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
@@ -121,12 +162,11 @@ void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
 uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg);
 uint64_t x86vcpu__guest_cr0(struct x86vcpu_vcpu *v);
 uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v);
+/* inject.c */
 void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err);
-void x86vcpu__handle_cr_exit(struct x86vcpu_vcpu *v, uint32_t reason);
-/* events.c */
 /* Returns 1 when the events escalate to a triple fault (shutdown). */
 int x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
-void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason);
+void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v);
 void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
 void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on);
 /* xstate.c */
@@ -139,15 +179,30 @@ void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v);
 int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
 int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa);
 void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa);
-/* mmio.c: 0 = exit for the embedder in *e. */
-int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
-int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* msr.c */
-int x86vcpu__handle_msr_exit(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e);
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v);
-int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
+
+/* Exits that can happen while the CPU delivers an event through the IDT
+ * (SDM 28.2.4): only these carry IDT-vectoring information, so only these
+ * pay for reading it (x86vcpu__note_idt_vectoring). Inline: every exit
+ * asks. */
+static inline int x86vcpu__exit_may_interrupt_delivery(uint32_t reason)
+{
+    switch (reason) {
+    case X86VCPU_EXIT_REASON_EXCEPTION_NMI:
+    case X86VCPU_EXIT_REASON_TRIPLE_FAULT:
+    case X86VCPU_EXIT_REASON_TASK_SWITCH:
+    case X86VCPU_EXIT_REASON_APIC_ACCESS:
+    case X86VCPU_EXIT_REASON_EPT_VIOLATION:
+    case X86VCPU_EXIT_REASON_EPT_MISCONFIG:
+    case X86VCPU_EXIT_REASON_PML_FULL:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* An injecting VM entry must start from the active state unless the event
  * is an external interrupt, NMI, #DB or #MC (SDM 26.3.1.5); a vectoring
@@ -156,7 +211,7 @@ int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
 static inline void x86vcpu__wake(struct x86vcpu_vcpu *v)
 {
     if (v->halt_armed) {
-        VMWR(v, W32, GUEST_ACTIVITY_STATE, 0);
+        VMWR(v, W32, GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
         v->halt_armed = 0;
     }
 }

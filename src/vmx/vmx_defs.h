@@ -3,7 +3,11 @@
 #ifndef X86VCPU_VMX_DEFS_H
 #define X86VCPU_VMX_DEFS_H
 
-#include "lib/arch.h"
+#include "lib/arch.h"         /* CR0/CR4/EFER/RFLAGS bits, exception vectors */
+/* Interruption information (INTR_INFO_*, INTR_TYPE_*: VM-entry, VM-exit and
+ * IDT-vectoring, SDM 25.8.3, 28.2.2, 28.2.4) and interruptibility state
+ * (INTR_BLOCK_*, 25.4.2): shared with the pure event rules of src/lib. */
+#include "lib/event_fields.h"
 
 /* MSRs */
 #define MSR_IA32_FEATURE_CONTROL   0x3a
@@ -33,6 +37,10 @@
 
 #define FEATURE_CONTROL_LOCK       (1ull << 0)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
+
+/* IA32_VMX_MISC (SDM A.6) */
+#define MISC_EXIT_SAVES_LMA  (1ull << 5)   /* VM exits store EFER.LMA in "IA-32e mode guest" */
+#define MISC_ACTIVITY_HLT    (1ull << 6)   /* the HLT activity state is supported */
 
 
 /* Pin-based controls (SDM 25.6.1) */
@@ -114,14 +122,35 @@
 #define AR_G                 (1u << 15)
 #define AR_UNUSABLE          (1u << 16)
 
-#define RFLAGS_FIXED         (1ull << 1)
-#define RFLAGS_IF            (1ull << 9)
+#define AR_DPL(ar)           (((ar) >> 5) & 3u)   /* SS.DPL is the CPL (SDM 25.4.1) */
 
-/* Interruptibility state (SDM 25.4.2, Table 25-3) */
-#define INTR_BLOCK_STI       (1u << 0)
-#define INTR_BLOCK_MOVSS     (1u << 1)
-#define INTR_BLOCK_NMI       (1u << 3)
+/* Activity state (SDM 25.4.2, Table 25-3) */
+#define ACTIVITY_ACTIVE      0
+#define ACTIVITY_HLT         1
 
+/* Exit reason (SDM 25.9.1): bit 31 set when VM entry failed. */
 #define EXIT_REASON_ENTRY_FAIL (1u << 31)
+
+/* Exit qualification of control-register accesses (SDM Table 28-3). */
+#define CR_QUAL_CR(q)        ((unsigned)(q) & 15)         /* bits 3:0 */
+#define CR_QUAL_TYPE(q)      ((unsigned)((q) >> 4) & 3)   /* bits 5:4 */
+#define CR_QUAL_REG(q)       ((unsigned)((q) >> 8) & 15)  /* bits 11:8, enum x86vcpu_gpr */
+#define CR_QUAL_LMSW_SRC(q)  ((uint16_t)((q) >> 16))      /* bits 31:16 */
+#define CR_TYPE_MOV_TO       0
+#define CR_TYPE_MOV_FROM     1
+#define CR_TYPE_CLTS         2
+#define CR_TYPE_LMSW         3
+
+/* Exit qualification of EPT violations (SDM Table 28-7): bits 2:0 the
+ * access (read, write, fetch: X86VCPU_EPT_R/W/X), bits 5:3 what the entry
+ * allowed, bit 7 the guest-linear address is valid, bit 8 (when bit 7 is
+ * set) the access was to the translated address rather than to a guest
+ * paging-structure entry, bit 12 the access belonged to an IRET that
+ * unblocked NMIs (28.2.3). */
+#define EPT_QUAL_ACCESS(q)   ((uint8_t)((q) & 7))
+#define EPT_QUAL_PERMS(q)    ((uint8_t)(((q) >> 3) & 7))
+#define EPT_QUAL_GLA_VALID   (1ull << 7)
+#define EPT_QUAL_GLA_FINAL   (1ull << 8)
+#define EPT_QUAL_NMI_UNBLOCK (1ull << 12)
 
 #endif

@@ -17,7 +17,7 @@ int x86vcpu__xstate_alloc(struct x86vcpu_cpu *cpu)
 {
     const struct x86vcpu_hal *hal = cpu->hal;
     cpu->xsave_size = 0;
-    if ((hw_cpuid(1, 0).ecx & (1u << 26)) && (hw_read_cr4() & CR4_OSXSAVE)) {
+    if ((hw_cpuid(1, 0).ecx & CPUID1_ECX_XSAVE) && (hw_read_cr4() & CR4_OSXSAVE)) {
         /* CPUID.(0DH,0):ECX: size for every feature the CPU supports. A
          * frame is 4 KiB; larger areas (AMX) would need contiguous frames. */
         cpu->xsave_size = hw_cpuid(0xd, 0).ecx;

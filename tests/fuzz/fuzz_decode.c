@@ -43,7 +43,7 @@ static int decode_copy(const uint8_t *b, uint32_t n, int mode, struct x86vcpu_in
         abort();
     if (n)
         memcpy(copy, b, n);
-    int r = x86vcpu_decode(copy, n, mode, o);
+    int r = x86vcpu__decode(copy, n, mode, o);
     free(copy);
     return r;
 }
@@ -114,10 +114,10 @@ static void check_helpers(const struct x86vcpu_insn *o, const uint8_t *data, siz
             x ^= (uint64_t)(size ? data[(k * 8 + j) % size] : 0) << (8 * j);
         v[k] = x;
     }
-    uint64_t ea = x86vcpu_insn_ea(o, v, v[16]);
+    uint64_t ea = x86vcpu__insn_ea(o, v, v[16]);
     CHECK((ea & ~mask_of(o->addr_size)) == 0);
 
-    uint64_t old = v[17], loaded = v[18], m = x86vcpu_insn_merge_reg(o, old, loaded);
+    uint64_t old = v[17], loaded = v[18], m = x86vcpu__insn_merge_reg(o, old, loaded);
     switch (o->reg_size) {
     case 1:
         CHECK((m & ~(o->reg_high8 ? 0xff00ull : 0xffull)) == (old & ~(o->reg_high8 ? 0xff00ull : 0xffull)));
@@ -133,7 +133,7 @@ static void check_helpers(const struct x86vcpu_insn *o, const uint8_t *data, siz
         CHECK((m & mask_of(o->reg_size)) == (loaded & mask_of(o->mem_size)));
 
     uint64_t rflags = (v[19] & 0x3f7fd7ull) | 2, nf;
-    uint64_t r = x86vcpu_insn_alu(o, v[18], v[17], rflags, &nf);
+    uint64_t r = x86vcpu__insn_alu(o, v[18], v[17], rflags, &nf);
     const uint64_t status = 0x8d5;                 /* CF PF AF ZF SF OF */
     CHECK((nf & ~status) == (rflags & ~status));
     if (o->op >= X86VCPU_MMIO_AND) {

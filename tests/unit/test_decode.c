@@ -360,7 +360,7 @@ static int decode_exact(const uint8_t *b, unsigned n, int mode, struct x86vcpu_i
         assert_non_null(copy);
     if (n)
         memcpy(copy, b, n);
-    int r = x86vcpu_decode(copy, n, mode, o);
+    int r = x86vcpu__decode(copy, n, mode, o);
     free(copy);
     return r;
 }
@@ -448,52 +448,52 @@ static void test_ea(void **state)
     unsigned n;
 
     n = parse_hex("43 8b 44 e5 08", b, sizeof b);       /* [r13+r12*8+8] */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == gpr[13] + gpr[12] * 8 + 8);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == gpr[13] + gpr[12] * 8 + 8);
 
     n = parse_hex("8b 05 f0 ff ff ff", b, sizeof b);    /* [rip-0x10] */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0xffff800000001006ull) == 0xffff800000000ff6ull);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0xffff800000001006ull) == 0xffff800000000ff6ull);
 
     n = parse_hex("67 8b 05 f0 ff ff ff", b, sizeof b); /* [eip-0x10]: 32-bit wrap */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0x100000008ull) == 0xfffffff8ull);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0x100000008ull) == 0xfffffff8ull);
 
     n = parse_hex("67 8b 04 48", b, sizeof b);          /* [eax+ecx*2]: truncated */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == ((gpr[0] + gpr[1] * 2) & 0xffffffffu));
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == ((gpr[0] + gpr[1] * 2) & 0xffffffffu));
 
     n = parse_hex("48 8b 0c c5 f8 ff ff ff", b, sizeof b); /* [rax*8-8] */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == gpr[0] * 8 - 8);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == gpr[0] * 8 - 8);
 
     n = parse_hex("8b 40 fc", b, sizeof b);             /* 32-bit: [eax-4] with EAX = 0 */
-    assert_int_equal(x86vcpu_decode(b, n, 32, &i), 0);
+    assert_int_equal(x86vcpu__decode(b, n, 32, &i), 0);
     uint64_t g0[16] = { 0 };
-    assert_true(x86vcpu_insn_ea(&i, g0, 0) == 0xfffffffcu);
+    assert_true(x86vcpu__insn_ea(&i, g0, 0) == 0xfffffffcu);
 
     n = parse_hex("89 42 ff", b, sizeof b);             /* 16-bit: [bp+si-1] wraps at 64K */
-    assert_int_equal(x86vcpu_decode(b, n, 16, &i), 0);
+    assert_int_equal(x86vcpu__decode(b, n, 16, &i), 0);
     uint64_t g16[16] = { 0 };
     g16[RBP] = 0xabcd0000u; g16[RSI] = 0x12340000u;    /* only the low 16 bits count */
-    assert_true(x86vcpu_insn_ea(&i, g16, 0) == 0xffff);
+    assert_true(x86vcpu__insn_ea(&i, g16, 0) == 0xffff);
     g16[RBP] = 0xfff0; g16[RSI] = 0x20;
-    assert_true(x86vcpu_insn_ea(&i, g16, 0) == 0x000f);
+    assert_true(x86vcpu__insn_ea(&i, g16, 0) == 0x000f);
 
     n = parse_hex("8b 1e 00 80", b, sizeof b);          /* 16-bit: [0x8000] */
-    assert_int_equal(x86vcpu_decode(b, n, 16, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == 0x8000);
+    assert_int_equal(x86vcpu__decode(b, n, 16, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == 0x8000);
 
     n = parse_hex("a1 88 77 66 55 44 33 22 11", b, sizeof b);  /* moffs64 */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == 0x1122334455667788ull);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == 0x1122334455667788ull);
 
     n = parse_hex("f3 a4", b, sizeof b);                /* MOVS source: [rsi] */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == gpr[RSI]);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == gpr[RSI]);
     n = parse_hex("67 aa", b, sizeof b);                /* STOS: [edi] */
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_ea(&i, gpr, 0) == (gpr[RDI] & 0xffffffffu));
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_ea(&i, gpr, 0) == (gpr[RDI] & 0xffffffffu));
 }
 
 /* Register writes (Vol. 1 3.4.1.1): 32-bit zero-extends, 8/16-bit merge,
@@ -507,8 +507,8 @@ static void test_merge(void **state)
     unsigned n;
 #define MERGE(mode, hex, loaded, want) do { \
         n = parse_hex(hex, b, sizeof b); \
-        assert_int_equal(x86vcpu_decode(b, n, mode, &i), 0); \
-        assert_true(x86vcpu_insn_merge_reg(&i, old, loaded) == (want)); \
+        assert_int_equal(x86vcpu__decode(b, n, mode, &i), 0); \
+        assert_true(x86vcpu__insn_merge_reg(&i, old, loaded) == (want)); \
     } while (0)
     MERGE(64, "8b 08", 0xfedcba9876543210ull, 0x76543210ull);              /* mov ecx */
     MERGE(64, "48 8b 08", 0xfedcba9876543210ull, 0xfedcba9876543210ull);   /* mov rcx */
@@ -550,8 +550,8 @@ static void test_alu_known(void **state)
     uint64_t fl, res;
 #define ALU(mode, hex, mem, other, want, wantfl) do { \
         n = parse_hex(hex, b, sizeof b); \
-        assert_int_equal(x86vcpu_decode(b, n, mode, &i), 0); \
-        res = x86vcpu_insn_alu(&i, mem, other, 0x202 | STATUS, &fl); \
+        assert_int_equal(x86vcpu__decode(b, n, mode, &i), 0); \
+        res = x86vcpu__insn_alu(&i, mem, other, 0x202 | STATUS, &fl); \
         assert_true(res == (want)); \
         assert_int_equal(fl, 0x202 | (wantfl)); \
     } while (0)
@@ -574,8 +574,8 @@ static void test_alu_known(void **state)
     ALU(16, "83 06 34 12 01", 0x7fff, 0, 0x8000, OF | SF | AF | PF); /* 16-bit add */
     /* other ops pass the value through, flags unchanged */
     n = parse_hex("89 08", b, sizeof b);
-    assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
-    assert_true(x86vcpu_insn_alu(&i, 42, 7, 0x203, &fl) == 42);
+    assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
+    assert_true(x86vcpu__insn_alu(&i, 42, 7, 0x203, &fl) == 42);
     assert_int_equal(fl, 0x203);
 #undef ALU
 }
@@ -648,7 +648,7 @@ static void test_alu_host(void **state)
         uint8_t b[16];
         unsigned n = parse_hex(forms[f], b, sizeof b);
         struct x86vcpu_insn i;
-        assert_int_equal(x86vcpu_decode(b, n, 64, &i), 0);
+        assert_int_equal(x86vcpu__decode(b, n, 64, &i), 0);
         for (int k = 0; k < 4000; k++) {
             uint64_t mem = rnd(), other = rnd(), r = rnd();
             /* Some small and edge values to reach carries and zero results. */
@@ -658,7 +658,7 @@ static void test_alu_host(void **state)
             if (i.has_imm)      /* any immediate value (the decoder is tested above) */
                 i.imm = rnd() & (i.mem_size == 8 ? ~0ull : (1ull << (8 * i.mem_size)) - 1);
             uint64_t fi = 0x202 | (r & STATUS), fl;
-            uint64_t got = x86vcpu_insn_alu(&i, mem, other, fi, &fl);
+            uint64_t got = x86vcpu__insn_alu(&i, mem, other, fi, &fl);
             uint64_t reg = i.reg_high8 ? other >> 8 : other;
             uint64_t src = i.has_imm ? i.imm : reg;
             uint64_t a = i.mem_is_first ? mem : src, bb = i.mem_is_first ? src : mem;
@@ -832,7 +832,7 @@ static const uint8_t gen_tails[2][12] = {
 static void gen_emit(struct dump *d, int mode, const uint8_t *b, unsigned n)
 {
     struct x86vcpu_insn o;
-    if (x86vcpu_decode(b, n, mode, &o) == 0) {
+    if (x86vcpu__decode(b, n, mode, &o) == 0) {
         dump_one(d, mode, b, &o, "gen");
         d->count[1]++;
     }
@@ -895,7 +895,7 @@ static int do_dump(const char *dir)
         uint8_t b[32];
         unsigned n = parse_hex(cases[k].hex, b, sizeof b);
         struct x86vcpu_insn o;
-        if (cases[k].ret || x86vcpu_decode(b, n, cases[k].mode, &o) != 0)
+        if (cases[k].ret || x86vcpu__decode(b, n, cases[k].mode, &o) != 0)
             continue;
         char src[16];
         snprintf(src, sizeof src, "table:%zu", k);

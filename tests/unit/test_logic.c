@@ -12,6 +12,7 @@
 
 #include <x86vcpu/x86vcpu.h>
 #include "lib/logic.h"
+#include "lib/cpuid_policy.h"
 
 
 /* Deterministic pseudo-random patterns (xorshift64). */
@@ -64,41 +65,41 @@ static void test_basic_bochs_value(void **state)
     assert_int_equal(X86VCPU_BASIC_MEMTYPE(BIT(49) | BIT(54)), 0);
     assert_int_equal(X86VCPU_BASIC_REGION_SIZE(BIT(31) | BIT(45)), 0);
 
-    assert_int_equal(x86vcpu_basic_check(BOCHS_BASIC), X86VCPU_OK);
+    assert_int_equal(x86vcpu__basic_check(BOCHS_BASIC), X86VCPU_OK);
     /* Without TRUE controls or INS/OUTS reporting the value is still usable. */
-    assert_int_equal(x86vcpu_basic_check(BOCHS_BASIC & ~(BIT(54) | BIT(55))), X86VCPU_OK);
+    assert_int_equal(x86vcpu__basic_check(BOCHS_BASIC & ~(BIT(54) | BIT(55))), X86VCPU_OK);
     /* Other revisions and smaller regions are fine. */
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x4, 1024, 6, BIT(55))), X86VCPU_OK);
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x7fffffffu, 1, 6, 0)), X86VCPU_OK);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x4, 1024, 6, BIT(55))), X86VCPU_OK);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x7fffffffu, 1, 6, 0)), X86VCPU_OK);
     /* Dual-monitor SMM support (49) and other reported features don't matter. */
-    assert_int_equal(x86vcpu_basic_check(BOCHS_BASIC | BIT(49) | BIT(56)), X86VCPU_OK);
+    assert_int_equal(x86vcpu__basic_check(BOCHS_BASIC | BIT(49) | BIT(56)), X86VCPU_OK);
 }
 
 static void test_basic_rejects(void **state)
 {
     (void)state;
     /* Bit 31 is always 0 (A.1). */
-    assert_int_equal(x86vcpu_basic_check(BOCHS_BASIC | BIT(31)), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(BOCHS_BASIC | BIT(31)), X86VCPU_EVMXBASIC);
     /* Region size is greater than 0 and at most 4096. */
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x2B, 0, 6, BIT(55))), X86VCPU_EVMXBASIC);
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x2B, 4097, 6, BIT(55))), X86VCPU_EVMXBASIC);
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x2B, 8192, 6, BIT(55))), X86VCPU_EVMXBASIC);
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x2B, 0x1fff, 6, BIT(55))), X86VCPU_EVMXBASIC);
-    assert_int_equal(x86vcpu_basic_check(mk_basic(0x2B, 4096, 6, BIT(55))), X86VCPU_OK);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x2B, 0, 6, BIT(55))), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x2B, 4097, 6, BIT(55))), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x2B, 8192, 6, BIT(55))), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x2B, 0x1fff, 6, BIT(55))), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(mk_basic(0x2B, 4096, 6, BIT(55))), X86VCPU_OK);
     /* Memory type: only WB (6) is usable for ordinary memory frames; UC (0)
      * and the other encodings are refused. */
     for (uint32_t t = 0; t < 16; t++) {
-        int rc = x86vcpu_basic_check(mk_basic(0x2B, 4096, t, BIT(55)));
+        int rc = x86vcpu__basic_check(mk_basic(0x2B, 4096, t, BIT(55)));
         if (t == 6)
             assert_int_equal(rc, X86VCPU_OK);
         else if (rc != X86VCPU_EVMXBASIC)
             fail_msg("memory type %u: got %d, expected X86VCPU_EVMXBASIC", t, rc);
     }
-    assert_int_equal(x86vcpu_basic_check(BOCHS_BASIC & ~(0xfull << 50)), X86VCPU_EVMXBASIC);
-    assert_int_equal(x86vcpu_basic_check(0), X86VCPU_EVMXBASIC);
-    assert_int_equal(x86vcpu_basic_check(UINT64_MAX), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(BOCHS_BASIC & ~(0xfull << 50)), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(0), X86VCPU_EVMXBASIC);
+    assert_int_equal(x86vcpu__basic_check(UINT64_MAX), X86VCPU_EVMXBASIC);
     /* The error names what is wrong. */
-    const char *s = x86vcpu_strerror(x86vcpu_basic_check(BOCHS_BASIC | BIT(31)));
+    const char *s = x86vcpu_strerror(x86vcpu__basic_check(BOCHS_BASIC | BIT(31)));
     assert_non_null(s);
     assert_int_equal(strncmp(s, "EVMXBASIC", 9), 0);
 }
@@ -161,7 +162,7 @@ static uint32_t negotiate(uint64_t cap, uint32_t required, uint32_t optional, ui
     uint32_t must1 = (uint32_t)cap, may1 = (uint32_t)(cap >> 32);
     struct x86vcpu_ctls_result r;
     memset(&r, 0xA5, sizeof(r));
-    int rc = x86vcpu_ctls_negotiate(cap, required, optional, &r);
+    int rc = x86vcpu__ctls_negotiate(cap, required, optional, &r);
     if ((r.value & must1) != must1)
         fail_msg("cap %#llx req %#x opt %#x: must-be-1 bits %#x not set (value %#x)",
                  (unsigned long long)cap, required, optional, must1 & ~r.value, r.value);
@@ -231,7 +232,7 @@ static void test_ctls_required_missing(void **state)
     struct x86vcpu_ctls_result r;
 
     /* Posted interrupts (pin 7) are not allowed-1 on Bochs. */
-    assert_int_equal(x86vcpu_ctls_negotiate(BOCHS_PINBASED, PIN_POSTED | PIN_EXTINT, 0, &r),
+    assert_int_equal(x86vcpu__ctls_negotiate(BOCHS_PINBASED, PIN_POSTED | PIN_EXTINT, 0, &r),
                      X86VCPU_ECTLS);
     assert_int_equal(r.missing, PIN_POSTED);
     assert_false(r.value & PIN_POSTED);
@@ -244,7 +245,7 @@ static void test_ctls_required_missing(void **state)
     negotiate(BOCHS_PROCBASED, BIT(0), 0, &miss);
     assert_int_equal(miss, BIT(0));
     /* ENCLS exiting (15) is not allowed in the secondary controls. */
-    assert_int_equal(x86vcpu_ctls_negotiate(BOCHS_PROCBASED2, PROC2_EPT | PROC2_ENCLS, PROC2_VPID, &r),
+    assert_int_equal(x86vcpu__ctls_negotiate(BOCHS_PROCBASED2, PROC2_EPT | PROC2_ENCLS, PROC2_VPID, &r),
                      X86VCPU_ECTLS);
     assert_int_equal(r.missing, PROC2_ENCLS);
     assert_false(r.value & PROC2_ENCLS);
@@ -336,9 +337,9 @@ static void test_ctls_random(void **state)
 static uint64_t apply_ok(uint64_t v, uint64_t f0, uint64_t f1)
 {
     uint64_t out = 0xDEADBEEFull;
-    assert_int_equal(x86vcpu_fixed_apply(v, f0, f1, &out), X86VCPU_OK);
+    assert_int_equal(x86vcpu__fixed_apply(v, f0, f1, &out), X86VCPU_OK);
     /* The result always satisfies the fixed bits, and fixed_ok agrees. */
-    assert_true(x86vcpu_fixed_ok(out, f0, f1));
+    assert_true(x86vcpu__fixed_ok(out, f0, f1));
     assert_int_equal((out & f0), f0);
     assert_int_equal((out & ~f1), 0);
     return out;
@@ -351,8 +352,8 @@ static void test_fixed_cr0(void **state)
     assert_int_equal(BOCHS_CR0_FIXED0, CR0_PG | CR0_NE | CR0_PE);
     /* Typical protected-mode CR0 with paging but without NE gains NE. */
     assert_int_equal(apply_ok(0x80000011ull, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1), 0x80000031ull);
-    assert_false(x86vcpu_fixed_ok(0x80000011ull, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
-    assert_true(x86vcpu_fixed_ok(0x80000031ull, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
+    assert_false(x86vcpu__fixed_ok(0x80000011ull, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
+    assert_true(x86vcpu__fixed_ok(0x80000031ull, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
     /* Already fine: unchanged. */
     uint64_t linux_cr0 = CR0_PG | CR0_AM | CR0_WP | CR0_NE | CR0_ET | CR0_MP | CR0_PE; /* 0x80050033 */
     assert_int_equal(linux_cr0, 0x80050033ull);
@@ -364,7 +365,7 @@ static void test_fixed_cr0(void **state)
     assert_int_equal(apply_ok(0xFFFFFFFF80000011ull, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1), 0x80000031ull);
     assert_int_equal(apply_ok(BIT(32) | BIT(63), BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1), BOCHS_CR0_FIXED0);
     assert_int_equal(apply_ok(UINT64_MAX, BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1), 0xFFFFFFFFull);
-    assert_false(x86vcpu_fixed_ok(0x80000031ull | BIT(32), BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
+    assert_false(x86vcpu__fixed_ok(0x80000031ull | BIT(32), BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1));
     /* A hypothetical FIXED1 without AM (bit 18): AM is cleared, rest kept. */
     assert_int_equal(apply_ok(linux_cr0, BOCHS_CR0_FIXED0, 0xFFFBFFFFull), linux_cr0 & ~CR0_AM);
 }
@@ -383,17 +384,17 @@ static void test_fixed_cr4(void **state)
     /* VMXE is forced on. */
     assert_int_equal(apply_ok(CR4_PAE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1), CR4_PAE | CR4_VMXE);
     assert_int_equal(apply_ok(0, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1), CR4_VMXE);
-    assert_false(x86vcpu_fixed_ok(CR4_PAE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
-    assert_true(x86vcpu_fixed_ok(CR4_PAE | CR4_VMXE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
+    assert_false(x86vcpu__fixed_ok(CR4_PAE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
+    assert_true(x86vcpu__fixed_ok(CR4_PAE | CR4_VMXE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
     /* Unsupported bits are cleared, supported ones kept. */
     uint64_t want = CR4_PAE | CR4_OSFXSR | CR4_UMIP | CR4_LA57 | CR4_SMXE | CR4_OSXSAVE |
                     CR4_KL | CR4_SMEP | CR4_PKE | CR4_CET | BIT(40);
     assert_int_equal(apply_ok(want, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1),
                      CR4_PAE | CR4_OSFXSR | CR4_OSXSAVE | CR4_SMEP | CR4_VMXE);
-    assert_false(x86vcpu_fixed_ok(CR4_VMXE | CR4_UMIP, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
-    assert_false(x86vcpu_fixed_ok(CR4_VMXE | CR4_SMXE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
-    assert_false(x86vcpu_fixed_ok(CR4_VMXE | BIT(32), BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
-    assert_true(x86vcpu_fixed_ok(BOCHS_CR4_FIXED1, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
+    assert_false(x86vcpu__fixed_ok(CR4_VMXE | CR4_UMIP, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
+    assert_false(x86vcpu__fixed_ok(CR4_VMXE | CR4_SMXE, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
+    assert_false(x86vcpu__fixed_ok(CR4_VMXE | BIT(32), BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
+    assert_true(x86vcpu__fixed_ok(BOCHS_CR4_FIXED1, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1));
     assert_int_equal(apply_ok(UINT64_MAX, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1), BOCHS_CR4_FIXED1);
 }
 
@@ -402,14 +403,14 @@ static void test_fixed_contradictory(void **state)
     (void)state;
     uint64_t out = 0x1234;
     /* A bit set in FIXED0 (must be 1) but clear in FIXED1 (must be 0). */
-    assert_int_equal(x86vcpu_fixed_apply(0x80000011ull, BOCHS_CR0_FIXED0, 0x7FFFFFFFull, &out),
+    assert_int_equal(x86vcpu__fixed_apply(0x80000011ull, BOCHS_CR0_FIXED0, 0x7FFFFFFFull, &out),
                      X86VCPU_EFIXEDCR);
-    assert_int_equal(x86vcpu_fixed_apply(0, CR4_VMXE, BOCHS_CR4_FIXED1 & ~CR4_VMXE, &out),
+    assert_int_equal(x86vcpu__fixed_apply(0, CR4_VMXE, BOCHS_CR4_FIXED1 & ~CR4_VMXE, &out),
                      X86VCPU_EFIXEDCR);
-    assert_int_equal(x86vcpu_fixed_apply(0, BIT(40), BOCHS_CR0_FIXED1, &out), X86VCPU_EFIXEDCR);
+    assert_int_equal(x86vcpu__fixed_apply(0, BIT(40), BOCHS_CR0_FIXED1, &out), X86VCPU_EFIXEDCR);
     /* No value can satisfy such bits. */
-    assert_false(x86vcpu_fixed_ok(0x80000031ull, BOCHS_CR0_FIXED0, 0x7FFFFFFFull));
-    assert_false(x86vcpu_fixed_ok(0xFFFFFFFFull, BOCHS_CR0_FIXED0, 0x7FFFFFFFull));
+    assert_false(x86vcpu__fixed_ok(0x80000031ull, BOCHS_CR0_FIXED0, 0x7FFFFFFFull));
+    assert_false(x86vcpu__fixed_ok(0xFFFFFFFFull, BOCHS_CR0_FIXED0, 0x7FFFFFFFull));
     assert_int_equal(strncmp(x86vcpu_strerror(X86VCPU_EFIXEDCR), "EFIXEDCR", 8), 0);
 }
 
@@ -434,13 +435,13 @@ static void test_fixed_ok_agrees_with_apply(void **state)
             else if (i % 4 == 2)
                 v &= 0xFFFFFFFFull;
             uint64_t out;
-            assert_int_equal(x86vcpu_fixed_apply(v, f0, f1, &out), X86VCPU_OK);
+            assert_int_equal(x86vcpu__fixed_apply(v, f0, f1, &out), X86VCPU_OK);
             assert_int_equal(out, (v | f0) & f1);
-            assert_true(x86vcpu_fixed_ok(out, f0, f1));
-            if (x86vcpu_fixed_ok(v, f0, f1) != (out == v))
+            assert_true(x86vcpu__fixed_ok(out, f0, f1));
+            if (x86vcpu__fixed_ok(v, f0, f1) != (out == v))
                 fail_msg("f0 %#llx f1 %#llx v %#llx: ok=%d but apply gives %#llx",
                          (unsigned long long)f0, (unsigned long long)f1, (unsigned long long)v,
-                         x86vcpu_fixed_ok(v, f0, f1), (unsigned long long)out);
+                         x86vcpu__fixed_ok(v, f0, f1), (unsigned long long)out);
         }
     }
 }
@@ -450,23 +451,23 @@ static void test_pinned_masks(void **state)
     (void)state;
     /* CR0: without unrestricted guest PE, NE, PG are pinned, plus the
      * reserved bits 63:32 (clear in FIXED1). */
-    assert_int_equal(x86vcpu_cr0_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1, 0),
+    assert_int_equal(x86vcpu__cr0_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1, 0),
                      0xFFFFFFFF00000000ull | CR0_PE | CR0_NE | CR0_PG);
     /* With unrestricted guest PE and PG are the guest's (SDM 26.3.1.1). */
-    assert_int_equal(x86vcpu_cr0_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1, 1),
+    assert_int_equal(x86vcpu__cr0_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1, 1),
                      0xFFFFFFFF00000000ull | CR0_NE);
     /* Any non-zero value means "unrestricted". */
-    assert_int_equal(x86vcpu_cr0_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1, 7),
+    assert_int_equal(x86vcpu__cr0_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1, 7),
                      0xFFFFFFFF00000000ull | CR0_NE);
-    assert_int_equal(x86vcpu_cr_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1),
+    assert_int_equal(x86vcpu__cr_pinned_mask(BOCHS_CR0_FIXED0, BOCHS_CR0_FIXED1),
                      0xFFFFFFFF00000000ull | CR0_PE | CR0_NE | CR0_PG);
     /* A hypothetical FIXED1 without AM (bit 18): AM is pinned too. (Not CD or
      * NW: SDM 26.3.1.1 never checks those on VM entry.) */
-    assert_int_equal(x86vcpu_cr0_pinned_mask(BOCHS_CR0_FIXED0, 0xFFFBFFFFull, 1),
+    assert_int_equal(x86vcpu__cr0_pinned_mask(BOCHS_CR0_FIXED0, 0xFFFBFFFFull, 1),
                      0xFFFFFFFF00000000ull | CR0_AM | CR0_NE);
 
     /* CR4: VMXE and every bit the CPU does not support. */
-    uint64_t m4 = x86vcpu_cr_pinned_mask(BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1);
+    uint64_t m4 = x86vcpu__cr_pinned_mask(BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1);
     assert_true(m4 & CR4_VMXE);
     assert_int_equal(m4, CR4_VMXE | ~BOCHS_CR4_FIXED1);
     assert_int_equal(m4, 0xFFFFFFFFFFC8D800ull | CR4_VMXE);
@@ -483,7 +484,7 @@ static void test_pinned_masks(void **state)
     uint64_t s = 42;
     for (int i = 0; i < 1000; i++) {
         uint64_t v = rng_next(&s), out;
-        assert_int_equal(x86vcpu_fixed_apply(v, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1, &out), X86VCPU_OK);
+        assert_int_equal(x86vcpu__fixed_apply(v, BOCHS_CR4_FIXED0, BOCHS_CR4_FIXED1, &out), X86VCPU_OK);
         assert_int_equal((v ^ out) & ~m4, 0);
     }
 }
@@ -497,7 +498,7 @@ static void test_pinned_masks(void **state)
 static void check_leaf1(struct x86vcpu_cpuid_regs in, uint64_t cr4, uint32_t subleaf)
 {
     struct x86vcpu_cpuid_regs r = in;
-    x86vcpu_cpuid_filter(1, subleaf, cr4, &r);
+    x86vcpu__cpuid_filter(1, subleaf, cr4, &r);
     uint32_t keep = ~(ECX_VMX | ECX_OSXSAVE | ECX_HV);
     assert_int_equal(r.eax, in.eax);
     assert_int_equal(r.ebx, in.ebx);
@@ -535,16 +536,16 @@ static void test_cpuid_leaf1(void **state)
 
     /* Exact values for the i7 pattern. */
     struct x86vcpu_cpuid_regs r = { 0x000906EAu, 0x04100800u, 0x7FFAFBFFu, 0xBFEBFBFFu };
-    x86vcpu_cpuid_filter(1, 0, 0, &r);
+    x86vcpu__cpuid_filter(1, 0, 0, &r);
     assert_int_equal(r.ecx, 0xF7FAFBDFu);
     r.ecx = 0x7FFAFBFFu;
-    x86vcpu_cpuid_filter(1, 0, CR4_OSXSAVE | CR4_VMXE, &r);
+    x86vcpu__cpuid_filter(1, 0, CR4_OSXSAVE | CR4_VMXE, &r);
     assert_int_equal(r.ecx, 0xFFFAFBDFu);
     r = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
-    x86vcpu_cpuid_filter(1, 0, CR4_OSXSAVE, &r);
+    x86vcpu__cpuid_filter(1, 0, CR4_OSXSAVE, &r);
     assert_int_equal(r.ecx, ECX_HV | ECX_OSXSAVE);
     r = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
-    x86vcpu_cpuid_filter(1, 0, 0, &r);
+    x86vcpu__cpuid_filter(1, 0, 0, &r);
     assert_int_equal(r.ecx, ECX_HV);
 }
 
@@ -563,7 +564,7 @@ static void test_cpuid_other_leaves_unchanged(void **state)
             if (i == 1)
                 in = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
             struct x86vcpu_cpuid_regs r = in;
-            x86vcpu_cpuid_filter(leaves[l], (uint32_t)i, (i & 1) ? UINT64_MAX : 0, &r);
+            x86vcpu__cpuid_filter(leaves[l], (uint32_t)i, (i & 1) ? UINT64_MAX : 0, &r);
             assert_memory_equal(&r, &in, sizeof(r));
         }
     }
@@ -572,20 +573,20 @@ static void test_cpuid_other_leaves_unchanged(void **state)
 static void test_cpuid_hv_range(void **state)
 {
     (void)state;
-    assert_true(x86vcpu_cpuid_is_hv_leaf(0x40000000u));
-    assert_true(x86vcpu_cpuid_is_hv_leaf(0x40000001u));
-    assert_true(x86vcpu_cpuid_is_hv_leaf(0x40000002u));
-    assert_true(x86vcpu_cpuid_is_hv_leaf(0x400000FFu));
-    assert_true(x86vcpu_cpuid_is_hv_leaf(0x40000100u));
-    assert_true(x86vcpu_cpuid_is_hv_leaf(0x4FFFFFFFu));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(0x3FFFFFFFu));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(0x50000000u));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(0));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(1));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(0x80000000u));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(0xC0000000u));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(0x00000040u));
-    assert_false(x86vcpu_cpuid_is_hv_leaf(UINT32_MAX));
+    assert_true(x86vcpu__cpuid_is_hv_leaf(0x40000000u));
+    assert_true(x86vcpu__cpuid_is_hv_leaf(0x40000001u));
+    assert_true(x86vcpu__cpuid_is_hv_leaf(0x40000002u));
+    assert_true(x86vcpu__cpuid_is_hv_leaf(0x400000FFu));
+    assert_true(x86vcpu__cpuid_is_hv_leaf(0x40000100u));
+    assert_true(x86vcpu__cpuid_is_hv_leaf(0x4FFFFFFFu));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(0x3FFFFFFFu));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(0x50000000u));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(0));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(1));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(0x80000000u));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(0xC0000000u));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(0x00000040u));
+    assert_false(x86vcpu__cpuid_is_hv_leaf(UINT32_MAX));
     assert_int_equal(X86VCPU_CPUID_HV_BASE, 0x40000000u);
 }
 
@@ -595,7 +596,7 @@ static void test_cpuid_hv_leaves(void **state)
     static const char vendor[12] = { 'x', '8', '6', 'v', 'c', 'p', 'u', 'V', 'M', 'X', 'h', 'v' };
     struct x86vcpu_cpuid_regs r;
     memset(&r, 0xCC, sizeof(r));
-    x86vcpu_cpuid_hv_leaf(0x40000000u, vendor, &r);
+    x86vcpu__cpuid_hv_leaf(0x40000000u, vendor, &r);
     assert_int_equal(r.eax, 0x40000001u);
     /* EBX, ECX, EDX hold the signature bytes in order, lowest byte first. */
     assert_int_equal(r.ebx, 0x76363878u); /* "x86v" */
@@ -611,13 +612,13 @@ static void test_cpuid_hv_leaves(void **state)
     assert_string_equal(sig, "x86vcpuVMXhv");
     /* The string literal form the library uses works too. */
     memset(&r, 0xCC, sizeof(r));
-    x86vcpu_cpuid_hv_leaf(0x40000000u, "x86vcpuVMXhv", &r);
+    x86vcpu__cpuid_hv_leaf(0x40000000u, "x86vcpuVMXhv", &r);
     assert_int_equal(r.ebx, 0x76363878u);
     assert_int_equal(r.edx, 0x7668584Du);
     /* High bytes (>= 0x80) do not sign-extend into other bytes. */
     static const char hi[12] = { (char)0xFF, (char)0x80, (char)0xFE, (char)0x81, 1, 2, 3, 4,
                                  (char)0x90, 0, 0, (char)0xFF };
-    x86vcpu_cpuid_hv_leaf(0x40000000u, hi, &r);
+    x86vcpu__cpuid_hv_leaf(0x40000000u, hi, &r);
     assert_int_equal(r.ebx, 0x81FE80FFu);
     assert_int_equal(r.ecx, 0x04030201u);
     assert_int_equal(r.edx, 0xFF000090u);
@@ -627,7 +628,7 @@ static void test_cpuid_hv_leaves(void **state)
                                 0x4FFFFFFFu };
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         memset(&r, 0xCC, sizeof(r));
-        x86vcpu_cpuid_hv_leaf(others[i], vendor, &r);
+        x86vcpu__cpuid_hv_leaf(others[i], vendor, &r);
         assert_int_equal(r.eax, 0);
         assert_int_equal(r.ebx, 0);
         assert_int_equal(r.ecx, 0);
@@ -664,26 +665,26 @@ static void test_io_qual(void **state)
     (void)state;
     /* out dx, al (DX = 0x3f8): 1 byte, OUT, DX-encoded. */
     assert_int_equal(mk_ioq(1, 0, 0, 0, 0, 0x3f8), 0x03F80000ull);
-    check_io(x86vcpu_decode_io_qual(0x03F80000ull), 1, 0, 0, 0, 0, 0x3f8);
+    check_io(x86vcpu__decode_io_qual(0x03F80000ull), 1, 0, 0, 0, 0, 0x3f8);
     /* in eax, 0x60: 4 bytes (encoding 3), IN (bit 3), immediate (bit 6). */
     assert_int_equal(mk_ioq(4, 1, 0, 0, 1, 0x60), 0x0060004Bull);
-    check_io(x86vcpu_decode_io_qual(0x0060004Bull), 4, 1, 0, 0, 1, 0x60);
+    check_io(x86vcpu__decode_io_qual(0x0060004Bull), 4, 1, 0, 0, 1, 0x60);
     /* rep outsw, DX = 0x1f0: 2 bytes, OUT, string, REP. */
     assert_int_equal(mk_ioq(2, 0, 1, 1, 0, 0x1f0), 0x01F00031ull);
-    check_io(x86vcpu_decode_io_qual(0x01F00031ull), 2, 0, 1, 1, 0, 0x1f0);
+    check_io(x86vcpu__decode_io_qual(0x01F00031ull), 2, 0, 1, 1, 0, 0x1f0);
     /* in ax, dx with DX = 0xffff. */
     assert_int_equal(mk_ioq(2, 1, 0, 0, 0, 0xffff), 0xFFFF0009ull);
-    check_io(x86vcpu_decode_io_qual(0xFFFF0009ull), 2, 1, 0, 0, 0, 0xffff);
+    check_io(x86vcpu__decode_io_qual(0xFFFF0009ull), 2, 1, 0, 0, 0, 0xffff);
     /* out 0x80, al; insb; rep insd at port 0. */
-    check_io(x86vcpu_decode_io_qual(mk_ioq(1, 0, 0, 0, 1, 0x80)), 1, 0, 0, 0, 1, 0x80);
-    check_io(x86vcpu_decode_io_qual(mk_ioq(1, 1, 1, 0, 0, 0x3f8)), 1, 1, 1, 0, 0, 0x3f8);
-    check_io(x86vcpu_decode_io_qual(mk_ioq(4, 1, 1, 1, 0, 0)), 4, 1, 1, 1, 0, 0);
+    check_io(x86vcpu__decode_io_qual(mk_ioq(1, 0, 0, 0, 1, 0x80)), 1, 0, 0, 0, 1, 0x80);
+    check_io(x86vcpu__decode_io_qual(mk_ioq(1, 1, 1, 0, 0, 0x3f8)), 1, 1, 1, 0, 0, 0x3f8);
+    check_io(x86vcpu__decode_io_qual(mk_ioq(4, 1, 1, 1, 0, 0)), 4, 1, 1, 1, 0, 0);
 
     /* Bits 63:32 (and reserved 15:7) are ignored. */
-    check_io(x86vcpu_decode_io_qual(0xFFFFFFFF00000000ull | 0x03F80000ull), 1, 0, 0, 0, 0, 0x3f8);
-    check_io(x86vcpu_decode_io_qual(0xA5A5A5A500000000ull | 0x0060004Bull), 4, 1, 0, 0, 1, 0x60);
-    check_io(x86vcpu_decode_io_qual(0xFFFFFFFF0000FF80ull | 0x01F00031ull), 2, 0, 1, 1, 0, 0x1f0);
-    check_io(x86vcpu_decode_io_qual(0x00000001FFFF0009ull), 2, 1, 0, 0, 0, 0xffff);
+    check_io(x86vcpu__decode_io_qual(0xFFFFFFFF00000000ull | 0x03F80000ull), 1, 0, 0, 0, 0, 0x3f8);
+    check_io(x86vcpu__decode_io_qual(0xA5A5A5A500000000ull | 0x0060004Bull), 4, 1, 0, 0, 1, 0x60);
+    check_io(x86vcpu__decode_io_qual(0xFFFFFFFF0000FF80ull | 0x01F00031ull), 2, 0, 1, 1, 0, 0x1f0);
+    check_io(x86vcpu__decode_io_qual(0x00000001FFFF0009ull), 2, 1, 0, 0, 0, 0xffff);
 
     /* Every valid combination round-trips. */
     static const unsigned sizes[] = { 1, 2, 4 };
@@ -693,8 +694,8 @@ static void test_io_qual(void **state)
             for (size_t p = 0; p < sizeof(ports) / sizeof(ports[0]); p++) {
                 int in = f & 1, str = (f >> 1) & 1, rep = (f >> 2) & 1, imm = (f >> 3) & 1;
                 uint64_t q = mk_ioq(sizes[si], in, str, rep, imm, ports[p]);
-                check_io(x86vcpu_decode_io_qual(q), sizes[si], in, str, rep, imm, ports[p]);
-                check_io(x86vcpu_decode_io_qual(q | 0xFFFFFFFF0000FF80ull), sizes[si], in, str,
+                check_io(x86vcpu__decode_io_qual(q), sizes[si], in, str, rep, imm, ports[p]);
+                check_io(x86vcpu__decode_io_qual(q | 0xFFFFFFFF0000FF80ull), sizes[si], in, str,
                          rep, imm, ports[p]);
             }
 }
@@ -704,27 +705,27 @@ static void test_io_in_merge(void **state)
     (void)state;
     const uint64_t rax = 0x1122334455667788ull;
     /* IN AL: only bits 7:0 of RAX change. */
-    assert_int_equal(x86vcpu_io_in_merge(rax, 0xAB, 1), 0x11223344556677ABull);
-    assert_int_equal(x86vcpu_io_in_merge(rax, 0xFFFFFFABu, 1), 0x11223344556677ABull);
-    assert_int_equal(x86vcpu_io_in_merge(UINT64_MAX, 0, 1), 0xFFFFFFFFFFFFFF00ull);
-    assert_int_equal(x86vcpu_io_in_merge(0, 0xFF, 1), 0xFFull);
+    assert_int_equal(x86vcpu__io_in_merge(rax, 0xAB, 1), 0x11223344556677ABull);
+    assert_int_equal(x86vcpu__io_in_merge(rax, 0xFFFFFFABu, 1), 0x11223344556677ABull);
+    assert_int_equal(x86vcpu__io_in_merge(UINT64_MAX, 0, 1), 0xFFFFFFFFFFFFFF00ull);
+    assert_int_equal(x86vcpu__io_in_merge(0, 0xFF, 1), 0xFFull);
     /* IN AX: only bits 15:0 change. */
-    assert_int_equal(x86vcpu_io_in_merge(rax, 0xBEEF, 2), 0x112233445566BEEFull);
-    assert_int_equal(x86vcpu_io_in_merge(rax, 0xDEADBEEFu, 2), 0x112233445566BEEFull);
-    assert_int_equal(x86vcpu_io_in_merge(UINT64_MAX, 0, 2), 0xFFFFFFFFFFFF0000ull);
+    assert_int_equal(x86vcpu__io_in_merge(rax, 0xBEEF, 2), 0x112233445566BEEFull);
+    assert_int_equal(x86vcpu__io_in_merge(rax, 0xDEADBEEFu, 2), 0x112233445566BEEFull);
+    assert_int_equal(x86vcpu__io_in_merge(UINT64_MAX, 0, 2), 0xFFFFFFFFFFFF0000ull);
     /* IN EAX: a 32-bit destination is zero-extended into RAX. */
-    assert_int_equal(x86vcpu_io_in_merge(rax, 0xDEADBEEFu, 4), 0x00000000DEADBEEFull);
-    assert_int_equal(x86vcpu_io_in_merge(UINT64_MAX, 0, 4), 0);
-    assert_int_equal(x86vcpu_io_in_merge(UINT64_MAX, 0xFFFFFFFFu, 4), 0xFFFFFFFFull);
-    assert_int_equal(x86vcpu_io_in_merge(0, 0x80000000u, 4), 0x80000000ull); /* no sign extension */
+    assert_int_equal(x86vcpu__io_in_merge(rax, 0xDEADBEEFu, 4), 0x00000000DEADBEEFull);
+    assert_int_equal(x86vcpu__io_in_merge(UINT64_MAX, 0, 4), 0);
+    assert_int_equal(x86vcpu__io_in_merge(UINT64_MAX, 0xFFFFFFFFu, 4), 0xFFFFFFFFull);
+    assert_int_equal(x86vcpu__io_in_merge(0, 0x80000000u, 4), 0x80000000ull); /* no sign extension */
 
     uint64_t s = 5;
     for (int i = 0; i < 1000; i++) {
         uint64_t r = rng_next(&s);
         uint32_t v = (uint32_t)rng_next(&s);
-        assert_int_equal(x86vcpu_io_in_merge(r, v, 1), (r & ~0xFFull) | (v & 0xFFu));
-        assert_int_equal(x86vcpu_io_in_merge(r, v, 2), (r & ~0xFFFFull) | (v & 0xFFFFu));
-        assert_int_equal(x86vcpu_io_in_merge(r, v, 4), (uint64_t)v);
+        assert_int_equal(x86vcpu__io_in_merge(r, v, 1), (r & ~0xFFull) | (v & 0xFFu));
+        assert_int_equal(x86vcpu__io_in_merge(r, v, 2), (r & ~0xFFFFull) | (v & 0xFFFFu));
+        assert_int_equal(x86vcpu__io_in_merge(r, v, 4), (uint64_t)v);
     }
 }
 

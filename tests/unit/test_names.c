@@ -30,11 +30,11 @@ _Static_assert(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_EXIT_REASON, X86VCPU_VMCS_W32) ==
 static void test_field_list_matches_library(void **state)
 {
     (void)state;
-    assert_int_equal(x86vcpu_vmcs_field_count(), NFIELDS);
+    assert_int_equal(x86vcpu__vmcs_field_count(), NFIELDS);
     for (uint32_t i = 0; i < NFIELDS; i++)
-        assert_int_equal(x86vcpu_vmcs_field_at(i), fields[i].enc);
-    assert_int_equal(x86vcpu_vmcs_field_at((uint32_t)NFIELDS), X86VCPU_VMCS_FIELD_NONE);
-    assert_int_equal(x86vcpu_vmcs_field_at(UINT32_MAX), X86VCPU_VMCS_FIELD_NONE);
+        assert_int_equal(x86vcpu__vmcs_field_at(i), fields[i].enc);
+    assert_int_equal(x86vcpu__vmcs_field_at((uint32_t)NFIELDS), X86VCPU_VMCS_FIELD_NONE);
+    assert_int_equal(x86vcpu__vmcs_field_at(UINT32_MAX), X86VCPU_VMCS_FIELD_NONE);
     /* Appendix B has well over 150 full-form fields today. */
     assert_true(NFIELDS >= 150);
 }
@@ -146,7 +146,7 @@ static void test_field_spot_checks(void **state)
         if ((uint32_t)X86VCPU_VMCS_TYPE(s->enc) != s->type)
             fail_msg("%s: type %u, expected %u", s->name,
                      (unsigned)X86VCPU_VMCS_TYPE(s->enc), s->type);
-        assert_string_equal(x86vcpu_vmcs_field_name(s->enc), s->name);
+        assert_string_equal(x86vcpu__vmcs_field_name(s->enc), s->name);
     }
     /* Guest segment groups follow the SDM's ES CS SS DS FS GS LDTR TR order. */
     assert_int_equal(X86VCPU_VMCS_GUEST_GS_SELECTOR - X86VCPU_VMCS_GUEST_ES_SELECTOR, 10);
@@ -174,20 +174,20 @@ static void test_field_width_macro(void **state)
 static void test_field_name_roundtrip(void **state)
 {
     (void)state;
-    for (uint32_t i = 0; i < x86vcpu_vmcs_field_count(); i++) {
-        const char *n = x86vcpu_vmcs_field_name(x86vcpu_vmcs_field_at(i));
+    for (uint32_t i = 0; i < x86vcpu__vmcs_field_count(); i++) {
+        const char *n = x86vcpu__vmcs_field_name(x86vcpu__vmcs_field_at(i));
         assert_non_null(n);
         assert_string_equal(n, fields[i].name);
     }
-    assert_string_equal(x86vcpu_vmcs_field_name(X86VCPU_VMCS_GUEST_RIP), "GUEST_RIP");
-    assert_string_equal(x86vcpu_vmcs_field_name(0x4402), "EXIT_REASON");
-    assert_string_equal(x86vcpu_vmcs_field_name(0x0000), "VPID");
-    assert_null(x86vcpu_vmcs_field_name(0x2001));       /* high form: not listed */
-    assert_null(x86vcpu_vmcs_field_name(0x0001));
-    assert_null(x86vcpu_vmcs_field_name(0x482C));       /* unused index */
-    assert_null(x86vcpu_vmcs_field_name(0x1000));       /* bit 12 */
-    assert_null(x86vcpu_vmcs_field_name(0x1681E));      /* bits above 14 */
-    assert_null(x86vcpu_vmcs_field_name(0xFFFFFFFFu));
+    assert_string_equal(x86vcpu__vmcs_field_name(X86VCPU_VMCS_GUEST_RIP), "GUEST_RIP");
+    assert_string_equal(x86vcpu__vmcs_field_name(0x4402), "EXIT_REASON");
+    assert_string_equal(x86vcpu__vmcs_field_name(0x0000), "VPID");
+    assert_null(x86vcpu__vmcs_field_name(0x2001));       /* high form: not listed */
+    assert_null(x86vcpu__vmcs_field_name(0x0001));
+    assert_null(x86vcpu__vmcs_field_name(0x482C));       /* unused index */
+    assert_null(x86vcpu__vmcs_field_name(0x1000));       /* bit 12 */
+    assert_null(x86vcpu__vmcs_field_name(0x1681E));      /* bits above 14 */
+    assert_null(x86vcpu__vmcs_field_name(0xFFFFFFFFu));
 }
 
 /* ------------------------------------------------------------- VM errors */

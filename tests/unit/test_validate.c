@@ -126,7 +126,7 @@ static struct x86vcpu_cr_ctx ctx_compat(void)
 static int cr0(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     *out = POISON;
-    int rc = x86vcpu_check_cr0_write(c, val, out);
+    int rc = x86vcpu__check_cr0_write(c, val, out);
     if (rc)
         assert_int_equal(*out, POISON); /* untouched on a fault */
     return rc;
@@ -135,7 +135,7 @@ static int cr0(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 static int cr4(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     *out = POISON;
-    int rc = x86vcpu_check_cr4_write(c, val, out);
+    int rc = x86vcpu__check_cr4_write(c, val, out);
     if (rc)
         assert_int_equal(*out, POISON);
     return rc;
@@ -144,7 +144,7 @@ static int cr4(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 static int cr3(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     *out = POISON;
-    int rc = x86vcpu_check_cr3_write(c, val, out);
+    int rc = x86vcpu__check_cr3_write(c, val, out);
     if (rc)
         assert_int_equal(*out, POISON);
     return rc;
@@ -372,19 +372,19 @@ static void test_lmsw(void **state)
     /* LMSW loads PE, MP, EM, TS (bits 3:0) only; it can set PE but not
      * clear it (Vol. 2 LMSW). */
     uint64_t real = CR0_ET | CR0_CD | CR0_NW;
-    assert_int_equal(x86vcpu_lmsw_value(real, 0x0001), real | CR0_PE);
-    assert_int_equal(x86vcpu_lmsw_value(real, 0x000F), real | 0xF);
-    assert_int_equal(x86vcpu_lmsw_value(real, 0xFFF0), real);
+    assert_int_equal(x86vcpu__lmsw_value(real, 0x0001), real | CR0_PE);
+    assert_int_equal(x86vcpu__lmsw_value(real, 0x000F), real | 0xF);
+    assert_int_equal(x86vcpu__lmsw_value(real, 0xFFF0), real);
     uint64_t prot = CR0_PG | CR0_WP | CR0_NE | CR0_ET | CR0_TS | CR0_MP | CR0_PE;
     /* PE stays set when src[0] = 0. */
-    assert_int_equal(x86vcpu_lmsw_value(prot, 0x0000), prot & ~(CR0_TS | CR0_MP));
-    assert_int_equal(x86vcpu_lmsw_value(prot, 0x0004), (prot & ~(CR0_TS | CR0_MP)) | CR0_EM);
+    assert_int_equal(x86vcpu__lmsw_value(prot, 0x0000), prot & ~(CR0_TS | CR0_MP));
+    assert_int_equal(x86vcpu__lmsw_value(prot, 0x0004), (prot & ~(CR0_TS | CR0_MP)) | CR0_EM);
     /* Bits 15:4 of the source (ET, NE, ...) do not reach CR0. */
-    assert_int_equal(x86vcpu_lmsw_value(prot, 0xFFFF), prot | CR0_EM);
-    assert_int_equal(x86vcpu_lmsw_value(prot, 0xFFF9), prot & ~CR0_MP); /* PE, TS */
-    assert_int_equal(x86vcpu_lmsw_value(prot & ~CR0_NE, 0x0020), prot & ~(CR0_NE | CR0_TS | CR0_MP));
+    assert_int_equal(x86vcpu__lmsw_value(prot, 0xFFFF), prot | CR0_EM);
+    assert_int_equal(x86vcpu__lmsw_value(prot, 0xFFF9), prot & ~CR0_MP); /* PE, TS */
+    assert_int_equal(x86vcpu__lmsw_value(prot & ~CR0_NE, 0x0020), prot & ~(CR0_NE | CR0_TS | CR0_MP));
     /* Upper CR0 bits pass through untouched. */
-    assert_int_equal(x86vcpu_lmsw_value(BIT(40) | CR0_PE, 0), BIT(40) | CR0_PE);
+    assert_int_equal(x86vcpu__lmsw_value(BIT(40) | CR0_PE, 0), BIT(40) | CR0_PE);
 }
 
 /* ================================================================== CR4 */
@@ -395,7 +395,7 @@ static void test_cr4_reserved_mask(void **state)
     /* All features: every bit outside 14:0 and 25:16 is reserved, including
      * bit 15, LASS (27), LAM_SUP (28, CPUID.7.1 not described) and FRED (32). */
     struct x86vcpu_cr_ctx c = ctx_long64();
-    uint64_t m = x86vcpu_cr4_reserved_mask(&c);
+    uint64_t m = x86vcpu__cr4_reserved_mask(&c);
     assert_int_equal(m, ~CR4_ALL_DEFINED);
     assert_true(m & BIT(15));
     assert_true(m & CR4_LASS);
@@ -404,7 +404,7 @@ static void test_cr4_reserved_mask(void **state)
     /* No features at all: only PCE (not CPUID-qualified, SDM 2.5.1). */
     struct x86vcpu_cr_ctx n;
     memset(&n, 0, sizeof(n));
-    assert_int_equal(x86vcpu_cr4_reserved_mask(&n), ~CR4_PCE);
+    assert_int_equal(x86vcpu__cr4_reserved_mask(&n), ~CR4_PCE);
     /* Unrelated CPUID bits change nothing. */
     n.cpuid1_ecx = ~((1u << 5) | (1u << 6) | (1u << 17) | (1u << 26));
     n.cpuid1_edx = ~((1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 7) |
@@ -412,7 +412,7 @@ static void test_cr4_reserved_mask(void **state)
     n.cpuid7_ebx = ~((1u << 0) | (1u << 7) | (1u << 20));
     n.cpuid7_ecx = ~((1u << 2) | (1u << 3) | (1u << 7) | (1u << 16) | (1u << 23) | (1u << 31));
     n.cpuid7_edx = ~((1u << 5) | (1u << 20));
-    assert_int_equal(x86vcpu_cr4_reserved_mask(&n), ~CR4_PCE);
+    assert_int_equal(x86vcpu__cr4_reserved_mask(&n), ~CR4_PCE);
     /* Each feature alone unlocks exactly its bit(s). */
     for (size_t i = 0; i < NFEATURES; i++) {
         struct x86vcpu_cr_ctx f;
@@ -421,16 +421,16 @@ static void test_cr4_reserved_mask(void **state)
         uint64_t expect = CR4_PCE | features[i].cr4;
         if (features[i].cr4 == CR4_VME || features[i].cr4 == CR4_PVI)
             expect |= CR4_VME | CR4_PVI;
-        if (x86vcpu_cr4_reserved_mask(&f) != ~expect)
+        if (x86vcpu__cr4_reserved_mask(&f) != ~expect)
             fail_msg("%s: reserved mask %#llx, expected %#llx", features[i].name,
-                     (unsigned long long)x86vcpu_cr4_reserved_mask(&f),
+                     (unsigned long long)x86vcpu__cr4_reserved_mask(&f),
                      (unsigned long long)~expect);
     }
     /* CET is allowed by CET_SS (7.0:ECX[7]) or CET_IBT (7.0:EDX[20]). */
     struct x86vcpu_cr_ctx ibt;
     memset(&ibt, 0, sizeof(ibt));
     ibt.cpuid7_edx = 1u << 20;
-    assert_int_equal(x86vcpu_cr4_reserved_mask(&ibt), ~(CR4_PCE | CR4_CET));
+    assert_int_equal(x86vcpu__cr4_reserved_mask(&ibt), ~(CR4_PCE | CR4_CET));
 }
 
 static void test_cr4_feature_bits(void **state)
@@ -683,21 +683,21 @@ static void test_cr3_outside_64bit(void **state)
 
 static int xsetbv(uint64_t val)
 {
-    return x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, val, SUPPORTED);
+    return x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, val, SUPPORTED);
 }
 
 static void test_xsetbv_ud_and_privilege(void **state)
 {
     (void)state;
     /* #UD when CR4.OSXSAVE = 0, ahead of every #GP condition. */
-    assert_int_equal(x86vcpu_check_xsetbv(0, 0, 0, 0x7, SUPPORTED), UD);
-    assert_int_equal(x86vcpu_check_xsetbv(3, 0, 5, 0, SUPPORTED), UD);
-    assert_int_equal(x86vcpu_check_xsetbv(0, ~CR4_OSXSAVE, 0, 0x7, SUPPORTED), UD);
+    assert_int_equal(x86vcpu__check_xsetbv(0, 0, 0, 0x7, SUPPORTED), UD);
+    assert_int_equal(x86vcpu__check_xsetbv(3, 0, 5, 0, SUPPORTED), UD);
+    assert_int_equal(x86vcpu__check_xsetbv(0, ~CR4_OSXSAVE, 0, 0x7, SUPPORTED), UD);
     /* #GP(0) at CPL > 0. */
     for (uint32_t cpl = 1; cpl < 4; cpl++)
-        assert_int_equal(x86vcpu_check_xsetbv(cpl, CR4_OSXSAVE, 0, 0x7, SUPPORTED), GP);
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x7, SUPPORTED), 0);
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE | CR4_PAE, 0, 0x1, SUPPORTED), 0);
+        assert_int_equal(x86vcpu__check_xsetbv(cpl, CR4_OSXSAVE, 0, 0x7, SUPPORTED), GP);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x7, SUPPORTED), 0);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE | CR4_PAE, 0, 0x1, SUPPORTED), 0);
 }
 
 static void test_xsetbv_ecx(void **state)
@@ -706,8 +706,8 @@ static void test_xsetbv_ecx(void **state)
     /* Only XCR0 (ECX = 0) can be written; XCR1 (XINUSE) is read-only. */
     const uint32_t bad[] = { 1, 2, 0x80, 0x80000000u, 0xFFFFFFFFu };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, bad[i], 0x7, SUPPORTED), GP);
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x7, SUPPORTED), 0);
+        assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, bad[i], 0x7, SUPPORTED), GP);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x7, SUPPORTED), 0);
 }
 
 static void test_xsetbv_x87_sse_avx(void **state)
@@ -790,14 +790,14 @@ static void test_xsetbv_unsupported_bits(void **state)
     }
     /* On an AVX-only CPU the AVX-512, PKRU and AMX bits are reserved. */
     const uint64_t avx_only = 0x7;
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0xE7, avx_only), GP);
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x7 | XCR0_PKRU, avx_only), GP);
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x7, avx_only), 0);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0xE7, avx_only), GP);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x7 | XCR0_PKRU, avx_only), GP);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x7, avx_only), 0);
     /* x87-only CPU. */
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x3, 0x1), GP);
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x1, 0x1), 0);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x3, 0x1), GP);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x1, 0x1), 0);
     /* Bit 63 is reserved whatever CPUID claims (Vol. 3A 2.6). */
-    assert_int_equal(x86vcpu_check_xsetbv(0, CR4_OSXSAVE, 0, 0x7 | BIT(63), ~0ull), GP);
+    assert_int_equal(x86vcpu__check_xsetbv(0, CR4_OSXSAVE, 0, 0x7 | BIT(63), ~0ull), GP);
     /* Supervisor components (PT = 8) are not XCR0 bits on a real CPU. */
     assert_int_equal(xsetbv(0x7 | BIT(8)), GP);
 }

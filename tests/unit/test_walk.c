@@ -156,7 +156,7 @@ static struct x86vcpu_walk_ctx ctx_32(void)
 static int walk(const struct x86vcpu_walk_ctx *c, uint64_t gva, int access,
                 struct x86vcpu_walk_result *r)
 {
-    return x86vcpu_walk(c, &gmem, gva, access, r);
+    return x86vcpu__walk(c, &gmem, gva, access, r);
 }
 
 /* Expect a #PF with this error code. */
@@ -779,7 +779,7 @@ static void test_no_update_on_failure(void **state)
     /* Success without a write callback: nothing written. */
     clr64(ent(1, GVA), BIT(49));
     memcpy(snap, g.buf, MEMSZ);
-    assert_int_equal(x86vcpu_walk(&c, &gmem_ro, GVA, R, &r), X86VCPU_WALK_OK);
+    assert_int_equal(x86vcpu__walk(&c, &gmem_ro, GVA, R, &r), X86VCPU_WALK_OK);
     assert_int_equal(r.gpa, 0x8abcull);
     assert_memory_equal(snap, g.buf, MEMSZ);
 }
@@ -845,12 +845,12 @@ static void test_invalid_args(void **state)
     struct x86vcpu_walk_ctx c = ctx_long(4);
     struct x86vcpu_walk_result r;
     struct x86vcpu_gmem noread = { NULL, NULL, gm_write };
-    assert_int_equal(x86vcpu_walk(&c, &gmem, GVA, 3, &r), X86VCPU_WALK_INVALID);
-    assert_int_equal(x86vcpu_walk(&c, &gmem, GVA, -1, &r), X86VCPU_WALK_INVALID);
-    assert_int_equal(x86vcpu_walk(NULL, &gmem, GVA, R, &r), X86VCPU_WALK_INVALID);
-    assert_int_equal(x86vcpu_walk(&c, NULL, GVA, R, &r), X86VCPU_WALK_INVALID);
-    assert_int_equal(x86vcpu_walk(&c, &noread, GVA, R, &r), X86VCPU_WALK_INVALID);
-    assert_int_equal(x86vcpu_walk(&c, &gmem, GVA, R, NULL), X86VCPU_WALK_INVALID);
+    assert_int_equal(x86vcpu__walk(&c, &gmem, GVA, 3, &r), X86VCPU_WALK_INVALID);
+    assert_int_equal(x86vcpu__walk(&c, &gmem, GVA, -1, &r), X86VCPU_WALK_INVALID);
+    assert_int_equal(x86vcpu__walk(NULL, &gmem, GVA, R, &r), X86VCPU_WALK_INVALID);
+    assert_int_equal(x86vcpu__walk(&c, NULL, GVA, R, &r), X86VCPU_WALK_INVALID);
+    assert_int_equal(x86vcpu__walk(&c, &noread, GVA, R, &r), X86VCPU_WALK_INVALID);
+    assert_int_equal(x86vcpu__walk(&c, &gmem, GVA, R, NULL), X86VCPU_WALK_INVALID);
 }
 
 int main(void)

@@ -1,6 +1,7 @@
-#include "lib/events.h"
+/* Pure event rules (see event_rules.h). */
+#include "lib/event_rules.h"
 
-enum x86vcpu_exc_class x86vcpu_exception_class(uint32_t vector)
+enum x86vcpu_exc_class x86vcpu__exception_class(uint32_t vector)
 {
     switch (vector) {
     case 0:  /* #DE */
@@ -12,17 +13,17 @@ enum x86vcpu_exc_class x86vcpu_exception_class(uint32_t vector)
     case 14: /* #PF */
     case 20: /* #VE: handled like a page fault (SDM 6.15, Table 6-5 note) */
         return X86VCPU_EXC_PAGE_FAULT;
-    case 8:
+    case X86VCPU_VEC_DF:
         return X86VCPU_EXC_DOUBLE_FAULT;
     default:
         return X86VCPU_EXC_BENIGN;
     }
 }
 
-uint32_t x86vcpu_exception_merge(uint32_t first, uint32_t second)
+uint32_t x86vcpu__exception_merge(uint32_t first, uint32_t second)
 {
-    enum x86vcpu_exc_class a = x86vcpu_exception_class(first);
-    enum x86vcpu_exc_class b = x86vcpu_exception_class(second);
+    enum x86vcpu_exc_class a = x86vcpu__exception_class(first);
+    enum x86vcpu_exc_class b = x86vcpu__exception_class(second);
     /* Benign second exceptions are always handled serially. */
     if (b == X86VCPU_EXC_BENIGN)
         return second;
@@ -36,12 +37,11 @@ uint32_t x86vcpu_exception_merge(uint32_t first, uint32_t second)
     return second; /* benign first, or contributory then page fault */
 }
 
-int x86vcpu_can_inject(int kind, uint64_t rflags, uint32_t intr)
+int x86vcpu__can_inject(int kind, uint64_t rflags, uint32_t intr)
 {
-    const uint32_t sti = 1u << 0, movss = 1u << 1, nmi = 1u << 3;
     if (kind == 0)
-        return (rflags & (1u << 9)) && !(intr & (sti | movss));
+        return (rflags & RFLAGS_IF) && !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
     if (kind == 1)
-        return !(intr & (sti | movss | nmi));
+        return !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS | INTR_BLOCK_NMI));
     return 1;
 }

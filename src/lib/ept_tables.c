@@ -3,7 +3,7 @@
  * of bits 2:0 (R, W, X) is set; bit 7 marks a 1 GiB (PDPTE) or 2 MiB (PDE)
  * page; leaf entries carry the memory type in bits 5:3. */
 #include <x86vcpu/x86vcpu.h>
-#include "lib/ept.h"
+#include "lib/ept_tables.h"
 
 #define ENT_PERMS    7ull
 #define ENT_LARGE    (1ull << 7)
@@ -36,8 +36,8 @@ static uint64_t leaf(uint64_t hpa, uint32_t perms, uint32_t mt, int l)
            (l > 1 ? ENT_LARGE : 0);
 }
 
-int x86vcpu_ept_tables_init(struct x86vcpu_ept_tables *t, const struct x86vcpu_ept_frames *f,
-                            int allow_2m, int allow_1g)
+int x86vcpu__ept_tables_init(struct x86vcpu_ept_tables *t, const struct x86vcpu_ept_frames *f,
+                             int allow_2m, int allow_1g)
 {
     if (!t || !f || !f->alloc || !f->free || !f->p2v)
         return X86VCPU_EINVAL;
@@ -115,8 +115,8 @@ static int check_range(uint64_t gpa, uint64_t size)
     return !(gpa & 0xfff) && !(size & 0xfff) && size && gpa < GPA_LIMIT && size <= GPA_LIMIT - gpa;
 }
 
-int x86vcpu_ept_tables_map(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t hpa, uint64_t size,
-                           uint32_t perms, uint32_t memtype)
+int x86vcpu__ept_tables_map(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t hpa, uint64_t size,
+                            uint32_t perms, uint32_t memtype)
 {
     if (!t || !check_range(gpa, size) || (hpa & 0xfff) || !(perms & ENT_PERMS) || memtype > 7)
         return X86VCPU_EINVAL;
@@ -141,8 +141,8 @@ int x86vcpu_ept_tables_map(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t 
     return X86VCPU_OK;
 }
 
-int x86vcpu_ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size,
-                               uint32_t perms)
+int x86vcpu__ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size,
+                                uint32_t perms)
 {
     if (!t || !check_range(gpa, size))
         return X86VCPU_EINVAL;
@@ -175,13 +175,13 @@ int x86vcpu_ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint6
     return X86VCPU_OK;
 }
 
-int x86vcpu_ept_tables_unmap(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size)
+int x86vcpu__ept_tables_unmap(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size)
 {
-    return x86vcpu_ept_tables_protect(t, gpa, size, 0);
+    return x86vcpu__ept_tables_protect(t, gpa, size, 0);
 }
 
-int x86vcpu_ept_tables_lookup(const struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t *hpa,
-                              uint32_t *perms, uint64_t *page_size)
+int x86vcpu__ept_tables_lookup(const struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t *hpa,
+                               uint32_t *perms, uint64_t *page_size)
 {
     if (!t || gpa >= GPA_LIMIT)
         return -1;
@@ -205,7 +205,7 @@ int x86vcpu_ept_tables_lookup(const struct x86vcpu_ept_tables *t, uint64_t gpa, 
     return -1;
 }
 
-void x86vcpu_ept_tables_destroy(struct x86vcpu_ept_tables *t)
+void x86vcpu__ept_tables_destroy(struct x86vcpu_ept_tables *t)
 {
     if (t && t->root) {
         free_subtree(t, t->root, 4);
@@ -213,7 +213,7 @@ void x86vcpu_ept_tables_destroy(struct x86vcpu_ept_tables *t)
     }
 }
 
-uint64_t x86vcpu_eptp(uint64_t root, int ad)
+uint64_t x86vcpu__eptp(uint64_t root, int ad)
 {
     /* Bits 2:0 memory type WB (6), 5:3 walk length - 1, bit 6 A/D flags. */
     return (root & ENT_ADDR) | (3u << 3) | X86VCPU_MT_WB | (ad ? 1u << 6 : 0);

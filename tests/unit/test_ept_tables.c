@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <x86vcpu/x86vcpu.h>
-#include "lib/ept.h"
+#include "lib/ept_tables.h"
 
 #define POOL 256
 struct pool { uint8_t (*mem)[4096]; int used[POOL]; int in_use; };
@@ -52,13 +52,13 @@ static int setup(void **state)
     memset(&pool, 0, sizeof pool);
     pool.mem = aligned_alloc(4096, (size_t)POOL * 4096);
     struct x86vcpu_ept_frames f = { &pool, p_alloc, p_free, p_p2v };
-    return x86vcpu_ept_tables_init(&t, &f, 1, 1);
+    return x86vcpu__ept_tables_init(&t, &f, 1, 1);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    x86vcpu_ept_tables_destroy(&t);
+    x86vcpu__ept_tables_destroy(&t);
     int leaked = pool.in_use;
     free(pool.mem);
     return leaked; /* every frame back */
@@ -68,7 +68,7 @@ static void expect(uint64_t gpa, uint64_t hpa, uint32_t perms, uint64_t psize)
 {
     uint64_t h, s;
     uint32_t p;
-    assert_int_equal(x86vcpu_ept_tables_lookup(&t, gpa, &h, &p, &s), 0);
+    assert_int_equal(x86vcpu__ept_tables_lookup(&t, gpa, &h, &p, &s), 0);
     assert_int_equal(h, hpa);
     assert_int_equal(p, perms);
     assert_int_equal(s, psize);
@@ -81,30 +81,30 @@ static void test_page_size_choice(void **state)
 {
     (void)state;
     /* 1 GiB aligned on both sides: one PDPTE leaf, no PD/PT. */
-    assert_int_equal(x86vcpu_ept_tables_map(&t, GB, 4 * GB, GB, X86VCPU_EPT_RWX, X86VCPU_MT_WB), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, GB, 4 * GB, GB, X86VCPU_EPT_RWX, X86VCPU_MT_WB), 0);
     expect(GB + 0x1234, 4 * GB + 0x1234, 7, GB);
     assert_int_equal(t.tables, 2); /* PML4 + PDPT */
     /* 2 MiB aligned: PDE leaves; the 4 KiB head and tail use a PT. */
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 2 * MB - 4096, 64 * MB - 4096, 4 * MB + 8192,
-                                            X86VCPU_EPT_R, X86VCPU_MT_UC), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 2 * MB - 4096, 64 * MB - 4096, 4 * MB + 8192,
+                                             X86VCPU_EPT_R, X86VCPU_MT_UC), 0);
     expect(2 * MB - 4096, 64 * MB - 4096, 1, 4096);
     expect(2 * MB, 64 * MB, 1, 2 * MB);
     expect(4 * MB + 5, 66 * MB + 5, 1, 2 * MB);
     expect(6 * MB, 68 * MB, 1, 4096);
     /* Misaligned host address: 4 KiB pages only. */
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 64 * MB, 128 * MB + 4096, 2 * MB, 3, 6), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 64 * MB, 128 * MB + 4096, 2 * MB, 3, 6), 0);
     expect(64 * MB, 128 * MB + 4096, 3, 4096);
     expect(66 * MB - 4096, 130 * MB, 3, 4096);
-    assert_int_equal(x86vcpu_ept_tables_lookup(&t, 66 * MB, 0, 0, 0), -1);
+    assert_int_equal(x86vcpu__ept_tables_lookup(&t, 66 * MB, 0, 0, 0), -1);
 }
 
 static void test_split_on_protect_and_unmap(void **state)
 {
     (void)state;
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 0x40000000, GB, 7, 6), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0x40000000, GB, 7, 6), 0);
     unsigned before = t.tables;
     /* One 4 KiB page read-only inside the 1 GiB page: 1G -> 2M -> 4K. */
-    assert_int_equal(x86vcpu_ept_tables_protect(&t, 3 * MB + 4096, 4096, X86VCPU_EPT_R), 0);
+    assert_int_equal(x86vcpu__ept_tables_protect(&t, 3 * MB + 4096, 4096, X86VCPU_EPT_R), 0);
     assert_int_equal(t.tables, before + 2);
     expect(3 * MB + 4096, 0x40000000 + 3 * MB + 4096, 1, 4096);
     expect(3 * MB, 0x40000000 + 3 * MB, 7, 4096);
@@ -112,23 +112,23 @@ static void test_split_on_protect_and_unmap(void **state)
     expect(5 * MB, 0x40000000 + 5 * MB, 7, 2 * MB);
     expect(GB - 1, 0x40000000 + GB - 1, 7, 2 * MB);
     /* Unmap a 2 MiB-aligned piece: the PDE goes, neighbours stay. */
-    assert_int_equal(x86vcpu_ept_tables_unmap(&t, 8 * MB, 2 * MB), 0);
-    assert_int_equal(x86vcpu_ept_tables_lookup(&t, 8 * MB + 77, 0, 0, 0), -1);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, 8 * MB, 2 * MB), 0);
+    assert_int_equal(x86vcpu__ept_tables_lookup(&t, 8 * MB + 77, 0, 0, 0), -1);
     expect(10 * MB, 0x40000000 + 10 * MB, 7, 2 * MB);
     /* Unmap over holes is fine. */
-    assert_int_equal(x86vcpu_ept_tables_unmap(&t, 8 * MB, 4 * MB), 0);
-    assert_int_equal(x86vcpu_ept_tables_lookup(&t, 11 * MB, 0, 0, 0), -1);
-    assert_int_equal(x86vcpu_ept_tables_unmap(&t, 100 * GB, 4096), 0);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, 8 * MB, 4 * MB), 0);
+    assert_int_equal(x86vcpu__ept_tables_lookup(&t, 11 * MB, 0, 0, 0), -1);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, 100 * GB, 4096), 0);
 }
 
 static void test_remap_frees_subtree(void **state)
 {
     (void)state;
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 0, 2 * MB, 7, 6), 0);
-    assert_int_equal(x86vcpu_ept_tables_protect(&t, 4096, 4096, 1), 0); /* PD leaf -> PT */
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0, 2 * MB, 7, 6), 0);
+    assert_int_equal(x86vcpu__ept_tables_protect(&t, 4096, 4096, 1), 0); /* PD leaf -> PT */
     unsigned with_pt = t.tables;
     /* Mapping the whole 2 MiB again as one page frees the PT. */
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 2 * MB, 2 * MB, 5, 0), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 2 * MB, 2 * MB, 5, 0), 0);
     assert_int_equal(t.tables, with_pt - 1);
     expect(4096, 2 * MB + 4096, 5, 2 * MB);
 }
@@ -136,7 +136,7 @@ static void test_remap_frees_subtree(void **state)
 static void test_memtype_and_entries(void **state)
 {
     (void)state;
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0xfee00000, 0xfee00000, 4096, 3, X86VCPU_MT_UC), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0xfee00000, 0xfee00000, 4096, 3, X86VCPU_MT_UC), 0);
     /* Walk by hand: the leaf PTE has UC (0) in bits 5:3 and RW. */
     uint64_t *pml4 = p_p2v(&pool, t.root);
     uint64_t *pdpt = p_p2v(&pool, pml4[0] & ~0xfffull);
@@ -144,7 +144,7 @@ static void test_memtype_and_entries(void **state)
     uint64_t *pt = p_p2v(&pool, pd[(0xfee00000 >> 21) & 511] & ~0xfffull);
     assert_int_equal(pt[0] & 0x3f, 3); /* 0xfee00000 starts its 2 MiB region */
     assert_int_equal(pt[0] & ~0xfffull, 0xfee00000);
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 0, 4096, 7, X86VCPU_MT_WB), 0);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0, 4096, 7, X86VCPU_MT_WB), 0);
     pdpt = p_p2v(&pool, pml4[0] & ~0xfffull);
     pd = p_p2v(&pool, pdpt[0] & ~0xfffull);
     pt = p_p2v(&pool, pd[0] & ~0xfffull);
@@ -154,19 +154,19 @@ static void test_memtype_and_entries(void **state)
 static void test_bad_arguments(void **state)
 {
     (void)state;
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0x123, 0, 4096, 7, 6), X86VCPU_EINVAL);
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 0x123, 4096, 7, 6), X86VCPU_EINVAL);
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 0, 0, 7, 6), X86VCPU_EINVAL);
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 0, 0, 4096, 0, 6), X86VCPU_EINVAL);
-    assert_int_equal(x86vcpu_ept_tables_map(&t, 1ull << 48, 0, 4096, 7, 6), X86VCPU_EINVAL);
-    assert_int_equal(x86vcpu_ept_tables_map(&t, (1ull << 48) - 4096, 0, 8192, 7, 6), X86VCPU_EINVAL);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0x123, 0, 4096, 7, 6), X86VCPU_EINVAL);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0x123, 4096, 7, 6), X86VCPU_EINVAL);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0, 0, 7, 6), X86VCPU_EINVAL);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0, 4096, 0, 6), X86VCPU_EINVAL);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 1ull << 48, 0, 4096, 7, 6), X86VCPU_EINVAL);
+    assert_int_equal(x86vcpu__ept_tables_map(&t, (1ull << 48) - 4096, 0, 8192, 7, 6), X86VCPU_EINVAL);
 }
 
 static void test_out_of_frames(void **state)
 {
     (void)state;
     /* 4 KiB pages over 1 GiB need 512 PTs: more than the pool holds. */
-    int err = x86vcpu_ept_tables_map(&t, 0, 4096, GB, 7, 6);
+    int err = x86vcpu__ept_tables_map(&t, 0, 4096, GB, 7, 6);
     assert_int_equal(err, X86VCPU_ENOMEM);
     /* What was built is still consistent and freed by destroy (teardown). */
     expect(0, 4096, 7, 4096);
@@ -175,8 +175,8 @@ static void test_out_of_frames(void **state)
 static void test_eptp(void **state)
 {
     (void)state;
-    assert_int_equal(x86vcpu_eptp(0x5000, 0), 0x5000 | (3 << 3) | 6);
-    assert_int_equal(x86vcpu_eptp(0x5000, 1), 0x5000 | (1 << 6) | (3 << 3) | 6);
+    assert_int_equal(x86vcpu__eptp(0x5000, 0), 0x5000 | (3 << 3) | 6);
+    assert_int_equal(x86vcpu__eptp(0x5000, 1), 0x5000 | (1 << 6) | (3 << 3) | 6);
 }
 
 int main(void)

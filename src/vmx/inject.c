@@ -3,23 +3,12 @@
  * delivered when the guest can take them, in the SDM's priority order,
  * and nothing lost when a delivery is cut short by a VM exit. */
 #include "vmx/vcpu.h"
-#include "lib/events.h"
-
-#define INTR_INFO_VALID     (1u << 31)
-#define INTR_INFO_HAS_ERR   (1u << 11)
-#define INTR_INFO_VECTOR(i) ((i) & 0xff)
-#define INTR_TYPE(info)     (((info) >> 8) & 7)
-#define INTR_TYPE_EXT       0
-#define INTR_TYPE_NMI       2
-#define INTR_TYPE_HW_EXC    3
-#define INTR_TYPE_SOFT_INTR 4
-#define INTR_TYPE_PRIV_SOFT 5
-#define INTR_TYPE_SOFT_EXC  6
+#include "lib/event_rules.h"
 
 static int has_len(uint32_t info)
 {
-    uint32_t t = INTR_TYPE(info);
-    return t == INTR_TYPE_SOFT_INTR || t == INTR_TYPE_PRIV_SOFT || t == INTR_TYPE_SOFT_EXC;
+    uint32_t t = INTR_INFO_TYPE(info);
+    return t == INTR_TYPE_SOFT_INTR || t == INTR_TYPE_PRIV_SOFT_EXC || t == INTR_TYPE_SOFT_EXC;
 }
 
 int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector)
@@ -58,9 +47,9 @@ static int queue_exc(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32
 int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err, uint32_t err,
                             uint64_t cr2)
 {
-    if (!v || vector > 31 || vector == 2)
+    if (!v || vector > 31 || vector == X86VCPU_VEC_NMI)
         return X86VCPU_EINVAL;
-    uint32_t info = INTR_INFO_VALID | (INTR_TYPE_HW_EXC << 8) | vector;
+    uint32_t info = INTR_INFO(INTR_TYPE_HW_EXC, vector);
     if (has_err)
         info |= INTR_INFO_HAS_ERR;
     return queue_exc(v, info, err, 0, cr2);
@@ -71,15 +60,16 @@ int x86vcpu_queue_soft_interrupt(struct x86vcpu_vcpu *v, uint8_t vector, uint32_
     /* SDM 26.2.1.3: the instruction length must be 1-15. */
     if (!v || instr_len < 1 || instr_len > 15)
         return X86VCPU_EINVAL;
-    return queue_exc(v, INTR_INFO_VALID | (INTR_TYPE_SOFT_INTR << 8) | vector, 0, instr_len, 0);
+    return queue_exc(v, INTR_INFO(INTR_TYPE_SOFT_INTR, vector), 0, instr_len, 0);
 }
 
 int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vector, uint32_t instr_len)
 {
     /* Only #BP and #OF come from instructions (SDM 25.8.3, type 6). */
-    if (!v || (vector != 3 && vector != 4) || instr_len < 1 || instr_len > 15)
+    if (!v || (vector != X86VCPU_VEC_BP && vector != X86VCPU_VEC_OF) || instr_len < 1 ||
+        instr_len > 15)
         return X86VCPU_EINVAL;
-    return queue_exc(v, INTR_INFO_VALID | (INTR_TYPE_SOFT_EXC << 8) | vector, 0, instr_len, 0);
+    return queue_exc(v, INTR_INFO(INTR_TYPE_SOFT_EXC, vector), 0, instr_len, 0);
 }
 
 uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v)
@@ -102,8 +92,8 @@ int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on)
     /* Acknowledge-on-exit goes with it, so the exit carries the vector. */
     uint32_t pin = on ? v->ctl_pin | PIN_EXTINT_EXITING : v->ctl_pin & ~PIN_EXTINT_EXITING;
     uint32_t ex = on ? v->ctl_exit | EXIT_ACK_INTR : v->ctl_exit & ~EXIT_ACK_INTR;
-    if (!x86vcpu_fixed_ok(pin, (uint32_t)c->pinbased, c->pinbased >> 32) ||
-        !x86vcpu_fixed_ok(ex, (uint32_t)c->exit, c->exit >> 32))
+    if (!x86vcpu__fixed_ok(pin, (uint32_t)c->pinbased, c->pinbased >> 32) ||
+        !x86vcpu__fixed_ok(ex, (uint32_t)c->exit, c->exit >> 32))
         return X86VCPU_ECTLS;
     int err = x86vcpu__vmwrite_checked(v, X86VCPU_VMCS_PIN_BASED_CTLS, pin);
     if (!err)
@@ -136,35 +126,16 @@ void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on)
     set_proc_bit(v, PROC_NMI_WINDOW, on);
 }
 
-/* Exits that can happen while the CPU delivers an event through the IDT
- * (SDM 28.2.4): only these carry IDT-vectoring information, so only these
- * pay for reading it. */
-static int may_interrupt_delivery(uint32_t reason)
+/* Called by the run loop after the exits that may interrupt an event's
+ * delivery (x86vcpu__exit_may_interrupt_delivery). */
+void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v)
 {
-    switch (reason) {
-    case X86VCPU_EXIT_REASON_EXCEPTION_NMI:
-    case X86VCPU_EXIT_REASON_TRIPLE_FAULT:
-    case X86VCPU_EXIT_REASON_TASK_SWITCH:
-    case X86VCPU_EXIT_REASON_APIC_ACCESS:
-    case X86VCPU_EXIT_REASON_EPT_VIOLATION:
-    case X86VCPU_EXIT_REASON_EPT_MISCONFIG:
-    case X86VCPU_EXIT_REASON_PML_FULL:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v, uint32_t reason)
-{
-    if (!may_interrupt_delivery(reason))
-        return;
     uint32_t info = (uint32_t)VMRD(v, W32, IDT_VECTORING_INFO);
     if (!(info & INTR_INFO_VALID))
         return;
     /* Bit 12 is undefined in IDT-vectoring information and must be 0 in
      * the entry field (SDM 25.8.3). */
-    v->reinject_info = info & ~(1u << 12);
+    v->reinject_info = info & ~INTR_INFO_NMI_UNBLOCK;
     v->reinject_err = info & INTR_INFO_HAS_ERR ? (uint32_t)VMRD(v, W32, IDT_VECTORING_ERRCODE) : 0;
     /* Software interrupts and exceptions need their instruction length to
      * push the right return address (SDM 26.6.1.3). */
@@ -182,13 +153,24 @@ static void inject(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32_t
     v->injected = 1;
 }
 
+/* Hardware exception to deliver on the next VM entry (SDM 25.8.3), raised
+ * by the library's own emulation (a #GP from a CR write, ...). In real mode
+ * no error code is pushed, and VM entry rejects one (SDM 26.2.1.3). */
+void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err)
+{
+    uint32_t info = INTR_INFO(INTR_TYPE_HW_EXC, vector);
+    if (has_err && (x86vcpu__guest_cr0(v) & CR0_PE))
+        info |= INTR_INFO_HAS_ERR;
+    inject(v, info, err, 0);
+}
+
 /* An interrupted external interrupt or NMI goes back to the front of its
  * queue when an exception must go first: handled serially, not lost. */
 static void requeue(struct x86vcpu_vcpu *v, uint32_t info)
 {
-    if (INTR_TYPE(info) == INTR_TYPE_NMI) {
+    if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
         v->nmi_pending++;
-    } else if (INTR_TYPE(info) == INTR_TYPE_EXT && v->evq_count < X86VCPU_EVENT_QUEUE) {
+    } else if (INTR_INFO_TYPE(info) == INTR_TYPE_EXT_INTR && v->evq_count < X86VCPU_EVENT_QUEUE) {
         v->evq_head = (v->evq_head + X86VCPU_EVENT_QUEUE - 1) % X86VCPU_EVENT_QUEUE;
         v->evq[v->evq_head] = (uint8_t)INTR_INFO_VECTOR(info);
         v->evq_count++;
@@ -207,15 +189,16 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
         if (v->reinject_info) {
             uint32_t first = v->reinject_info;
             v->reinject_info = 0;
-            if (INTR_TYPE(first) == INTR_TYPE_HW_EXC && INTR_TYPE(info) == INTR_TYPE_HW_EXC) {
+            if (INTR_INFO_TYPE(first) == INTR_TYPE_HW_EXC &&
+                INTR_INFO_TYPE(info) == INTR_TYPE_HW_EXC) {
                 /* An exception raised while delivering an exception. */
-                uint32_t m = x86vcpu_exception_merge(INTR_INFO_VECTOR(first), INTR_INFO_VECTOR(info));
+                uint32_t m = x86vcpu__exception_merge(INTR_INFO_VECTOR(first), INTR_INFO_VECTOR(info));
                 if (m == X86VCPU_EXC_SHUTDOWN) {
                     v->excq_count = 0;
                     return 1;
                 }
                 if (m == X86VCPU_VEC_DF) {
-                    info = INTR_INFO_VALID | INTR_INFO_HAS_ERR | (INTR_TYPE_HW_EXC << 8) | X86VCPU_VEC_DF;
+                    info = INTR_INFO(INTR_TYPE_HW_EXC, X86VCPU_VEC_DF) | INTR_INFO_HAS_ERR;
                     err = 0;
                 }
             } else {
@@ -224,7 +207,7 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
         }
         v->excq_head = (i + 1) % nexc;
         v->excq_count--;
-        if (INTR_INFO_VECTOR(info) == 14 && INTR_TYPE(info) == INTR_TYPE_HW_EXC)
+        if (INTR_INFO_VECTOR(info) == X86VCPU_VEC_PF && INTR_INFO_TYPE(info) == INTR_TYPE_HW_EXC)
             hw_write_cr2(v->excq[i].cr2); /* CR2 is not in the VMCS (SDM 26.6.1.2) */
         /* No error code is pushed in real mode (SDM 26.2.1.3). */
         if ((info & INTR_INFO_HAS_ERR) && !(x86vcpu__guest_cr0(v) & CR0_PE))
@@ -243,19 +226,19 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
     uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS);
     uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
     if (v->nmi_pending) {
-        if (!v->injected && x86vcpu_can_inject(1, rflags, intr)) {
+        if (!v->injected && x86vcpu__can_inject(1, rflags, intr)) {
             v->nmi_pending--;
-            inject(v, INTR_INFO_VALID | (INTR_TYPE_NMI << 8) | 2, 0, 0);
+            inject(v, INTR_INFO(INTR_TYPE_NMI, X86VCPU_VEC_NMI), 0, 0);
         }
         /* Exit as soon as another NMI can be taken (virtual NMIs). */
         if (v->ctl_pin & PIN_VIRTUAL_NMIS)
             x86vcpu__set_nmi_window(v, v->nmi_pending != 0);
     }
-    if (v->evq_count && !v->injected && x86vcpu_can_inject(0, rflags, intr)) {
+    if (v->evq_count && !v->injected && x86vcpu__can_inject(0, rflags, intr)) {
         uint8_t vec = v->evq[v->evq_head];
         v->evq_head = (v->evq_head + 1) % X86VCPU_EVENT_QUEUE;
         v->evq_count--;
-        inject(v, INTR_INFO_VALID | (INTR_TYPE_EXT << 8) | vec, 0, 0);
+        inject(v, INTR_INFO(INTR_TYPE_EXT_INTR, vec), 0, 0);
     }
     /* Anything left waits for the guest to open an interrupt window. */
     x86vcpu__set_intr_window(v, v->evq_count != 0);

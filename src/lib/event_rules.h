@@ -1,28 +1,28 @@
 /* Pure event logic: exception classes and double-fault escalation (SDM Vol.
  * 3A 6.15, Table 6-4 "Interrupt and Exception Classes" and Table 6-5
  * "Conditions for Generating a Double Fault"), and the injection decision. */
-#ifndef X86VCPU_LIB_EVENTS_H
-#define X86VCPU_LIB_EVENTS_H
+#ifndef X86VCPU_LIB_EVENT_RULES_H
+#define X86VCPU_LIB_EVENT_RULES_H
 
 #include <stdint.h>
-
-#define X86VCPU_VEC_DF 8
-/* x86vcpu_exception_merge result: the CPU would shut down (triple fault). */
+#include "lib/arch.h"         /* X86VCPU_VEC_*, RFLAGS_IF */
+#include "lib/event_fields.h" /* INTR_BLOCK_* */
+/* x86vcpu__exception_merge result: the CPU would shut down (triple fault). */
 #define X86VCPU_EXC_SHUTDOWN 0x100
 
 enum x86vcpu_exc_class { X86VCPU_EXC_BENIGN, X86VCPU_EXC_CONTRIBUTORY, X86VCPU_EXC_PAGE_FAULT,
                          X86VCPU_EXC_DOUBLE_FAULT };
-enum x86vcpu_exc_class x86vcpu_exception_class(uint32_t vector);
+enum x86vcpu_exc_class x86vcpu__exception_class(uint32_t vector);
 
 /* A second exception `second` arises while delivering `first`: the vector
  * to deliver (second, handled serially), X86VCPU_VEC_DF, or
  * X86VCPU_EXC_SHUTDOWN. */
-uint32_t x86vcpu_exception_merge(uint32_t first, uint32_t second);
+uint32_t x86vcpu__exception_merge(uint32_t first, uint32_t second);
 
 /* Whether an event can be injected at this VM entry (SDM 26.3.1.5 checks
  * on the interruptibility state, 26.6): kind 0 = external interrupt
  * (needs RFLAGS.IF and no STI/MOV-SS blocking), 1 = NMI (no MOV-SS or STI
  * blocking, no NMI blocking). Exceptions can always be injected. */
-int x86vcpu_can_inject(int kind, uint64_t rflags, uint32_t interruptibility);
+int x86vcpu__can_inject(int kind, uint64_t rflags, uint32_t interruptibility);
 
 #endif

@@ -1,0 +1,121 @@
+/* Port I/O exits: IN/OUT and INS/OUTS (SDM 26.1.3, exit qualification
+ * Table 28-5, instruction information 28.2.5) become X86VCPU_EXIT_IO for the
+ * embedder, who completes them (an IN's value, the elements a string
+ * instruction moved); the I/O bitmaps decide which ports exit. */
+#include "vmx/vcpu.h"
+#include "lib/bitmap.h"
+
+static uint64_t addr_mask(unsigned bytes)
+{
+    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
+/* INS/OUTS (SDM 28.2.5 instruction information, Table 28-8; the guest-linear
+ * address field holds the first element's address). */
+static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    struct x86vcpu_strio_info si =
+        x86vcpu__decode_strio_info((uint32_t)VMRD(v, W32, EXIT_INSTR_INFO));
+    uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS);
+    e->u.io.addr_size = si.addr_size_bytes ? si.addr_size_bytes : 2;
+    e->u.io.seg = e->u.io.in ? 0 /* ES */ : si.seg;
+    e->u.io.df = (rflags & RFLAGS_DF) != 0;
+    e->u.io.gla = VMRD(v, WNAT, GUEST_LINEAR_ADDRESS);
+    e->u.io.count = e->u.io.rep ? (uint32_t)(v->regs.gpr[X86VCPU_RCX] & addr_mask(e->u.io.addr_size))
+                                : 1;
+    if (e->u.io.count == 0) {
+        /* REP with RCX = 0 moves nothing: the instruction is done. */
+        x86vcpu__skip_insn(v, e->rip, e->instr_len);
+        return 1;
+    }
+    v->strio.in = e->u.io.in;
+    v->strio.rep = e->u.io.rep;
+    v->strio.df = e->u.io.df;
+    v->strio.addr_size = e->u.io.addr_size;
+    v->strio.size = e->u.io.size;
+    v->strio.count = e->u.io.count;
+    /* Completed (or not: elements left) by x86vcpu_complete_string_io. */
+    v->strio.rip = e->rip;
+    v->strio.len = e->instr_len;
+    v->pending = PENDING_STRING_IO;
+    return 0;
+}
+
+int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    e->reason = X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+    e->rip = VMRD(v, WNAT, GUEST_RIP);
+    e->instr_len = (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN);
+    e->qualification = VMRD(v, WNAT, EXIT_QUALIFICATION);
+    struct x86vcpu_io_qual q = x86vcpu__decode_io_qual(e->qualification);
+    e->kind = X86VCPU_EXIT_IO;
+    e->u.io.port = q.port;
+    e->u.io.size = q.size;
+    e->u.io.in = q.in;
+    e->u.io.string = q.string;
+    e->u.io.rep = q.rep;
+    if (q.string)
+        return string_io(v, e);
+    e->u.io.value = q.in ? 0 : (uint32_t)v->regs.gpr[X86VCPU_RAX] &
+                                    (uint32_t)(0xffffffffull >> (32 - 8 * q.size));
+    if (q.in) {
+        v->pending = PENDING_IO_IN;
+        v->pending_io_size = q.size;
+    }
+    x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
+    return 0;
+}
+
+int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (v->pending != PENDING_IO_IN)
+        return X86VCPU_ESTATE;
+    v->regs.gpr[X86VCPU_RAX] = x86vcpu__io_in_merge(v->regs.gpr[X86VCPU_RAX], value,
+                                                    v->pending_io_size);
+    v->pending = PENDING_NONE;
+    return X86VCPU_OK;
+}
+
+/* Update a register used as an address or count under the address size:
+ * a 16-bit update keeps bits 63:16, a 32-bit one zero-extends (SDM 3.3.7). */
+static uint64_t addr_update(uint64_t old, uint64_t newval, unsigned bytes)
+{
+    if (bytes == 2)
+        return (old & ~0xffffull) | (newval & 0xffff);
+    return newval & addr_mask(bytes);
+}
+
+int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (v->pending != PENDING_STRING_IO)
+        return X86VCPU_ESTATE;
+    if (done > v->strio.count)
+        return X86VCPU_EINVAL;
+    uint64_t *g = v->regs.gpr;
+    unsigned idx = v->strio.in ? X86VCPU_RDI : X86VCPU_RSI, as = v->strio.addr_size;
+    uint64_t delta = (uint64_t)done * v->strio.size;
+    g[idx] = addr_update(g[idx], v->strio.df ? g[idx] - delta : g[idx] + delta, as);
+    uint32_t left = v->strio.count - done;
+    if (v->strio.rep)
+        g[X86VCPU_RCX] = addr_update(g[X86VCPU_RCX], g[X86VCPU_RCX] - done, as);
+    /* Done: complete the instruction on the next run. Otherwise leave RIP
+     * on it: it runs again (and exits again) for the remaining elements. */
+    if (left == 0)
+        x86vcpu__skip_on_next_run(v, v->strio.rip, v->strio.len);
+    v->pending = PENDING_NONE;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count, int intercept)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    x86vcpu__io_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->io_bitmap_a_pa),
+                           v->hal->phys_to_virt(v->hal->ctx, v->io_bitmap_b_pa), port, count,
+                           intercept);
+    return X86VCPU_OK;
+}
