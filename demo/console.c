@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "console.h"
-#include "pio.h"
+#include "arch.h"
 
 #define E9_PORT     0xE9
 #define COM1        0x3F8
@@ -231,7 +231,7 @@ void bochs_shutdown(void)
     for (const char *p = s; *p; p++)
         outb(0x8900, (uint8_t)*p);
     for (;;)
-        __asm__ volatile("cli; hlt");
+        cli_hlt();
 }
 
 /* --------------------------------------------------------------- traps */
@@ -249,8 +249,7 @@ void trap_dispatch(struct trap_frame *f)
     if (trap_hook && trap_hook(f))
         return;
 
-    uint64_t cr2;
-    __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+    uint64_t cr2 = read_cr2();
     if (f->vector < 32)
         con_printf("\nEXCEPTION vec=%llu (%s) err=0x%llx rip=0x%llx cr2=0x%llx\n",
                    (unsigned long long)f->vector, exc_names[f->vector],

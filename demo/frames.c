@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "frames.h"
+#include "host.h"
 
 extern char __kernel_start[], __kernel_end[];
 
@@ -87,26 +88,6 @@ uint64_t frames_in_use(void)
 }
 
 /* ------------------------------------------------------------ multiboot */
-struct mb_info {
-    uint32_t flags;
-    uint32_t mem_lower, mem_upper;      /* flags[0], KiB */
-    uint32_t boot_device;
-    uint32_t cmdline;
-    uint32_t mods_count, mods_addr;     /* flags[3] */
-    uint32_t syms[4];
-    uint32_t mmap_length, mmap_addr;    /* flags[6] */
-};
-
-struct mb_mod {
-    uint32_t mod_start, mod_end, string, reserved;
-};
-
-struct mb_mmap {
-    uint32_t size;                      /* of the rest of the entry */
-    uint64_t base, len;
-    uint32_t type;                      /* 1 = available RAM */
-} __attribute__((packed));
-
 #define FOUR_GIB (1ull << 32)
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -122,18 +103,18 @@ static uint64_t str_end(uint32_t pa)
 
 uint64_t frames_init_multiboot(uint32_t magic, uint32_t mbinfo_phys)
 {
-    if (magic != 0x2BADB002u || mbinfo_phys == 0)
+    if (magic != MB_LOADER_MAGIC || mbinfo_phys == 0)
         return 0;
-    const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)mbinfo_phys;
+    const struct host_mbi *mbi = (const struct host_mbi *)(uintptr_t)mbinfo_phys;
 
     uint64_t lo = (uint64_t)(uintptr_t)__kernel_end;
     uint64_t end = 0;
 
     lo = max_u64(lo, (uint64_t)mbinfo_phys + sizeof *mbi);
-    if (mbi->flags & (1u << 2))
+    if (mbi->flags & MBI_FLAG_CMDLINE)
         lo = max_u64(lo, str_end(mbi->cmdline));
-    if (mbi->flags & (1u << 3)) {
-        const struct mb_mod *m = (const struct mb_mod *)(uintptr_t)mbi->mods_addr;
+    if (mbi->flags & MBI_FLAG_MODS) {
+        const struct host_mod *m = (const struct host_mod *)(uintptr_t)mbi->mods_addr;
         lo = max_u64(lo, (uint64_t)mbi->mods_addr + mbi->mods_count * sizeof *m);
         for (uint32_t i = 0; i < mbi->mods_count; i++) {
             lo = max_u64(lo, m[i].mod_end);
@@ -141,18 +122,18 @@ uint64_t frames_init_multiboot(uint32_t magic, uint32_t mbinfo_phys)
                 lo = max_u64(lo, str_end(m[i].string));
         }
     }
-    if (mbi->flags & (1u << 6)) {
+    if (mbi->flags & MBI_FLAG_MMAP) {
         lo = max_u64(lo, (uint64_t)mbi->mmap_addr + mbi->mmap_length);
         uint64_t off = 0;
-        while (off + sizeof(struct mb_mmap) <= mbi->mmap_length) {
-            const struct mb_mmap *e =
-                (const struct mb_mmap *)(uintptr_t)(mbi->mmap_addr + off);
+        while (off + sizeof(struct host_mmap) <= mbi->mmap_length) {
+            const struct host_mmap *e =
+                (const struct host_mmap *)(uintptr_t)(mbi->mmap_addr + off);
             if (e->type == 1 && e->base <= 0x100000 && e->base + e->len > 0x100000)
                 end = e->base + e->len;
             off += (uint64_t)e->size + 4;
         }
     }
-    if (end == 0 && (mbi->flags & 1u))
+    if (end == 0 && (mbi->flags & MBI_FLAG_MEM))
         end = 0x100000ull + (uint64_t)mbi->mem_upper * 1024;
     if (end == 0)
         return 0;

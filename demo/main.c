@@ -1,36 +1,44 @@
 /* demo/main.c — entry of the demo hypervisor after boot.S (64-bit, identity
- * mapped, TSS loaded, interrupts off). */
+ * mapped, TSS loaded, interrupts off): console, frames, VMX on, then the
+ * guest its command line asks for:
+ *
+ *   (nothing)          the greeting guest (greeting.c)
+ *   guest [mem=N]      a multiboot kernel given as GRUB modules, on the PC
+ *                      platform (pc/pc.c): make run GUEST=kernel.elf
+ */
 #include <stdint.h>
-#include "console.h"
-#include "frames.h"
-#include "hv.h"
+#include <x86vcpu/x86vcpu.h>
 
-#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
-#define MBI_FLAG_CMDLINE (1u << 2)
+#include "cmdline.h"
+#include "console.h"
+#include "greeting.h"
+#include "host.h"
+#include "pc/pc.h"
 
 void demo_main(uint32_t magic, uint32_t mbinfo_phys);
 
 void demo_main(uint32_t magic, uint32_t mbinfo_phys)
 {
+    const struct host_mbi *mbi = (const struct host_mbi *)(uintptr_t)mbinfo_phys;
+    const char *cmdline = magic == MB_LOADER_MAGIC ? host_cmdline(mbi) : "";
+    int guest = has_word(cmdline, "guest");
     con_init();
     /* A guest run: COM1 carries the guest's console alone. */
-    const uint32_t *mb = (const uint32_t *)(uintptr_t)mbinfo_phys;
-    if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mb[0] & MBI_FLAG_CMDLINE) &&
-        hv_has_word((const char *)(uintptr_t)mb[4], "guest"))
+    if (guest)
         con_set_serial(0);
-    if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
-        con_printf("demo: not booted by a multiboot loader (magic 0x%x)\n", magic);
+    if (host_memory(magic, mbinfo_phys, cmdline))
+        return;
+    static struct x86vcpu_cpu cpu;  /* the demo's one per-CPU record */
+    int err = host_vmx_on(&cpu);
+    if (err) {
+        if (guest)
+            con_printf("x86vcpu demo: guest exit status 6 (no VMX)\n");
         return;
     }
-    uint64_t bytes = frames_init_multiboot(magic, mbinfo_phys);
-    if (!bytes) {
-        con_printf("demo: no memory information from the boot loader\n");
-        return;
+    if (guest) {
+        pc_main(&cpu, mbi, cmdline);
+        return;                     /* Bochs ends right after: no VMXOFF needed */
     }
-    /* Multiboot info (spec 3.3): flags at 0, cmdline (physical) at 16. */
-    const uint32_t *mbi = (const uint32_t *)(uintptr_t)mbinfo_phys;
-    const char *cmdline = (mbi[0] & MBI_FLAG_CMDLINE) ? (const char *)(uintptr_t)mbi[4] : "";
-    con_printf("x86vcpu demo hypervisor: %lu MiB free for frames, command line \"%s\"\n",
-               (unsigned long)(bytes >> 20), cmdline);
-    hv_main(cmdline, mbinfo_phys);
+    greeting_main(&cpu);
+    x86vcpu_cpu_disable(&cpu);
 }

@@ -1,5 +1,33 @@
 # make check: host unit tests, the Bochs integration run, the differential
 # kernel, then QEMU-style kernels as guests (mk/guestrun.mk).
+#
+#   make test-kernel     $(BUILD)/test.elf: the test image, the demo's parts
+#                        (mk/demo.mk's DEMO_CORE_OBJS) with the test harness
+#                        of tests/harness and the test guests; bochs-test and
+#                        diff-test boot it ($(BUILD)/demo.elf holds no test code)
+#   make diff-run        the differential kernel as its guest, on the console
+
+# Other fragments (mk/demo.mk, mk/guests.mk) are read after this one: the
+# test image's prerequisite lists are expanded late.
+.SECONDEXPANSION:
+TEST_ELF       := $(BUILD)/test.elf
+HARNESS_SRCS   := $(sort $(wildcard tests/harness/*.c))
+HARNESS_OBJS   := $(patsubst %,$(BUILD)/%.o,$(HARNESS_SRCS))
+
+$(BUILD)/tests/harness/%.c.o: tests/harness/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(DEMO_CFLAGS) -Itests/harness -Itests/lib -MMD -MP -c $< -o $@
+
+-include $(HARNESS_OBJS:.o=.d)
+
+$(TEST_ELF): $$(DEMO_CORE_OBJS) $(HARNESS_OBJS) $$(TEST_GUEST_OBJS) $$(DEMO_LIB) demo/linker.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(DEMO_CFLAGS) $(DEMO_LDFLAGS) -o $@ $(DEMO_CORE_OBJS) $(HARNESS_OBJS) \
+	    $(TEST_GUEST_OBJS) $(DEMO_LIB)
+
+test-kernel: $(TEST_ELF)
+
 TEST_ISO := $(BUILD)/test.iso
 TEST_OUT := $(BUILD)/test.out
 TEST_TIMEOUT ?= 600
@@ -15,9 +43,9 @@ deps-all: deps
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y --no-install-recommends $(CHECK_DEB_PKGS); \
 	fi
 
-# The same kernel with "test" on its command line runs the test guests.
+# The test image with "test" on its command line runs the test guests.
 bochs-test: deps
-	$(MAKE) --no-print-directory iso DEMO_CMDLINE=test DEMO_ISO=$(TEST_ISO)
+	$(MAKE) --no-print-directory iso DEMO_IMAGE=$(TEST_ELF) DEMO_CMDLINE=test DEMO_ISO=$(TEST_ISO)
 	@MEGS=$(MEGS) BOCHS_LOG=$(BUILD)/bochs-test.log tools/run-bochs.sh $(TEST_ISO) $(TEST_OUT) $(TEST_TIMEOUT); \
 	st=$$?; tools/check-result.sh $(TEST_OUT) $$st
 
@@ -27,10 +55,15 @@ bochs-test: deps
 DIFF_HV_ISO := $(BUILD)/diff-hv.iso
 DIFF_HV_OUT := $(BUILD)/diff/hv.out
 diff-test: deps diff-bare
-	$(MAKE) --no-print-directory iso DEMO_CMDLINE=diff DEMO_ISO=$(DIFF_HV_ISO)
+	$(MAKE) --no-print-directory iso DEMO_IMAGE=$(TEST_ELF) DEMO_CMDLINE=diff DEMO_ISO=$(DIFF_HV_ISO)
 	MEGS=$(MEGS) BOCHS_EXTRA="$(DIFF_BOCHS_EXTRA)" BOCHS_LOG=$(BUILD)/bochs-diff.log \
 	  tools/run-bochs.sh $(DIFF_HV_ISO) $(DIFF_HV_OUT) $(TEST_TIMEOUT)
 	tools/diff-compare.sh $(BUILD)/diff/bare.out $(DIFF_HV_OUT)
+
+# The differential kernel as a guest, its records on the console.
+diff-run: deps
+	$(MAKE) --no-print-directory iso DEMO_IMAGE=$(TEST_ELF) DEMO_CMDLINE=diff DEMO_ISO=$(DIFF_HV_ISO)
+	MEGS=$(MEGS) BOCHS_LOG=$(BUILD)/bochs-diff.log tools/run-bochs.sh $(DIFF_HV_ISO) $(DIFF_HV_OUT) $(TEST_TIMEOUT)
 
 check: deps-all
 	@mkdir -p $(BUILD)
@@ -45,4 +78,4 @@ check: deps-all
 	  exit $$(cat $(BUILD)/guest-test.rc)
 	@tools/check-summary.sh $(BUILD)/unit.log $(TEST_OUT) $(BUILD)/diff.log $(GUEST_TEST_LOG)
 
-.PHONY: check bochs-test deps-all diff-test
+.PHONY: check bochs-test deps-all diff-test diff-run test-kernel

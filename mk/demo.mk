@@ -7,15 +7,17 @@
 #                        $(BUILD)/demo.out; fails on timeout
 #   make run GUEST=kernel.elf [CMDLINE='...'] [INITRD=file] [MEM=MiB]
 #                        runs a multiboot v1 kernel written for QEMU's -kernel
-#                        as the demo's guest (demo/mbguest.c); the guest's
+#                        as the demo's guest (demo/pc/); the guest's
 #                        console on the terminal and in $(BUILD)/guest.out
 #                        (its COM1 bytes alone in $(BUILD)/guest.out.serial);
 #                        exits with the guest's exit status (tools/run-guest.sh)
 #   make deps            install the Debian packages (only what is missing)
 #
 # Knobs:
-#   DEMO_EXTRA_OBJS      extra objects linked into the kernel (guest blobs, ...)
+#   DEMO_EXTRA_OBJS      extra objects linked into the kernel
 #   DEMO_LIB             library linked in (default $(LIB); empty: none)
+#   DEMO_IMAGE           the kernel the ISO boots (default $(BUILD)/demo.elf;
+#                        mk/check.mk's test image is another)
 #   DEMO_MODULES         files loaded by GRUB as multiboot modules
 #                        (`module /boot/<name> <name>`, in order)
 #   DEMO_CMDLINE         kernel command line
@@ -25,8 +27,19 @@
 #   MEGS                 guest-visible RAM of the Bochs machine (default 512)
 #   BOCHS_LOG            Bochs' own log (default $(BUILD)/bochs.log)
 
-DEMO_SRCS        := $(sort $(wildcard demo/*.c) $(wildcard demo/*.S) $(wildcard demo/lib/*.c))
+# The demo: demo/*.c, demo/pc/ (the PC platform), demo/loader/ (guest
+# loaders). demo/guest/ is the greeting guest, built for the guest below.
+DEMO_SRCS        := $(sort $(wildcard demo/*.c) $(wildcard demo/*.S) $(wildcard demo/pc/*.c) \
+                           $(wildcard demo/loader/*.c))
 DEMO_OBJS        := $(patsubst %,$(BUILD)/%.o,$(DEMO_SRCS))
+# What another embedder built from the demo's parts (the test image of
+# mk/check.mk) links: everything but the demo's entry and its guest.
+DEMO_CORE_OBJS   := $(filter-out $(BUILD)/demo/main.c.o $(BUILD)/demo/greeting.c.o,$(DEMO_OBJS))
+# The files with no hardware access, also built for the host unit tests
+# (mk/unit.mk).
+DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/pc/apicbase.c \
+                    demo/pc/debugcon.c demo/pc/fwcfg.c demo/pc/legacy.c demo/pc/msr.c \
+                    demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c
 DEMO_EXTRA_OBJS  ?=
 DEMO_LIB         ?= $(LIB)
 DEMO_MODULES     ?=
@@ -41,6 +54,7 @@ DEMO_LDFLAGS     := -nostdlib -static -Wl,-T,demo/linker.ld \
                     -Wl,-z,noexecstack
 
 DEMO_ELF := $(BUILD)/demo.elf
+DEMO_IMAGE ?= $(DEMO_ELF)
 DEMO_ISO := $(BUILD)/demo.iso
 DEMO_OUT := $(BUILD)/demo.out
 
@@ -88,25 +102,45 @@ $(BUILD)/demo/%.S.o: demo/%.S
 
 -include $(DEMO_OBJS:.o=.d)
 
+# The greeting guest (demo/guest/): real-mode code (gcc -m16) linked at
+# 0x8000, a flat image, embedded in the kernel as hello_guest_start/_end.
+DEMO_GUEST_CC     ?= gcc
+DEMO_GUEST_CFLAGS := -std=gnu11 -m16 -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
+    -fno-stack-protector -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 \
+    -mno-red-zone -Os -Wall -Wextra -Werror
+HELLO_DIR := $(BUILD)/demo/guest
+$(HELLO_DIR)/hello.elf: demo/guest/start16.S demo/guest/hello.c demo/guest/guest.ld
+	@mkdir -p $(HELLO_DIR)
+	@$(if $(Q),echo "  CC      demo/guest (real mode)")
+	$(Q)$(DEMO_GUEST_CC) $(DEMO_GUEST_CFLAGS) -c demo/guest/start16.S -o $(HELLO_DIR)/start16.o
+	$(Q)$(DEMO_GUEST_CC) $(DEMO_GUEST_CFLAGS) -c demo/guest/hello.c -o $(HELLO_DIR)/hello.o
+	$(Q)ld --no-warn-rwx-segments -m elf_i386 -T demo/guest/guest.ld -o $@ \
+	    $(HELLO_DIR)/start16.o $(HELLO_DIR)/hello.o
+$(HELLO_DIR)/hello.bin: $(HELLO_DIR)/hello.elf
+	$(Q)objcopy -O binary $< $@
+$(HELLO_DIR)/blob.o: demo/guest/blob.S $(HELLO_DIR)/hello.bin
+	$(Q)$(CC) $(DEMO_CFLAGS) -DHELLO_BIN='"$(HELLO_DIR)/hello.bin"' -c $< -o $@
+
 # Other fragments (mk/guests.mk, ...) are read after this one and append to
 # DEMO_EXTRA_OBJS / DEMO_MODULES: expand those prerequisite lists late.
 .SECONDEXPANSION:
-$(DEMO_ELF): $(DEMO_OBJS) $$(DEMO_EXTRA_OBJS) $$(DEMO_LIB) demo/linker.ld
+$(DEMO_ELF): $(DEMO_OBJS) $(HELLO_DIR)/blob.o $$(DEMO_EXTRA_OBJS) $$(DEMO_LIB) demo/linker.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(DEMO_CFLAGS) $(DEMO_LDFLAGS) -o $@ $(DEMO_OBJS) $(DEMO_EXTRA_OBJS) $(DEMO_LIB)
+	$(Q)$(CC) $(DEMO_CFLAGS) $(DEMO_LDFLAGS) -o $@ $(DEMO_OBJS) $(HELLO_DIR)/blob.o \
+	    $(DEMO_EXTRA_OBJS) $(DEMO_LIB)
 
 # grub.cfg is rewritten only when its text changes (so the ISO is rebuilt
 # when a knob changes, and not otherwise).
-DEMO_GRUB_CFG_TEXT = set timeout=0\nset default=0\nmenuentry "x86vcpu demo" {\n  multiboot /boot/demo.elf $(DEMO_CMDLINE)\n$(foreach m,$(DEMO_MODULES),  module /boot/$(notdir $(m)) $(notdir $(m))\n)  boot\n}\n
+DEMO_GRUB_CFG_TEXT = set timeout=0\nset default=0\nmenuentry "x86vcpu demo" {\n  multiboot /boot/$(notdir $(DEMO_IMAGE)) $(DEMO_CMDLINE)\n$(foreach m,$(DEMO_MODULES),  module /boot/$(notdir $(m)) $(notdir $(m))\n)  boot\n}\n
 $(BUILD)/iso/boot/grub/grub.cfg: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%b' '$(DEMO_GRUB_CFG_TEXT)' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(DEMO_ISO): $(DEMO_ELF) $$(DEMO_MODULES) $(BUILD)/iso/boot/grub/grub.cfg | deps
+$(DEMO_ISO): $(DEMO_IMAGE) $$(DEMO_MODULES) $(BUILD)/iso/boot/grub/grub.cfg | deps
 	@mkdir -p $(BUILD)/iso/boot
 	@find $(BUILD)/iso/boot -maxdepth 1 -type f -delete
-	cp $(DEMO_ELF) $(BUILD)/iso/boot/demo.elf
+	cp $(DEMO_IMAGE) $(BUILD)/iso/boot/$(notdir $(DEMO_IMAGE))
 	$(if $(DEMO_MODULES),cp $(DEMO_MODULES) $(BUILD)/iso/boot/)
 	grub-mkrescue -o $@ $(BUILD)/iso \
 	    --install-modules="multiboot normal configfile echo boot test $(DEMO_GRUB_MODULES)" \

@@ -18,11 +18,11 @@ GUEST_long64_LD    := -m elf_x86_64 --defsym=LOAD_ADDR=0x100000
 GUEST_long64_START := tests/guests/start64.S
 
 # A guest program is tests/guests/PROG.c built for MODE into PROG-MODE.bin.
-GUEST_PROGS := basic-real basic-prot32 basic-long64 hello-real events-long64
+GUEST_PROGS := basic-real basic-prot32 basic-long64 events-long64
 guest_prog = $(word 1,$(subst -, ,$(1)))
 guest_mode = $(word 2,$(subst -, ,$(1)))
 
-$(GUEST_DIR)/%.elf: tests/lib/proto.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/hello.c tests/guests/events.c
+$(GUEST_DIR)/%.elf: tests/lib/proto.h tests/guests/guest.ld tests/guests/start16.S tests/guests/start32.S tests/guests/start64.S tests/guests/basic.c tests/guests/events.c
 	@mkdir -p $(GUEST_DIR)
 	$(eval P := $(call guest_prog,$*))
 	$(eval M := $(call guest_mode,$*))
@@ -52,7 +52,8 @@ $(GUEST_DIR)/blobs.o: $(GUEST_BINS) $(BUILD)/diff/diffkernel.elf
 	  echo '.section .note.GNU-stack,"",@progbits'; } > $(GUEST_DIR)/blobs.S
 	$(CC) -c $(GUEST_DIR)/blobs.S -o $@
 
-DEMO_EXTRA_OBJS += $(GUEST_DIR)/blobs.o
+# Linked into the test image only (mk/check.mk).
+TEST_GUEST_OBJS := $(GUEST_DIR)/blobs.o
 guests: $(GUEST_BINS)
 .PHONY: guests
 .SECONDARY:

@@ -2,8 +2,8 @@
 #   make unit                 build and run every tests/unit/test_*.c
 #   make unit HOSTCC=clang    same with another host compiler
 # Each tests/unit/test_X.c becomes $(BUILD)/unit/test_X, linked with all of
-# src/lib/*.c and demo/lib/*.c built for the host (pure logic, no privileged
-# instructions).
+# src/lib/*.c and the demo's files without hardware access ($(DEMO_HOST_SRCS),
+# mk/demo.mk) built for the host (pure logic, no privileged instructions).
 # tests/unit/compile_fail.sh checks that misuse of the VMCS width check does
 # not compile. Last line printed: "unit: N passed, N failed".
 
@@ -17,9 +17,9 @@ UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(UNIT_DIR)/%,$(UNIT_SRCS))
 UNIT_LIB_SRCS := $(wildcard src/lib/*.c)
 UNIT_LIB_OBJS := $(patsubst src/lib/%.c,$(UNIT_DIR)/obj/%.o,$(UNIT_LIB_SRCS)) \
-                 $(patsubst demo/lib/%.c,$(UNIT_DIR)/obj/demo_%.o,$(wildcard demo/lib/*.c))
+                 $(foreach f,$(DEMO_HOST_SRCS),$(UNIT_DIR)/obj/demo_$(notdir $(f:.c=.o)))
 UNIT_LIB      := $(UNIT_DIR)/libx86vcpu-host.a
-UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h) $(wildcard demo/lib/*.h)
+UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h) $(wildcard demo/*.h demo/*/*.h)
 
 # Objects built by one compiler must not be linked by another (the sanitizer
 # runtimes differ): a stamp holding the compiler and flags changes whenever
@@ -39,7 +39,10 @@ $(UNIT_DIR)/obj/%.o: src/lib/%.c $(UNIT_HDRS) $(UNIT_STAMP)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 
-$(UNIT_DIR)/obj/demo_%.o: demo/lib/%.c $(UNIT_HDRS) $(UNIT_STAMP)
+# demo_NAME.o from the one host-buildable demo file NAME.c (names are unique).
+demo_host_src = $(foreach f,$(DEMO_HOST_SRCS),$(if $(filter $(1).c,$(notdir $(f))),$(f)))
+.SECONDEXPANSION:
+$(UNIT_DIR)/obj/demo_%.o: $$(call demo_host_src,$$*) $(UNIT_HDRS) $(UNIT_STAMP)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 

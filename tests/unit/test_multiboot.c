@@ -1,4 +1,4 @@
-/* Multiboot v1 loader (demo/lib/multiboot.c): synthetic ELF32, ELF64 and
+/* Multiboot v1 loader (demo/loader/multiboot.c): synthetic ELF32, ELF64 and
  * a.out-kludge images against a PC-like layout, 8 MiB of guest RAM. Rules
  * from the Multiboot spec 0.6.96 (3.1.1 header location, 3.1.2 flags and
  * checksum, 3.1.3 address fields, 3.3 boot information).
@@ -14,7 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "lib/multiboot.h"
+#include "loader/multiboot.h"
 
 #define RAM_SIZE  (8u << 20)
 #define MIB       0x100000u

@@ -1,4 +1,4 @@
-/* demo/lib/multiboot.c — Multiboot v1 (spec 0.6.96) loader logic: find the
+/* demo/loader/multiboot.c — Multiboot v1 (spec 0.6.96) loader logic: find the
  * header, plan the load (ELF32, ELF64 or the a.out-kludge address fields),
  * copy the segments, build the boot information. See multiboot.h.
  *
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/multiboot.h"
+#include "loader/multiboot.h"
 
 #define KIB       1024ull
 #define MIB       (1024ull * KIB)

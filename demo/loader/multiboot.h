@@ -1,4 +1,4 @@
-/* demo/lib/multiboot.h — Multiboot v1 (spec 0.6.96) image loading and boot
+/* demo/loader/multiboot.h — Multiboot v1 (spec 0.6.96) image loading and boot
  * information, as a boot loader does it for a guest kernel. Pure functions
  * of byte buffers: no hardware access, unit-tested on the host
  * (tests/unit/test_multiboot.c).
@@ -8,8 +8,8 @@
  * write lies in an available (type 1) range of the layout below ram_size.
  * Parsing validates everything before anything is written, so an image is
  * either loaded whole or refused with a reason. */
-#ifndef DEMO_LIB_MULTIBOOT_H
-#define DEMO_LIB_MULTIBOOT_H
+#ifndef DEMO_LOADER_MULTIBOOT_H
+#define DEMO_LOADER_MULTIBOOT_H
 
 #include <stdint.h>
 

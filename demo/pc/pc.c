@@ -1,0 +1,192 @@
+/* demo/pc/pc.c — the PC machine (see pc.h): its memory and devices put
+ * together, the guest kernel loaded from the demo's GRUB modules, the run
+ * and the report. */
+#include <stdint.h>
+#include <x86vcpu/x86vcpu.h>
+
+#include "arch.h"
+#include "cmdline.h"
+#include "console.h"
+#include "host.h"
+#include "vm.h"
+#include "pc/debugcon.h"
+#include "pc/legacy.h"
+#include "pc/pc.h"
+
+#define MIB (1ull << 20)
+
+/* The names file (module "names", written by make run): line 1 the
+ * kernel's name, line 2 the initrd's (may be empty), then the command line
+ * as given. Split in place; returns what follows line 1 / line 2. */
+static char *next_line(char *s)
+{
+    while (*s && *s != '\n')
+        s++;
+    if (*s)
+        *s++ = 0;
+    return s;
+}
+
+struct guest_files {
+    const struct host_mod *kernel, *initrd;
+    char *kname, *iname, *args;
+};
+
+static int find_guest(const struct host_mbi *mbi, struct guest_files *g)
+{
+    const struct host_mod *names = host_module(mbi, "names");
+    g->kernel = host_module(mbi, "kernel");
+    g->initrd = host_module(mbi, "initrd");
+    if (!g->kernel || !names) {
+        con_printf("x86vcpu demo: no guest kernel module (make run GUEST=...)\n");
+        return -1;
+    }
+    static char text[4096];         /* a NUL-terminated copy of the names file */
+    uint64_t len = names->mod_end - names->mod_start;
+    if (len >= sizeof text) {
+        con_printf("x86vcpu demo: command line too long\n");
+        return -1;
+    }
+    for (uint64_t i = 0; i < len; i++)
+        text[i] = ((const char *)(uintptr_t)names->mod_start)[i];
+    text[len] = 0;
+    g->kname = text;
+    g->iname = next_line(g->kname);
+    g->args = next_line(g->iname);
+    uint64_t alen = str_len(g->args);
+    while (alen && g->args[alen - 1] == '\n')
+        g->args[--alen] = 0;
+    return 0;
+}
+
+/* Load the kernel as a multiboot v1 loader does (QEMU's command line: the
+ * kernel's file name, a space, the -append text; the initrd as module 0)
+ * and start the vCPU at its entry. */
+static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
+{
+    struct vm *vm = &pc->vm;
+    struct mb_layout lay = { pc->map, pc->nmap, vm->ram_size };
+    struct mb_image im;
+    const char *why = 0;
+    const uint8_t *kimg = (const uint8_t *)(uintptr_t)g->kernel->mod_start;
+    if (mb_parse(kimg, g->kernel->mod_end - g->kernel->mod_start, &lay, &im, &why)) {
+        con_printf("x86vcpu demo: cannot boot %s: %s\n", g->kname, why);
+        return -1;
+    }
+    static char cmdline[4200];
+    uint64_t n = 0;
+    for (const char *p = g->kname; *p && n < sizeof cmdline - 2; p++)
+        cmdline[n++] = *p;
+    cmdline[n++] = ' ';
+    for (const char *p = g->args; *p && n < sizeof cmdline - 1; p++)
+        cmdline[n++] = *p;
+    cmdline[n] = 0;
+    struct mb_module mod = { 0, 0, g->iname };
+    if (g->initrd) {
+        mod.data = (const uint8_t *)(uintptr_t)g->initrd->mod_start;
+        mod.len = g->initrd->mod_end - g->initrd->mod_start;
+    }
+    struct mb_boot boot = { cmdline, "x86vcpu demo", &mod, g->initrd ? 1u : 0u };
+    struct mb_result res;
+    if (mb_build_info(&im, &boot, &lay, vm->ram, &res, &why)) {
+        con_printf("x86vcpu demo: cannot boot %s: %s\n", g->kname, why);
+        return -1;
+    }
+    pc_copy_low_memory(pc);
+    mb_load(&im, kimg, vm->ram);
+    con_printf("x86vcpu demo: %s: %s kernel, %u segment(s) at 0x%lx-0x%lx, entry 0x%x; "
+               "%lu MiB RAM; command line \"%s\"%s%s\n",
+               g->kname, im.format == MB_FMT_ELF32 ? "ELF32" : im.format == MB_FMT_ELF64 ? "ELF64"
+                                                                                     : "a.out-kludge",
+               im.nsegs, (unsigned long)im.load_lo, (unsigned long)im.load_hi, im.entry,
+               (unsigned long)mem, cmdline, g->initrd ? "; initrd " : "", g->initrd ? g->iname : "");
+
+    int err = pc_map_memory(pc);
+    if (err) {
+        con_printf("x86vcpu demo: EPT: %s\n", x86vcpu_strerror(err));
+        return -1;
+    }
+    struct x86vcpu_setup s = { .mode = X86VCPU_MODE_PROT32, .entry = im.entry };
+    err = vm_start_vcpu(vm, &s);
+    if (err) {
+        con_printf("x86vcpu demo: vCPU: %s\n", x86vcpu_strerror(err));
+        return -1;
+    }
+    /* Multiboot spec 3.2: EAX magic, EBX the info, flat segments, paging
+     * and interrupts off. */
+    x86vcpu_set_gpr(vm->v, X86VCPU_RAX, MB_BOOT_MAGIC);
+    x86vcpu_set_gpr(vm->v, X86VCPU_RBX, res.mbi);
+    return 0;
+}
+
+/* The devices (each registers its ports, MMIO ranges and MSRs on the bus). */
+static int attach_devices(struct pc *pc)
+{
+    struct vm *vm = &pc->vm;
+    int err = uart_attach(&pc->com1, vm, UART_COM1);
+    err |= latch_attach(&pc->latch, vm);
+    err |= debug_exit_attach(vm);
+    err |= shutdown_port_attach(&pc->shutdown, vm);
+    err |= fwcfg_attach(&pc->fwcfg, vm);
+    err |= debugcon_attach(vm);
+    err |= legacy_attach(vm);
+    err |= pc_msrs_attach(&pc->msrs, vm);
+    err |= firmware_attach(pc);
+    err |= pm_attach(&pc->pm, vm, pc->pm1a_cnt, pc->pm_tmr);
+    return err ? -1 : 0;
+}
+
+static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmdline)
+{
+    struct vm *vm = &pc->vm;
+    uint64_t mem = 128;
+    word_value(demo_cmdline, "mem", &mem);
+    if (mem < 2 || mem > 3072) {
+        con_printf("x86vcpu demo: MEM=%lu MiB is out of range (2-3072)\n", (unsigned long)mem);
+        return -1;
+    }
+    struct guest_files g;
+    if (find_guest(mbi, &g))
+        return -1;
+    int err = vm_init(vm, vm->cpu, mem * MIB);
+    if (err) {
+        if (err < 0)
+            con_printf("x86vcpu demo: not enough host memory for MEM=%lu MiB\n",
+                       (unsigned long)mem);
+        else
+            con_printf("x86vcpu demo: EPT: %s\n", x86vcpu_strerror(err));
+        return -1;
+    }
+    vm->console = vm_console_raw;
+    pc_build_map(pc, mbi);
+    pc_find_acpi_ports(pc);
+    if (attach_devices(pc)) {
+        con_printf("x86vcpu demo: device ranges overlap\n");
+        return -1;
+    }
+    if (load_guest(pc, &g, mem))
+        return -1;
+    return apic_attach(&pc->apic, pc);
+}
+
+void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cmdline)
+{
+    static struct pc pc;
+    struct vm *vm = &pc.vm;
+    vm->cpu = cpu;
+    if (setup(&pc, mbi, cmdline)) {
+        vm_end(vm, VM_STOPPED, "the guest could not be started");
+    } else {
+        uint64_t t0 = rdtsc();
+        vm_run(vm);
+        uint64_t t1 = rdtsc();
+        con_guest_flush();
+        vm_print_stats(vm, "x86vcpu demo: exit statistics:");
+        con_printf("    HLT waits %lu, all-ones/ignored accesses %lu, ROM writes dropped %lu\n",
+                   (unsigned long)vm->hlt_waits, (unsigned long)vm->unassigned,
+                   (unsigned long)pc.rom_writes);
+        con_printf("x86vcpu demo: guest ran %lu ticks from entry to exit\n",
+                   (unsigned long)(t1 - t0));
+    }
+    con_printf("x86vcpu demo: guest exit status %u (%s)\n", vm->status, vm->why);
+}

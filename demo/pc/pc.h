@@ -1,0 +1,81 @@
+/* demo/pc/pc.h — the PC the demo gives a multiboot kernel written for
+ * QEMU's -kernel (make run GUEST=...): a vm (vm.h) with
+ *
+ *   memory   MEM MiB of RAM through EPT; the VGA window, the BIOS area
+ *            0xE0000-0xFFFFF and the firmware's ACPI tables of the real
+ *            machine (read-only: writes are dropped), the I/O APIC, HPET
+ *            and local APIC pass through; every other address reads
+ *            all-ones (memmap.c, firmware.c). Low memory holds a copy of
+ *            the machine's IVT, BIOS data area and EBDA.
+ *   devices  COM1 (uart.c), QEMU's isa-debug-exit, pc-testdev's latch and
+ *            Bochs' shutdown port (testdev.c), fw_cfg (fwcfg.c), port 0xE9
+ *            (debugcon.c), ACPI power-off and reset (pm.c), MSRs (msr.c);
+ *            PIC, PIT, CMOS, port 0x80, VGA and the ACPI PM timer pass
+ *            through (legacy.c, pm.c); other ports read all-ones.
+ *   APIC     IA32_APIC_BASE is virtual; x2APIC MSRs and TSC_DEADLINE pass
+ *            through (apic.c). CPUID hides MONITOR/MWAIT.
+ *   HLT      waits in the HLT activity state; interrupts go straight to
+ *            the guest's IDT.
+ *
+ * The run ends with a line "x86vcpu demo: guest exit status N (why)": odd
+ * N = (v << 1) | 1 for an isa-debug-exit write of v; 0 = power-off or
+ * reset; 2 = triple fault; 4 = HLT with interrupts off; 6 = the hypervisor
+ * stopped it (bad image, unhandled exit) — enum vm_status. */
+#ifndef DEMO_PC_PC_H
+#define DEMO_PC_PC_H
+
+#include <stdint.h>
+#include <x86vcpu/x86vcpu.h>
+#include "vm.h"
+#include "host.h"
+#include "loader/multiboot.h"
+#include "pc/apic.h"
+#include "pc/fwcfg.h"
+#include "pc/msr.h"
+#include "pc/pm.h"
+#include "pc/testdev.h"
+#include "pc/uart.h"
+
+#define PC_IOAPIC 0xfec00000ull
+#define PC_HPET   0xfed00000ull
+#define PC_LAPIC  0xfee00000ull
+
+#define PC_MAP_MAX  24
+#define PC_ACPI_MAX 8
+struct pc {
+    struct vm vm;
+    struct mb_range map[PC_MAP_MAX];    /* the guest's E820 map */
+    uint32_t nmap;
+    struct mb_range acpi[PC_ACPI_MAX];  /* the firmware's ACPI ranges, shown read-only */
+    uint32_t nacpi;
+    uint16_t pm1a_cnt, pm_tmr;          /* ports from the machine's FADT */
+    uint64_t rom_writes;                /* writes to the BIOS area / ACPI tables dropped */
+
+    struct uart com1;
+    struct fwcfg fwcfg;
+    struct latch latch;
+    struct shutdown_port shutdown;
+    struct pm pm;
+    struct pc_msrs msrs;
+    struct apic apic;
+};
+
+/* Runs the kernel given as GRUB modules of the demo ("kernel", "names",
+ * "initrd"; make run GUEST=...) with "mem=N" MiB from the demo's command
+ * line (default 128); prints the guest's console live, the exit
+ * statistics and the exit status line. */
+void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cmdline);
+
+/* memmap.c: the guest's E820 map (RAM, the BIOS area, the machine's ACPI
+ * ranges, APICs, BIOS ROM), the EPT for it, and what one page is when no
+ * device sits on it. */
+void pc_build_map(struct pc *pc, const struct host_mbi *mbi);
+int pc_map_memory(struct pc *pc);
+int pc_map_page(struct pc *pc, uint64_t gpa);
+
+/* firmware.c: the machine's firmware as the guest sees it. */
+void pc_find_acpi_ports(struct pc *pc);
+void pc_copy_low_memory(struct pc *pc);
+int firmware_attach(struct pc *pc);
+
+#endif

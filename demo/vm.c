@@ -1,0 +1,305 @@
+/* demo/vm.c — see vm.h. */
+#include <stdint.h>
+#include <x86vcpu/x86vcpu.h>
+#include <x86vcpu/exit_reasons.h>
+#include "arch.h"
+#include "console.h"
+#include "frames.h"
+#include "vm.h"
+
+#define RFLAGS_IF (1u << 9)
+
+int vm_init(struct vm *vm, struct x86vcpu_cpu *cpu, uint64_t ram_size)
+{
+    vm->cpu = cpu;
+    vm->ram_size = ram_size;
+    /* 2 MiB aligned so that the EPT can map it with large pages. */
+    vm->ram_pa = frames_alloc_contig(ram_size, 2ull << 20);
+    if (!vm->ram_pa)
+        return -1;
+    vm->ram = (uint8_t *)(uintptr_t)vm->ram_pa;
+    return x86vcpu_ept_create(cpu, X86VCPU_EPT_AD, &vm->ept);
+}
+
+int vm_map_ram(struct vm *vm)
+{
+    return x86vcpu_ept_map(vm->ept, 0, vm->ram_pa, vm->ram_size, X86VCPU_EPT_RWX, X86VCPU_MT_WB);
+}
+
+void *vm_gpa(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+        return 0;
+    return vm->ram + gpa;
+}
+
+int vm_read_gpa(void *ctx, uint64_t gpa, void *buf, uint32_t len)
+{
+    const uint8_t *src = vm_gpa(ctx, gpa, len);
+    if (!src)
+        return -1;
+    for (uint32_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = src[i];
+    return 0;
+}
+
+/* The bus's pass-through ranges into the vCPU's intercept bitmaps (every
+ * port and MSR exits until opened). */
+static int open_passes(struct vm *vm)
+{
+    int err = 0;
+    for (uint32_t i = 0; !err && i < vm->bus.npass; i++) {
+        const struct bus_pass *p = &vm->bus.pass[i];
+        if (p->space == BUS_PIO) {
+            err = x86vcpu_io_intercept(vm->v, (uint16_t)p->base, p->len, 0);
+            continue;
+        }
+        for (uint32_t k = 0; !err && k < p->len; k++)
+            err = x86vcpu_msr_intercept(vm->v, p->base + k, !(p->flags & BUS_PASS_READ),
+                                        !(p->flags & BUS_PASS_WRITE));
+    }
+    return err;
+}
+
+int vm_start_vcpu(struct vm *vm, struct x86vcpu_setup *s)
+{
+    s->ept = vm->ept;
+    s->vpid = 1;
+    s->read_gpa = vm_read_gpa;
+    s->read_gpa_ctx = vm;
+    vm->done = 0;
+    vm->status = 0;
+    vm->why = 0;
+    vm->unassigned = vm->hlt_waits = vm->string_ios = vm->msr_exits = 0;
+    vm->time_slices = 0;
+    vm->linelen = 0;
+    int err = x86vcpu_vcpu_create(vm->cpu, &vm->v);
+    if (err) {
+        vm->v = 0;
+        return err;
+    }
+    err = x86vcpu_vcpu_setup(vm->v, s);
+    if (!err)
+        err = open_passes(vm);
+    if (!err)
+        err = x86vcpu_vcpu_bind(vm->v, vm->cpu);
+    if (err) {
+        x86vcpu_vcpu_destroy(vm->v);
+        vm->v = 0;
+    }
+    return err;
+}
+
+void vm_stop_vcpu(struct vm *vm)
+{
+    x86vcpu_vcpu_unbind(vm->v);
+    x86vcpu_vcpu_destroy(vm->v);
+    vm->v = 0;
+}
+
+/* ------------------------------------------------------------ exits */
+/* Inlined into the run loop: the path of every port exit. */
+static inline __attribute__((always_inline)) void serve_io(struct vm *vm,
+                                                           const struct x86vcpu_exit *e)
+{
+    uint64_t val;
+    if (e->u.io.string) {
+        vm->string_ios++;
+        x86vcpu_complete_string_io(vm->v, bus_string_io(&vm->bus, e, vm->ram, vm->ram_size));
+    } else if (e->u.io.in) {
+        bus_read(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, &val);
+        x86vcpu_complete_io_in(vm->v, (uint32_t)val);
+    } else {
+        bus_write(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, e->u.io.value);
+    }
+}
+
+void vm_serve_io(struct vm *vm, const struct x86vcpu_exit *e)
+{
+    serve_io(vm, e);
+}
+
+static void serve_mmio(struct vm *vm, const struct x86vcpu_exit *e)
+{
+    uint64_t val = 0;
+    int rc = e->u.mmio.write
+                 ? bus_write(&vm->bus, BUS_MMIO, e->u.mmio.gpa, e->u.mmio.size, e->u.mmio.value)
+                 : bus_read(&vm->bus, BUS_MMIO, e->u.mmio.gpa, e->u.mmio.size, &val);
+    /* Nothing there: all-ones, as on a PC's bus; the first few reads are
+     * worth a note. */
+    if (rc == BUS_UNCLAIMED && vm->unassigned++ < 4 && !e->u.mmio.write)
+        con_printf("x86vcpu demo: guest read unassigned physical address 0x%lx\n",
+                   (unsigned long)e->u.mmio.gpa);
+    x86vcpu_complete_mmio(vm->v, val);
+}
+
+/* RDMSR/WRMSR the library left to us: a device's, or #GP(0). */
+static void serve_msr(struct vm *vm, const struct x86vcpu_exit *e)
+{
+    uint64_t val;
+    vm->msr_exits++;
+    if (e->kind == X86VCPU_EXIT_MSR_READ) {
+        if (bus_read(&vm->bus, BUS_MSR, e->u.msr.index, 8, &val) == BUS_OK)
+            x86vcpu_complete_msr_read(vm->v, val);
+        else
+            x86vcpu_complete_msr_fault(vm->v);
+    } else if (bus_write(&vm->bus, BUS_MSR, e->u.msr.index, 8, e->u.msr.value) == BUS_OK) {
+        x86vcpu_complete_msr_write(vm->v);
+    } else {
+        x86vcpu_complete_msr_fault(vm->v);
+    }
+}
+
+static void serve_hlt(struct vm *vm, const struct x86vcpu_exit *e)
+{
+    if (vm->halt_ends) {
+        vm_end(vm, VM_HALTED, "halted");
+        return;
+    }
+    /* A PC waits for the next interrupt; with IF clear nothing but an NMI
+     * could come, and none will. */
+    uint64_t rflags = 0;
+    x86vcpu_get_rflags(vm->v, &rflags);
+    if (!(rflags & RFLAGS_IF) && !x86vcpu_pending_events(vm->v)) {
+        con_printf("x86vcpu demo: HLT with interrupts disabled at 0x%lx\n", (unsigned long)e->rip);
+        vm_end(vm, VM_HALTED, "halted with interrupts off");
+        return;
+    }
+    /* The next entry leaves the vCPU in the HLT activity state: the CPU
+     * waits in VMX non-root operation until an interrupt wakes it. */
+    vm->hlt_waits++;
+    if (x86vcpu_halt(vm->v))
+        vm_end(vm, VM_STOPPED, "x86vcpu_halt failed");
+}
+
+static void serve_other(struct vm *vm, const struct x86vcpu_exit *e)
+{
+    switch (e->kind) {
+    case X86VCPU_EXIT_HLT:
+        serve_hlt(vm, e);
+        break;
+    case X86VCPU_EXIT_NMI:
+        /* The platform's NMI is the guest's; this CPU must IRET before it
+         * can take another one. */
+        nmi_unblock();
+        x86vcpu_queue_nmi(vm->v);
+        break;
+    case X86VCPU_EXIT_SHUTDOWN:
+        con_printf("x86vcpu demo: the guest triple-faulted at 0x%lx\n", (unsigned long)e->rip);
+        vm_end(vm, VM_TRIPLE, "triple fault (shutdown)");
+        break;
+    case X86VCPU_EXIT_MMIO_UNSUPPORTED:
+        con_printf("x86vcpu demo: MMIO at 0x%lx by an instruction the library cannot emulate:",
+                   (unsigned long)e->u.mmio.gpa);
+        for (unsigned i = 0; i < e->u.mmio.insn_len; i++)
+            con_printf(" %02x", e->u.mmio.insn[i]);
+        con_printf("\n");
+        vm_end(vm, VM_STOPPED, "unsupported MMIO instruction");
+        break;
+    case X86VCPU_EXIT_ENTRY_FAILED:
+        con_printf("x86vcpu demo: VM entry failed: %s, qualification 0x%lx\n",
+                   e->u.entry_failed.reason_name, (unsigned long)e->u.entry_failed.qualification);
+        vm_end(vm, VM_STOPPED, "VM entry failed");
+        break;
+    default:
+        con_printf("x86vcpu demo: unhandled exit %s (qualification 0x%lx) at 0x%lx\n",
+                   x86vcpu_exit_reason_name(e->reason), (unsigned long)e->qualification,
+                   (unsigned long)e->rip);
+        if (e->kind == X86VCPU_EXIT_EPT_VIOLATION)
+            con_printf("  guest-physical 0x%lx\n", (unsigned long)e->u.ept.gpa);
+        vm_end(vm, VM_STOPPED, "unhandled exit");
+        break;
+    }
+}
+
+void vm_run(struct vm *vm)
+{
+    struct x86vcpu_exit *e = &vm->exit;
+    uint64_t left = vm->max_runs ? vm->max_runs : ~0ull;
+    while (!vm->done) {
+        if (left-- == 0) {
+            con_printf("x86vcpu demo: the guest is still running after %lu entries\n",
+                       (unsigned long)vm->max_runs);
+            vm_end(vm, VM_STOPPED, "too many VM entries");
+            break;
+        }
+        /* The hook as it was before the run: on_exit may change it. */
+        void (*around)(struct vm *, int) = vm->around_run;
+        if (around)
+            around(vm, 0);
+        int err = x86vcpu_vcpu_run(vm->v, e);
+        if (around)
+            around(vm, 1);
+        if (err) {
+            con_printf("x86vcpu demo: run: %s", x86vcpu_strerror(err));
+            if (err == X86VCPU_EVMFAILVALID)
+                con_printf(" (VM-instruction error %u: %s)", x86vcpu_vcpu_vm_error(vm->v),
+                           x86vcpu_vm_error_name(x86vcpu_vcpu_vm_error(vm->v)));
+            con_printf("\n");
+            vm_end(vm, VM_STOPPED, "library error");
+            break;
+        }
+        switch (e->kind) {
+        case X86VCPU_EXIT_IO:
+            serve_io(vm, e);
+            break;
+        case X86VCPU_EXIT_MMIO:
+            serve_mmio(vm, e);
+            break;
+        case X86VCPU_EXIT_MSR_READ:
+        case X86VCPU_EXIT_MSR_WRITE:
+            serve_msr(vm, e);
+            break;
+        case X86VCPU_EXIT_TIME_SLICE:
+            vm->time_slices++;
+            break;
+        default:
+            if (!vm->on_exit || !vm->on_exit(vm, e))
+                serve_other(vm, e);
+            break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ output */
+void vm_print_stats(const struct vm *vm, const char *title)
+{
+    const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(vm->v);
+    uint64_t total = 0;
+    con_printf("%s\n", title);
+    for (uint32_t i = 0; i < X86VCPU_EXIT_REASON_MAX; i++) {
+        if (!st->exits[i])
+            continue;
+        total += st->exits[i];
+        con_printf("    %-28s %8lu\n", x86vcpu_exit_reason_name(i), (unsigned long)st->exits[i]);
+    }
+    con_printf("    %-28s %8lu   (VM entries %lu, VMREADs %lu, VMWRITEs %lu)\n", "total",
+               (unsigned long)total, (unsigned long)st->entries, (unsigned long)st->vmreads,
+               (unsigned long)st->vmwrites);
+    con_printf("    state switches: XCR0 %lu XSETBVs, syscall MSRs %lu WRMSRs\n",
+               (unsigned long)st->xcr0_switches, (unsigned long)st->msr_switches);
+}
+
+void vm_console_raw(struct vm *vm, char c)
+{
+    (void)vm;
+    con_guest_putc(c);
+}
+
+void vm_console_lines(struct vm *vm, char c)
+{
+    if (c == '\n' || vm->linelen == sizeof vm->line - 1) {
+        vm->line[vm->linelen] = 0;
+        con_printf("  guest| %s\n", vm->line);
+        vm->linelen = 0;
+        if (c == '\n')
+            return;
+    }
+    vm->line[vm->linelen++] = c;
+}
+
+void vm_console_flush(struct vm *vm)
+{
+    if (vm->linelen)
+        vm_console_lines(vm, '\n');
+}
