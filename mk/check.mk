@@ -1,4 +1,5 @@
-# make check: host unit tests, the Bochs integration run, the differential
+# make check: host unit tests, the installed library built into an
+# out-of-tree example (mk/install.mk), the Bochs integration run, the differential
 # kernel, then QEMU-style kernels as guests (mk/guestrun.mk).
 #
 #   make test-kernel     $(BUILD)/test.elf: the test image, the demo's parts
@@ -33,7 +34,7 @@ TEST_OUT := $(BUILD)/test.out
 TEST_TIMEOUT ?= 600
 
 # Everything a fresh machine needs for `make check` and `make run`.
-CHECK_DEB_PKGS := gcc clang make binutils libcmocka-dev libclang-rt-14-dev
+CHECK_DEB_PKGS := gcc clang make binutils libcmocka-dev libclang-rt-14-dev pkg-config
 deps-all: deps
 	@missing=""; for p in $(CHECK_DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -69,6 +70,7 @@ check: deps-all
 	@mkdir -p $(BUILD)
 	@{ $(MAKE) --no-print-directory unit; echo $$? > $(BUILD)/unit.rc; } | tee $(BUILD)/unit.log; \
 	  exit $$(cat $(BUILD)/unit.rc)
+	$(MAKE) --no-print-directory example-check
 	$(MAKE) --no-print-directory decode-objdump-check
 	$(MAKE) --no-print-directory fuzz-decode FUZZ_TIME=20
 	$(MAKE) --no-print-directory bochs-test
