@@ -1,11 +1,12 @@
 # mk/mbkernels.mk — multiboot v1 test kernels (tests/mbk/) for the
 # hypervisor's QEMU-style `-kernel` guest mode, and their bare-Bochs runs.
-# Small 32-bit kernels at 1 MiB on a shared runtime (tests/mbk/rt*): all
-# output on COM1 only ("ok - <name>" / "not ok - <name>: got X expected Y"
-# lines, "# ..." notes, last "<kernel>: N passed, M failed"); they end with
-# out v to port 0xF4 (isa-debug-exit: v = the cmdline's status=N, 0x7f when a
-# check failed), "Shutdown" to port 0x8900, cli;hlt. The portable ones print
-# the same bytes on bare Bochs (GRUB) and as guests: compare the serial files.
+# Small 32-bit kernels at 1 MiB on the guest-side runtime (tests/lib:
+# boot/multiboot.S, backend-console.c): all output on COM1 only
+# ("ok - <name>" / "not ok - <name>: got X expected Y" lines, "# ..." notes,
+# last "<kernel>: N passed, M failed"); they end with out v to port 0xF4
+# (isa-debug-exit: v = the cmdline's status=N, 0x7f when a check failed),
+# "Shutdown" to port 0x8900, cli;hlt. The portable ones print the same
+# bytes on bare Bochs (GRUB) and as guests: compare the serial files.
 #
 #   make mbkernels       $(MBK_DIR)/{mbinfo.elf,mbinfo64.elf,mbinfo.bin,apic.elf,
 #                        qemudev.elf,apicbase.elf,initrd.img}
@@ -34,69 +35,47 @@
 #   apicbase.elf   IA32_APIC_BASE disable/re-enable/x2APIC rules -- hypervisor
 #                  only (bare Bochs cannot re-enable a disabled APIC)
 #
-# For hypervisor runs (make run GUEST=... CMDLINE=... INITRD=...):
-#   MBK_DIR, MBK_KERNELS, MBK_PORTABLE, MBK_HVONLY, MBK_INITRD
-#   MBK_ARGS_<k>     cmdline arguments of kernel <k> (after the kernel path)
-#   MBK_EXIT_<k>     value the kernel writes to port 0xF4 when all passed
-#   MBK_STATUS_<k>   the resulting isa-debug-exit status, (v << 1) | 1
-#   MBK_MEM          MiB the hypervisor gives qemudev (its mem= argument)
-# The mbinfo kernels require INITRD=$(MBK_INITRD) (module 0; its string's
-# basename must be initrd.img); the others ignore modules.
+# How each kernel runs (command line, initrd, exit status, bare or not) is
+# in tests/unittests.cfg: a kernel's run named after its file gives the
+# command line of its bare-Bochs boot too, and the runs with bare = yes are
+# $(MBK_PORTABLE). The mbinfo kernels require INITRD=$(MBK_INITRD) (module
+# 0; its string's basename must be initrd.img); the others ignore modules.
+include tests/lib/lib.mk
 
 MBK_DIR      := $(BUILD)/mbk
 MBK_SRC      := tests/mbk
 MBK_OBJ      := $(MBK_DIR)/obj
 MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf
-MBK_PORTABLE := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf
-MBK_HVONLY   := qemudev.elf apicbase.elf
+MBK_PORTABLE := $(shell tools/run-tests.sh --bare-list)
+MBK_HVONLY   := $(filter-out $(MBK_PORTABLE),$(MBK_KERNELS))
 MBK_INITRD   := $(MBK_DIR)/initrd.img
 MBK_INITRD_SIZE := 13522
-MBK_MEM      ?= 128
 MBK_TIMEOUT  ?= 120
-
-MBK_EXIT_mbinfo.elf     := 21
-MBK_EXIT_mbinfo64.elf   := 22
-MBK_EXIT_mbinfo.bin     := 23
-MBK_EXIT_apic.elf       := 5
-MBK_EXIT_qemudev.elf    := 7
-MBK_EXIT_apicbase.elf   := 9
-MBK_STATUS_mbinfo.elf   := 43
-MBK_STATUS_mbinfo64.elf := 45
-MBK_STATUS_mbinfo.bin   := 47
-MBK_STATUS_apic.elf     := 11
-MBK_STATUS_qemudev.elf  := 15
-MBK_STATUS_apicbase.elf := 19
-
-MBK_ARGS_mbinfo.elf     := name=mbinfo.elf status=$(MBK_EXIT_mbinfo.elf) hello=world
-MBK_ARGS_mbinfo64.elf   := name=mbinfo64.elf status=$(MBK_EXIT_mbinfo64.elf) hello=world
-MBK_ARGS_mbinfo.bin     := name=mbinfo.bin status=$(MBK_EXIT_mbinfo.bin) hello=world
-MBK_ARGS_apic.elf       := status=$(MBK_EXIT_apic.elf)
-MBK_ARGS_qemudev.elf     = status=$(MBK_EXIT_qemudev.elf) mem=$(MBK_MEM)
-MBK_ARGS_apicbase.elf   := status=$(MBK_EXIT_apicbase.elf)
+mbk_args = $(shell tools/run-tests.sh -b $(BUILD) --get $(1) cmdline)
 
 MBK_CC      ?= gcc
 MBK_HOSTCC  ?= gcc
 MBK_CFLAGS  := -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -nostdlib -fno-builtin \
     -mno-sse -mgeneral-regs-only -O2 -fno-stack-protector -fno-asynchronous-unwind-tables \
-    -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I$(MBK_SRC)
+    -fno-delete-null-pointer-checks -Wall -Wextra -Werror -I$(MBK_SRC) -I$(TESTLIB) \
+    -DCONSOLE_COM1
 MBK_LDFLAGS := -m elf_i386 --no-warn-rwx-segments -z max-page-size=0x1000 --build-id=none \
-    -z noexecstack -T $(MBK_SRC)/kernel.ld
-MBK_HDRS    := $(MBK_SRC)/rt.h $(MBK_SRC)/apicregs.h
+    -z noexecstack -T $(TESTLIB)/boot/multiboot.ld
+MBK_HDRS    := $(MBK_SRC)/apicregs.h $(TESTLIB_HDRS)
 MBK_TOOL    := $(MBK_DIR)/mbktool
-MBK_RT      := $(MBK_OBJ)/rt.o
+$(eval $(call testlib,mbk,32,MBK_CC,MBK_CFLAGS))
+# The runtime of every kernel: entry, backend, library (in link order).
+MBK_BOOT    := $(TESTLIB_mbk_DIR)/boot/multiboot.S.o
+MBK_RT      := $(TESTLIB_mbk_DIR)/backend-console.c.o $(TESTLIB_mbk)
 
 $(MBK_OBJ)/%.o: $(MBK_SRC)/%.c $(MBK_HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
-$(MBK_OBJ)/rt_entry.o: $(MBK_SRC)/rt_entry.S
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(MBK_CC) $(MBK_CFLAGS) -c $< -o $@
-$(MBK_OBJ)/rt_entry_aout.o: $(MBK_SRC)/rt_entry.S
+$(TESTLIB_mbk_DIR)/boot/multiboot-aout.o: $(TESTLIB)/boot/multiboot.S $(TESTLIB_HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $< (a.out kludge)")
-	$(Q)$(MBK_CC) $(MBK_CFLAGS) -DMBK_AOUT -c $< -o $@
+	$(Q)$(MBK_CC) $(MBK_CFLAGS) -DMB_AOUT -c $< -o $@
 
 $(MBK_TOOL): $(MBK_SRC)/mbktool.c
 	@mkdir -p $(dir $@)
@@ -104,9 +83,9 @@ $(MBK_TOOL): $(MBK_SRC)/mbktool.c
 	$(Q)$(MBK_HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # ELF32 kernels: <k>.c + the runtime. The header must be found (mbktool).
-$(MBK_DIR)/%.elf: $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/%.o $(MBK_SRC)/kernel.ld $(MBK_TOOL)
+$(MBK_DIR)/%.elf: $(MBK_BOOT) $(MBK_OBJ)/%.o $(MBK_RT) $(TESTLIB)/boot/multiboot.ld $(MBK_TOOL)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry.o $(MBK_RT) $(MBK_OBJ)/$*.o
+	$(Q)ld $(MBK_LDFLAGS) -o $@ $(MBK_BOOT) $(MBK_OBJ)/$*.o $(MBK_RT)
 	@if readelf -r $@ | grep -q 'Relocation section'; then \
 	    echo "mbk: $@ has relocations" >&2; rm -f $@; exit 1; fi
 	@$(MBK_TOOL) header $@ >$(MBK_OBJ)/$*.elf.hdr || { rm -f $@; exit 1; }
@@ -132,9 +111,10 @@ $(MBK_DIR)/mbinfo64.elf: $(MBK_DIR)/mbinfo.elf $(MBK_TOOL)
 
 # Flat binary with the a.out kludge: the loaded part [load_addr,
 # load_end_addr) followed by 0xA5 bytes over the BSS probe (see mbinfo.c).
-$(MBK_OBJ)/mbinfo-aout.elf: $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o $(MBK_SRC)/kernel.ld
+$(MBK_OBJ)/mbinfo-aout.elf: $(TESTLIB_mbk_DIR)/boot/multiboot-aout.o $(MBK_OBJ)/mbinfo.o $(MBK_RT) \
+    $(TESTLIB)/boot/multiboot.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)ld $(MBK_LDFLAGS) -o $@ $(MBK_OBJ)/rt_entry_aout.o $(MBK_RT) $(MBK_OBJ)/mbinfo.o
+	$(Q)ld $(MBK_LDFLAGS) -o $@ $(TESTLIB_mbk_DIR)/boot/multiboot-aout.o $(MBK_OBJ)/mbinfo.o $(MBK_RT)
 $(MBK_DIR)/mbinfo.bin: $(MBK_OBJ)/mbinfo-aout.elf $(MBK_TOOL)
 	@$(if $(Q),echo "  OBJCOPY $@")
 	$(Q)objcopy -O binary $< $@.tmp
@@ -159,7 +139,8 @@ mbkernels: $(MBK_FILES)
 # ---------------------------------------------------------- bare Bochs runs
 # GRUB's multiboot command leaves the file name out of the command line, so
 # it is repeated as the first word (the hypervisor passes "<path> <args>").
-mbk_grub_cfg = set timeout=0\nset default=0\nmenuentry "mbk $(1)" {\n  multiboot /boot/$(1) $(1) $(MBK_ARGS_$(1))\n  module /boot/initrd.img initrd.img\n  boot\n}\n
+# The arguments are those of the kernel's run in tests/unittests.cfg.
+mbk_grub_cfg = set timeout=0\nset default=0\nmenuentry "mbk $(1)" {\n  multiboot /boot/$(1) $(1) $(call mbk_args,$(1))\n  module /boot/initrd.img initrd.img\n  boot\n}\n
 
 # grub.cfg rewritten only when its text changes.
 $(MBK_DIR)/bare/%/boot/grub/grub.cfg: mbk-force

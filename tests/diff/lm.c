@@ -1,40 +1,24 @@
 /* tests/diff/lm.c — long-mode (64-bit) cases of the differential test
- * kernel, entered from boot32.S with paging on (PML4 -> 1 GiB of 2 MiB
- * identity pages), EFER.LME|LMA, CR4.PAE. Prints DONE and ends Bochs. */
-#include "common.h"
+ * kernel, linked on its own for LM_BASE (tests/lib/boot/flat.ld) and
+ * entered from modes.S's enter_long() through lm64.S, with paging on
+ * (PML4 -> 1 GiB of 2 MiB identity pages), EFER.LME|LMA, CR4.PAE. Prints
+ * DONE and ends Bochs. */
+#include "diff.h"
 
-extern u64 isr_table[32];
 void lm_main(void);
-void unexpected_fault64(u64 vec, u64 err, u64 rip);
 
-static u64 idt64[64] __attribute__((aligned(16)));
-
-void unexpected_fault64(u64 vec, u64 err, u64 rip)
+void trap_unexpected(struct trap_frame *f)
 {
-    kprintf("\nUNEXPECTED ");
-    put_fault((u32)vec, (u32)err, 1);
-    kprintf(" at rip %016llx (mode %s, after %u cases)\n", rip, cur_mode, case_count);
+    printf("\nUNEXPECTED ");
+    put_fault((u32)f->vec, (u32)f->err, 1);
+    printf(" at rip %016llx (mode %s, after %u cases)\n", (unsigned long long)f->ip, cur_mode,
+           case_count);
     bochs_shutdown();
 }
 
-static void setup_idt64(void)
-{
-    for (int v = 0; v < 32; v++) {
-        u64 a = isr_table[v];
-        idt64[2 * v] = (a & 0xffff) | (0x28ull << 16) | (0x8eull << 40) |
-                       ((a & 0xffff0000ull) << 32);
-        idt64[2 * v + 1] = a >> 32;
-    }
-    struct __attribute__((packed)) { u16 lim; u64 base; } p = { sizeof(idt64) - 1, (u64)idt64 };
-    __asm__ volatile("lidt %0" : : "m"(p) : "memory");
-}
-
-static inline void wr_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline void wr_cr4(u64 v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
-
 static int t_wr_cr8(u64 v)
 {
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "mov %0, %%cr8" TRY_END : : "r"(v) : "memory");
     return fault_vec != NOFAULT;
 }
@@ -52,17 +36,17 @@ static void cr_case(int cr, const char *name, u64 v)
     u64 old, got = 0;
     int f;
     if (cr == 0) {
-        old = rd_cr0();
+        old = read_cr0();
         f = t_wr_cr0(v);
-        if (!f) { got = rd_cr0(); t_wr_cr0(old); }
+        if (!f) { got = read_cr0(); t_wr_cr0(old); }
     } else if (cr == 3) {
-        old = rd_cr3();
+        old = read_cr3();
         f = t_wr_cr3(v);
-        if (!f) { got = rd_cr3(); t_wr_cr3(old); }
+        if (!f) { got = read_cr3(); t_wr_cr3(old); }
     } else {
-        old = rd_cr4();
+        old = read_cr4();
         f = t_wr_cr4(v);
-        if (!f) { got = rd_cr4(); t_wr_cr4(old); }
+        if (!f) { got = read_cr4(); t_wr_cr4(old); }
     }
     /* the restore may have cleared fault_vec: it was not faulting */
     if (f == 0)
@@ -75,7 +59,7 @@ void lm_main(void)
     u32 r[4];
     u64 v = 0;
 
-    setup_idt64();
+    trap_init();
     cur_mode = "lm";
     u16 cs;
     __asm__ volatile("mov %%cs, %0" : "=r"(cs));
@@ -109,7 +93,7 @@ void lm_main(void)
         t_rdmsr(0xc0000084u, &v);
     rec64("wrmsr-sfmask-roundtrip[msr]", v);
 
-    u64 cr0 = rd_cr0(), cr3 = rd_cr3(), cr4 = rd_cr4();
+    u64 cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
     note64("cr0", cr0);
     note64("cr3", cr3);
     note64("cr4", cr4);
@@ -161,33 +145,33 @@ void lm_main(void)
     rec64("mov-cr8-0", rd_cr8());
 
     /* PCIDE: needs CR3[11:0] = 0 when set. */
-    wr_cr3(cr3 | 0x8);
+    write_cr3(cr3 | 0x8);
     t_wr_cr4(cr4 | CR4_PCIDE);
     rec64("pcide-set-cr3-pwt", 0);
-    wr_cr4(cr4);
-    wr_cr3(cr3);
+    write_cr4(cr4);
+    write_cr3(cr3);
     v = 0;
     if (!t_wr_cr4(cr4 | CR4_PCIDE))
-        v = rd_cr4();
+        v = read_cr4();
     rec64(ecx1 & (1u << 17) ? "pcide-set" : "pcide-set-no-pcid", v);
-    if (rd_cr4() & CR4_PCIDE) {
+    if (read_cr4() & CR4_PCIDE) {
         v = 0;
         if (!t_wr_cr3(cr3 | 5))
-            v = rd_cr3();
+            v = read_cr3();
         rec64("pcid-mov-cr3-pcid5", v);
         v = 0;
         if (!t_wr_cr3(cr3 | 6 | (1ull << 63)))
-            v = rd_cr3();
+            v = read_cr3();
         rec64("pcid-mov-cr3-noflush-bit63", v);
-        wr_cr3(cr3);
+        write_cr3(cr3);
         cr_case(4, "pcid-mov-cr4-clear-pcide", cr4);
         v = 0;
         if (!t_wr_cr4(cr4))
-            v = rd_cr4();
+            v = read_cr4();
         rec64("pcide-clear", v);
     }
-    wr_cr4(cr4);
-    wr_cr3(cr3);
+    write_cr4(cr4);
+    write_cr3(cr3);
 
     /* XSETBV / XGETBV */
     xsetbv_cases();
@@ -198,9 +182,9 @@ void lm_main(void)
     t_rdmsr(0x277, &v);
     rec64("rdmsr-pat[msr]", v);
 
-    note64("cr0-final", rd_cr0());
-    note64("cr4-final", rd_cr4());
-    kprintf("diffkernel: %u cases in long mode\n", case_count);
-    kprintf("DONE\n");
+    note64("cr0-final", read_cr0());
+    note64("cr4-final", read_cr4());
+    printf("diffkernel: %u cases in long mode\n", case_count);
+    printf("DONE\n");
     bochs_shutdown();
 }

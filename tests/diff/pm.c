@@ -1,24 +1,18 @@
-/* tests/diff/pm.c — protected-mode, PAE, ring-3 and real-mode cases of the
- * differential test kernel; ends by entering long mode (lm.c). */
-#include "common.h"
+/* tests/diff/pm.c — protected-mode, PAE and ring-3 cases of the
+ * differential test kernel, then the real-mode part (rm.c, run by
+ * rm_run()); ends by entering long mode (lm.c). Entered through
+ * tests/lib's multiboot entry: our GDT and IDT loaded, console on 0xE9. */
+#include "diff.h"
 
-/* boot32.S */
+/* modes.S */
 extern void run_cpl3(void (*fn)(void));
-extern void rm_run(void);
+extern unsigned rm_run(void);
 extern void enter_long(u32 pml4) __attribute__((noreturn));
 extern void isr_cpl3_exit(void);
-extern u32 isr_table[32];
-extern u64 gdt[];
-extern u8 rm_blob_start[], rm_blob_end[], rm_res[], rm_unexp_vec[], rm_unexp_ip[];
-extern u16 rm_stub_offs[32];
 extern u8 ring0_stack_top[];
+/* blobs.S: the real-mode part, linked for RM_BASE */
+extern const u8 rm_blob_start[], rm_blob_end[];
 
-void pm_main(u32 magic, u32 mbi);
-void unexpected_fault(u32 vec, u32 err, u32 eip);
-
-#define RM_BASE 0x8000u
-
-u64 idt[256] __attribute__((aligned(8)));
 static u32 tss[26] __attribute__((aligned(8)));
 
 /* Paging: one page directory of 2 MiB pages maps 0-1 GiB; used by the PAE
@@ -32,45 +26,39 @@ static u64 pdpt_bad[4] __attribute__((aligned(32)));
 
 static u32 cpuid1_ecx, cpuid7_ebx;
 
-void unexpected_fault(u32 vec, u32 err, u32 eip)
+/* The runtime's answer to a fault no case guarded. */
+void trap_unexpected(struct trap_frame *f)
 {
-    kprintf("\nUNEXPECTED ");
-    put_fault(vec, err, 1);
-    kprintf(" at eip %08x (mode %s, after %u cases)\n", eip, cur_mode, case_count);
+    printf("\nUNEXPECTED ");
+    put_fault(f->vec, f->err, 1);
+    printf(" at eip %08x (mode %s, after %u cases)\n", f->ip, cur_mode, case_count);
     bochs_shutdown();
 }
 
-static void set_gate(int v, void *fn, int dpl)
+__attribute__((noreturn)) void exit(int code)
 {
-    u32 a = (u32)(uptr)fn;
-    idt[v] = (u64)((a & 0xffff) | (0x08u << 16)) |
-             ((u64)((a & 0xffff0000u) | 0x8e00u | ((u32)dpl << 13)) << 32);
+    (void)code;
+    bochs_shutdown();
 }
 
-static void setup_cpu_tables(void)
+/* Ring 3 ends with INT 0x80 (a DPL-3 gate); ring 3 faults take the TSS's
+ * ring-0 stack. */
+static void setup_cpl3(void)
 {
-    for (int v = 0; v < 32; v++)
-        set_gate(v, (void *)(uptr)isr_table[v], 0);
-    set_gate(0x80, (void *)isr_cpl3_exit, 3);
-    __asm__ volatile("lidt idt_ptr" : : : "memory");
-
+    idt_set_gate(0x80, (uptr)isr_cpl3_exit, 3);
     memset(tss, 0, sizeof(tss));
     tss[1] = (u32)(uptr)ring0_stack_top; /* ESP0 */
-    tss[2] = 0x10;                        /* SS0 */
+    tss[2] = GDT_DATA;                    /* SS0 */
     tss[25] = 104u << 16;                 /* I/O map base beyond the limit */
     u32 base = (u32)(uptr)tss, limit = 103;
-    gdt[6] = (u64)(limit & 0xffff) | ((u64)(base & 0xffffff) << 16) | (0x89ull << 40) |
-             ((u64)((limit >> 16) & 0xf) << 48) | ((u64)(base >> 24) << 56);
-    __asm__ volatile("ltr %w0" : : "r"(0x30) : "memory");
+    gdt[GDT_TSS / 8] = (u64)(limit & 0xffff) | ((u64)(base & 0xffffff) << 16) | (0x89ull << 40) |
+                       ((u64)((limit >> 16) & 0xf) << 48) | ((u64)(base >> 24) << 56);
+    __asm__ volatile("ltr %w0" : : "r"(GDT_TSS) : "memory");
 }
-
-static inline void wr_cr0(uptr v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline void wr_cr3(uptr v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline void wr_cr4(uptr v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static int t_lmsw(u16 v)
 {
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "lmsw %w0" TRY_END : : "r"(v) : "memory");
     return fault_vec != NOFAULT;
 }
@@ -78,7 +66,7 @@ static int t_lmsw(u16 v)
 static int t_smsw_r32(u32 *v)
 {
     u32 x = 0;
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "smsw %0" TRY_END : "+r"(x) : : "memory");
     *v = x;
     return fault_vec != NOFAULT;
@@ -86,14 +74,14 @@ static int t_smsw_r32(u32 *v)
 
 static int t_smsw_m16(u16 *v)
 {
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "smsw %0" TRY_END : "=m"(*v) : : "memory");
     return fault_vec != NOFAULT;
 }
 
 static int t_hlt(void)
 {
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "hlt" TRY_END : : : "memory");
     return fault_vec != NOFAULT;
 }
@@ -101,12 +89,12 @@ static int t_hlt(void)
 /* MOV to CR0 of v; the record shows CR0 read back; CR0 restored. */
 static void cr0_case(const char *name, u32 v)
 {
-    uptr old = rd_cr0();
+    uptr old = read_cr0();
     u32 got = 0;
     if (!t_wr_cr0(v))
-        got = (u32)rd_cr0();
+        got = (u32)read_cr0();
     rec32(name, got);
-    wr_cr0(old);
+    write_cr0(old);
 }
 
 /* MOV to CR4 of v; the record shows CR4 read back. No restore. */
@@ -115,7 +103,7 @@ static int cr4_case(const char *name, u32 v)
     u32 got = 0;
     int f = t_wr_cr4(v);
     if (!f)
-        got = (u32)rd_cr4();
+        got = (u32)read_cr4();
     rec32(name, got);
     return f;
 }
@@ -149,7 +137,7 @@ static void cr0_cases(void)
     cr0_case("mov-cr0-nw-without-cd", b | CR0_NW);
     cr0_case("mov-cr0-cd-nw", b | CR0_CD | CR0_NW);
     cr0_case("mov-cr0-cd", b | CR0_CD);
-    wr_cr0(b);
+    write_cr0(b);
 
     static const struct { u32 bit; const char *set, *clr; } bits[] = {
         { CR0_TS, "cr0-set-ts", "cr0-clear-ts" },
@@ -160,9 +148,9 @@ static void cr0_cases(void)
     };
     for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
         int f = t_wr_cr0(b | bits[i].bit);
-        rec32(bits[i].set, f ? 0 : (u32)rd_cr0());
+        rec32(bits[i].set, f ? 0 : (u32)read_cr0());
         f = t_wr_cr0(b);
-        rec32(bits[i].clr, f ? 0 : (u32)rd_cr0());
+        rec32(bits[i].clr, f ? 0 : (u32)read_cr0());
     }
     cr0_case("cr0-clear-ne", b & ~CR0_NE);
     cr0_case("cr0-clear-et", b & ~CR0_ET);              /* ET is fixed to 1 */
@@ -170,32 +158,32 @@ static void cr0_cases(void)
     cr0_case("cr0-reserved-bit17", b | (1u << 17));
     cr0_case("cr0-reserved-bit28", b | (1u << 28));
 
-    wr_cr0(b | CR0_TS);
+    write_cr0(b | CR0_TS);
     t_clts();
-    rec32("clts", (u32)rd_cr0());
-    wr_cr0(b);
+    rec32("clts", (u32)read_cr0());
+    write_cr0(b);
 
-    wr_cr0(b | CR0_MP | CR0_TS);
+    write_cr0(b | CR0_MP | CR0_TS);
     v = 0;
     if (!t_lmsw(0))
-        v = (u32)rd_cr0();
+        v = (u32)read_cr0();
     rec32("lmsw-0-keeps-pe", v);
-    wr_cr0(b);
+    write_cr0(b);
     v = 0;
     if (!t_lmsw(0xe))
-        v = (u32)rd_cr0();
+        v = (u32)read_cr0();
     rec32("lmsw-mp-em-ts", v);
     v = 0;
     if (!t_lmsw(0x1))
-        v = (u32)rd_cr0();
+        v = (u32)read_cr0();
     rec32("lmsw-pe-only", v);
-    wr_cr0(b | CR0_MP | CR0_WP);
+    write_cr0(b | CR0_MP | CR0_WP);
     t_smsw_m16(&w);
     rec32("smsw-m16", w);
     t_smsw_r32(&v);
     rec32("smsw-r32", v);
-    wr_cr0(b);
-    note32("cr0-restored", (u32)rd_cr0());
+    write_cr0(b);
+    note32("cr0-restored", (u32)read_cr0());
 }
 
 /* ------------------------------------------------------------- CR4 */
@@ -211,7 +199,7 @@ static void cr4_cases(void)
     const u32 b = 0;
     char n1[48], n2[48];
 
-    wr_cr4(b);
+    write_cr4(b);
     for (int bit = 0; bit < 32; bit++) {
         const char *nm = cr4_names[bit];
         const char *s = mkname("cr4-set-bit", bit, nm ? "-" : "");
@@ -227,21 +215,21 @@ static void cr4_cases(void)
 
         if (!cr4_case(n1, b | (1u << bit)))
             cr4_case(n2, b);
-        wr_cr4(b);
+        write_cr4(b);
     }
     /* Combinations the OS uses. */
     if (!cr4_case("cr4-set-osfxsr-osxmmexcpt", b | (3u << 9)))
         cr4_case("cr4-clear-osfxsr-osxmmexcpt", b);
     if (!cr4_case("cr4-set-smep-smap", b | CR4_SMEP | CR4_SMAP))
         cr4_case("cr4-clear-smep-smap", b);
-    wr_cr4(b);
+    write_cr4(b);
     /* CET needs CR0.WP=1 (#GP otherwise, or when CET is absent). */
-    wr_cr0(CR0_BASE | CR0_WP);
+    write_cr0(CR0_BASE | CR0_WP);
     if (!cr4_case("cr4-set-cet-with-wp", b | (1u << 23)))
         cr4_case("cr4-clear-cet-with-wp", b);
-    wr_cr4(b);
-    wr_cr0(CR0_BASE);
-    note32("cr4-restored", (u32)rd_cr4());
+    write_cr4(b);
+    write_cr0(CR0_BASE);
+    note32("cr4-restored", (u32)read_cr4());
 }
 
 /* ------------------------------------------------------ CR3 (no paging) */
@@ -254,11 +242,11 @@ static void cr3_cases(void)
     for (int i = 0; i < 4; i++) {
         u32 got = 0;
         if (!t_wr_cr3(vals[i]))
-            got = (u32)rd_cr3();
+            got = (u32)read_cr3();
         rec32(names[i], got);
     }
-    wr_cr3(0);
-    note32("mov-cr3-0", (u32)rd_cr3());
+    write_cr3(0);
+    note32("mov-cr3-0", (u32)read_cr3());
 }
 
 /* ------------------------------------------------------------- MSRs */
@@ -292,13 +280,13 @@ static void msr_cases(void)
     }
     /* MOV CR0 setting PG with EFER.LME = 1 but CR4.PAE = 0: #GP(0). */
     {
-        uptr cr4 = rd_cr4();
-        wr_cr4(cr4 & ~(uptr)(1u << 5));
+        uptr cr4 = read_cr4();
+        write_cr4(cr4 & ~(uptr)(1u << 5));
         if (!t_wrmsr(0xc0000080u, 1u << 8)) {
             cr0_case("mov-cr0-pg-lme-without-pae[msr]", CR0_BASE | CR0_PG);
             t_wrmsr(0xc0000080u, 0);
         }
-        wr_cr4(cr4);
+        write_cr4(cr4);
     }
     t_wrmsr(0x277, 0x0007040600070402ull);
     rec64("wrmsr-pat-invalid-type2[msr]", 0);
@@ -330,38 +318,38 @@ static void build_page_tables(void)
 static void pae_cases(void)
 {
     u32 got;
-    wr_cr4(CR4_PAE);
-    wr_cr3((u32)(uptr)pdpt_pae);
+    write_cr4(CR4_PAE);
+    write_cr3((u32)(uptr)pdpt_pae);
     got = 0;
     if (!t_wr_cr0(CR0_BASE | CR0_PG))
-        got = (u32)rd_cr0();
+        got = (u32)read_cr0();
     rec32("enable-pae-paging", got);
 
     got = 0;
     if (!t_wr_cr3((u32)(uptr)pdpt_pae2))
-        got = (u32)rd_cr3();
+        got = (u32)read_cr3();
     rec32("mov-cr3-valid-pdpt", got);
-    wr_cr3((u32)(uptr)pdpt_pae);
+    write_cr3((u32)(uptr)pdpt_pae);
 
     /* PDPTEs are loaded and checked on MOV to CR3 with PAE paging. */
     pdpt_bad[3] = (u32)(uptr)pd | 1 | 2;   /* bit 1 reserved */
     t_wr_cr3((u32)(uptr)pdpt_bad);
     rec32("mov-cr3-pdpte-rsvd-bit1", 0);
-    wr_cr3((u32)(uptr)pdpt_pae);
+    write_cr3((u32)(uptr)pdpt_pae);
     pdpt_bad[3] = (u32)(uptr)pd | 1 | (1u << 5);   /* bits 8:5 reserved */
     t_wr_cr3((u32)(uptr)pdpt_bad);
     rec32("mov-cr3-pdpte-rsvd-bit5", 0);
-    wr_cr3((u32)(uptr)pdpt_pae);
+    write_cr3((u32)(uptr)pdpt_pae);
     pdpt_bad[3] = ((u32)(uptr)pd | 1) | (1ull << 62); /* above MAXPHYADDR */
     t_wr_cr3((u32)(uptr)pdpt_bad);
     rec32("mov-cr3-pdpte-rsvd-bit62", 0);
-    wr_cr3((u32)(uptr)pdpt_pae);
+    write_cr3((u32)(uptr)pdpt_pae);
     pdpt_bad[3] = 0x6 | (1ull << 62);      /* not present: not checked */
     got = 0;
     if (!t_wr_cr3((u32)(uptr)pdpt_bad))
-        got = (u32)rd_cr3();
+        got = (u32)read_cr3();
     rec32("mov-cr3-pdpte-notpresent-rsvd", got);
-    wr_cr3((u32)(uptr)pdpt_pae);
+    write_cr3((u32)(uptr)pdpt_pae);
 
     /* CR0 / CR4 bits that matter with paging. */
     static const struct { int cr; u32 bit; const char *set, *clr; } t[] = {
@@ -376,55 +364,55 @@ static void pae_cases(void)
     };
     for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         if (t[i].cr == 0) {
-            uptr b = rd_cr0();
+            uptr b = read_cr0();
             got = 0;
             if (!t_wr_cr0(b | t[i].bit)) {
-                rec32(t[i].set, (u32)rd_cr0());
-                got = t_wr_cr0(b) ? 0 : (u32)rd_cr0();
+                rec32(t[i].set, (u32)read_cr0());
+                got = t_wr_cr0(b) ? 0 : (u32)read_cr0();
                 rec32(t[i].clr, got);
             } else {
                 rec32(t[i].set, 0);
             }
-            wr_cr0(b);
+            write_cr0(b);
         } else {
-            uptr b = rd_cr4();
+            uptr b = read_cr4();
             if (!t_wr_cr4(b | t[i].bit)) {
-                rec32(t[i].set, (u32)rd_cr4());
-                got = t_wr_cr4(b) ? 0 : (u32)rd_cr4();
+                rec32(t[i].set, (u32)read_cr4());
+                got = t_wr_cr4(b) ? 0 : (u32)read_cr4();
                 rec32(t[i].clr, got);
             } else {
                 rec32(t[i].set, 0);
             }
-            wr_cr4(b);
+            write_cr4(b);
         }
     }
 
     /* INVLPG / CR3 reload with paging on. */
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "invlpg (%0)" TRY_END : : "r"(0x100000) : "memory");
     rec32("invlpg", 0);
 
     got = 0;
     if (!t_wr_cr0(CR0_BASE))
-        got = (u32)rd_cr0();
+        got = (u32)read_cr0();
     rec32("disable-paging", got);
 
     /* Turning paging on checks the PDPTEs too. */
     pdpt_bad[3] = (u32)(uptr)pd | 1 | 2;
-    wr_cr3((u32)(uptr)pdpt_bad);
+    write_cr3((u32)(uptr)pdpt_bad);
     got = 0;
     if (!t_wr_cr0(CR0_BASE | CR0_PG))
-        got = (u32)rd_cr0();
+        got = (u32)read_cr0();
     rec32("enable-paging-pdpte-rsvd", got);
-    wr_cr0(CR0_BASE);
+    write_cr0(CR0_BASE);
     pdpt_bad[3] = 0;
 
     /* PAE can be cleared while paging is off. */
     got = 0;
     if (!t_wr_cr4(0))
-        got = (u32)rd_cr4();
+        got = (u32)read_cr4();
     rec32("clear-pae", got);
-    wr_cr3(0);
+    write_cr3(0);
 }
 
 /* ------------------------------------------------------------ CPL 3 */
@@ -472,7 +460,7 @@ static void cpl3_body(void)
     r3_save(0, 0, 0, 0);
     t_ud2();
     r3_save(0, 0, 0, 0);
-    arm();
+    fault_arm();
     __asm__ volatile(TRY_BEGIN "outb %%al, $0xe9" TRY_END : : "a"(0) : "memory");
     r3_save(0, 0, 0, 0);
     __asm__ volatile("int $0x80");
@@ -487,12 +475,12 @@ static void cpl3_cases(void)
         { "rdmsr-efer", 1 }, { "hlt", 1 }, { "smsw-r32", 1 }, { "lmsw", 1 },
         { "ud2", 1 }, { "out-e9-iopl0", 1 },
     };
-    u32 cr4 = (u32)rd_cr4();
+    u32 cr4 = (u32)read_cr4();
     if (cpuid1_ecx & (1u << 26))
-        wr_cr4(cr4 | CR4_OSXSAVE);
+        write_cr4(cr4 | CR4_OSXSAVE);
     r3n = 0;
     run_cpl3(cpl3_body);
-    wr_cr4(cr4);
+    write_cr4(cr4);
     for (unsigned i = 0; i < r3n && i < sizeof(names) / sizeof(names[0]); i++) {
         struct r3 *r = &r3res[i];
         fault_vec = r->vec;
@@ -508,73 +496,34 @@ static void cpl3_cases(void)
 }
 
 /* -------------------------------------------------------- real mode */
+/* The real-mode part prints its own records (mode "rm"). */
 static void rm_cases(void)
 {
-    static const struct { const char *name; int kind; } names[] = {
-        { "cpuid.0", 4 }, { "cpuid.1", 4 }, { "mov-cr0-pg-without-pe", 1 },
-        { "mov-cr0-nw-without-cd", 1 }, { "mov-cr0-cd-nw", 1 },
-        { "mov-cr4-bit15", 1 }, { "mov-cr4-pcide", 1 }, { "mov-from-cr4", 1 },
-        { "xsetbv-ecx1", 2 }, { "xsetbv-xcr0-5-avx-no-sse", 2 }, { "xsetbv-xcr0-3", 2 },
-        { "xsetbv-xcr0-0", 2 }, { "ud2", 1 }, { "rdmsr-c0011234[msr]", 2 },
-        { "smsw-r16", 1 }, { "mov-cr3-12345018", 1 }, { "clts", 1 },
-        { "rdmsr-pat[msr]", 2 },
-    };
-    u8 *blob = (u8 *)(uptr)RM_BASE;
-    unsigned size = (unsigned)(rm_blob_end - rm_blob_start);
-    memcpy(blob, rm_blob_start, size);
-#define RM_PTR(sym) ((volatile u32 *)(uptr)(RM_BASE + (u32)((sym) - rm_blob_start)))
-    /* IVT vectors 0-31 -> our stubs (segment 0). The IVT lives at address 0:
-     * go through an opaque pointer. */
-    volatile u32 *ivt;
-    __asm__("" : "=r"(ivt) : "0"(0));
-    for (int v = 0; v < 32; v++)
-        ivt[v] = rm_stub_offs[v];
-
-    u32 cr4 = (u32)rd_cr4();
+    memcpy((void *)(uptr)RM_BASE, rm_blob_start, (size_t)(rm_blob_end - rm_blob_start));
+    u32 cr4 = (u32)read_cr4();
     if (cpuid1_ecx & (1u << 26))
-        wr_cr4(cr4 | CR4_OSXSAVE);
-    rm_run();
-    wr_cr4(cr4);
-
-    volatile u32 *res = RM_PTR(rm_res);
-    volatile u32 *unexp = RM_PTR(rm_unexp_vec);
-    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        volatile u32 *r = res + i * 5;
-        rec_head(names[i].name);
-        if (r[0] != NOFAULT)
-            put_fault(r[0], 0, 0);       /* real mode: no error code */
-        else if (names[i].kind == 4)
-            kprintf("ok %08x %08x %08x %08x", r[1], r[2], r[3], r[4]);
-        else if (names[i].kind == 2)
-            kprintf("ok %016llx", ((u64)r[4] << 32) | r[1]);
-        else
-            kprintf("ok %08x", r[1]);
-        putc_e9('\n');
-    }
-    if (*unexp != NOFAULT) {
-        kprintf("UNEXPECTED real-mode ");
-        put_fault(*unexp, 0, 0);
-        kprintf(" at ip %04x\n", *RM_PTR(rm_unexp_ip) & 0xffff);
-        bochs_shutdown();
-    }
-    note32("back-in-pm-cr0", (u32)rd_cr0());
+        write_cr4(cr4 | CR4_OSXSAVE);
+    case_count += rm_run();
+    write_cr4(cr4);
+    note32("back-in-pm-cr0", (u32)read_cr0());
 }
 
 /* ------------------------------------------------------------- main */
-void pm_main(u32 magic, u32 mbi)
+int main(int argc, char **argv)
 {
-    (void)mbi;
-    setup_cpu_tables();
+    (void)argc;
+    (void)argv;
+    setup_cpl3();
     cur_mode = "pm";
-    kprintf("diffkernel: start\n");
-    note32("boot-magic", magic);
+    printf("diffkernel: start\n");
+    note32("boot-magic", mb_magic);
 
     /* A known baseline, whatever the loader left. */
-    wr_cr0(CR0_BASE);
-    wr_cr4(0);
-    wr_cr3(0);
-    note32("cr0-baseline", (u32)rd_cr0());
-    note32("cr4-baseline", (u32)rd_cr4());
+    write_cr0(CR0_BASE);
+    write_cr4(0);
+    write_cr3(0);
+    note32("cr0-baseline", (u32)read_cr0());
+    note32("cr4-baseline", (u32)read_cr4());
 
     cpuid_cases();
     cr0_cases();
@@ -594,8 +543,8 @@ void pm_main(u32 magic, u32 mbi)
     rm_cases();
 
     cur_mode = "lm";
-    wr_cr0(CR0_BASE);
-    wr_cr4(0);
-    kprintf("diffkernel: %u cases before long mode\n", case_count);
+    write_cr0(CR0_BASE);
+    write_cr4(0);
+    printf("diffkernel: %u cases before long mode\n", case_count);
     enter_long((u32)(uptr)pml4);
 }

@@ -6,7 +6,7 @@
  * Portable: no QEMU-only device; IA32_APIC_BASE is only read before the
  * x2APIC switch (EN is never cleared). Interrupt waits use `sti; hlt`
  * after a first, polled, interrupt (wait_irqs). */
-#include "rt.h"
+#include "libtest.h"
 
 #include "apicregs.h"
 #define APIC_EN         (1u << 11)
@@ -201,7 +201,7 @@ static void test_acpi(void)
 {
     u32 rsdp = 0;
     for (u32 a = 0xE0000; a < 0x100000; a += 16)
-        if (memcmp_((const void *)(uintptr_t)a, "RSD PTR ", 8) == 0 && sum8(a, 20) == 0) {
+        if (memcmp((const void *)(uintptr_t)a, "RSD PTR ", 8) == 0 && sum8(a, 20) == 0) {
             rsdp = a;
             break;
         }
@@ -209,7 +209,7 @@ static void test_acpi(void)
     if (!rsdp)
         return;
     u32 rsdt = rd32p(rsdp + 16);
-    int ok = rsdt && memcmp_((const void *)(uintptr_t)rsdt, "RSDT", 4) == 0;
+    int ok = rsdt && memcmp((const void *)(uintptr_t)rsdt, "RSDT", 4) == 0;
     u32 len = ok ? rd32p(rsdt + 4) : 0;
     check(ok && len >= 36 && len < 0x1000 && sum8(rsdt, len) == 0, "RSDT (signature, checksum)");
     if (!ok)
@@ -217,8 +217,8 @@ static void test_acpi(void)
     u32 fadt = 0, madt = 0;
     for (u32 o = 36; o + 4 <= len; o += 4) {
         u32 t = rd32p(rsdt + o);
-        if (memcmp_((const void *)(uintptr_t)t, "FACP", 4) == 0) fadt = t;
-        if (memcmp_((const void *)(uintptr_t)t, "APIC", 4) == 0) madt = t;
+        if (memcmp((const void *)(uintptr_t)t, "FACP", 4) == 0) fadt = t;
+        if (memcmp((const void *)(uintptr_t)t, "APIC", 4) == 0) madt = t;
     }
     check(fadt && sum8(fadt, rd32p(fadt + 4)) == 0, "FADT found (checksum)");
     check(madt && sum8(madt, rd32p(madt + 4)) == 0, "MADT found (checksum)");
@@ -320,16 +320,19 @@ static void test_x2apic(void)
     check_eq(n_x2ipi, 1, "x2APIC self-IPI delivered");
 }
 
-void mbk_main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
+    note("%s: multiboot test kernel", kernel_name());
     pic_remap_mask();
-    irq_register(VEC_TIMER, on_timer);
-    irq_register(VEC_ONESHOT, on_oneshot);
-    irq_register(VEC_IPI, on_ipi);
-    irq_register(VEC_X2TIMER, on_x2timer);
-    irq_register(VEC_X2IPI, on_x2ipi);
-    irq_register(VEC_SPURIOUS, on_spurious);
-    irq_register(VEC_IRQ0, on_irq0);
+    trap_set_handler(VEC_TIMER, on_timer);
+    trap_set_handler(VEC_ONESHOT, on_oneshot);
+    trap_set_handler(VEC_IPI, on_ipi);
+    trap_set_handler(VEC_X2TIMER, on_x2timer);
+    trap_set_handler(VEC_X2IPI, on_x2ipi);
+    trap_set_handler(VEC_SPURIOUS, on_spurious);
+    trap_set_handler(VEC_IRQ0, on_irq0);
 
     test_xapic();
     test_pit_pic();
@@ -340,4 +343,5 @@ void mbk_main(void)
     test_x2apic();
     check_eq(stray_irqs, 0, "no stray interrupts");
     check_eq(n_spurious, 0, "no spurious APIC interrupts");
+    return report_summary();
 }

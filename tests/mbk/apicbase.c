@@ -16,7 +16,7 @@
  *   x2APIC -> xAPIC #GPs; reserved bit 9 #GPs; x2APIC -> disabled is valid
  *   disabled -> xAPIC again: the page works (version, SVR reset, TPR, timer)
  * Command line: status=N (exit value). */
-#include "rt.h"
+#include "libtest.h"
 
 #include "apicregs.h"
 #define BASE            0xFEE00000u
@@ -102,12 +102,15 @@ static void timer3(int x2, const char *what)
     check_eq(*n, 3, "%s: 3 interrupts counted", what);
 }
 
-void mbk_main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
+    note("%s: multiboot test kernel", kernel_name());
     u64 v;
     pic_remap_mask();
-    irq_register(VEC_TIMER, on_timer);
-    irq_register(VEC_X2TIMER, on_timer);
+    trap_set_handler(VEC_TIMER, on_timer);
+    trap_set_handler(VEC_X2TIMER, on_timer);
 
     /* ---- as booted */
     check_eq(apicbase(), BASE | EN | BSP, "IA32_APIC_BASE at boot: 0xFEE00000|EN|BSP");
@@ -210,4 +213,5 @@ void mbk_main(void)
     timer3(0, "xAPIC again: timer x3 (EOI through the page)");
 
     check_eq(stray_irqs, 0, "no stray interrupts");
+    return report_summary();
 }

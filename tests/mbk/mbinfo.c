@@ -9,11 +9,12 @@
  * match), hello=world, status=N (exit value). Module 0: initrd.img, made by
  * tests/mbk/mbktool.c: "MBKINITRD <total length> <fnv1a32 of the rest>\n"
  * then pseudo-random bytes. */
-#include "rt.h"
+#include "multiboot.h"
 
-/* The BSS probe: first in the BSS (kernel.ld), never written. In the flat
- * binary the file goes on past load_end_addr with 0xA5 bytes over it: a
- * loader that loads beyond load_end_addr or does not zero the BSS fails. */
+/* The BSS probe: first in the BSS (tests/lib/boot/multiboot.ld), never
+ * written. In the flat binary the file goes on past load_end_addr with 0xA5
+ * bytes over it: a loader that loads beyond load_end_addr or does not zero
+ * the BSS fails. */
 static u8 bss_probe[4096] __attribute__((section(".bss.probe"), used, aligned(16)));
 
 static const struct mb_info *mbi;
@@ -86,13 +87,13 @@ static void check_memory(void)
 }
 
 /* ---------------------------------------------------------- command line */
-static void check_cmdline(void)
+static void check_cmdline(int argc, char **argv)
 {
     check(mbi->flags & MBI_CMDLINE, "info flag 2 (cmdline)");
-    check(mbk_argc >= 1, "cmdline has argv[0]");
+    check(argc >= 1, "cmdline has argv[0]");
     const char *name = arg_get("name");
     check(name != NULL, "cmdline has name=");
-    check_str(mbk_argc >= 1 ? basename_(mbk_argv[0]) : NULL, name,
+    check_str(argc >= 1 ? basename(argv[0]) : NULL, name,
               "basename(argv[0]) is the kernel's file name (name=)");
     check_str(arg_get("hello"), "world", "cmdline key hello");
     u32 st;
@@ -123,13 +124,13 @@ static void check_modules(void)
     check(m->mod_end > m->mod_start && in_available(m->mod_start, m->mod_end),
           "module 0 in available memory");
     check(!overlaps(m->mod_start, m->mod_end, k0, k1), "module 0 does not overlap the kernel");
-    check_str(m->string ? basename_((const char *)(uintptr_t)m->string) : NULL, "initrd.img",
+    check_str(m->string ? basename((const char *)(uintptr_t)m->string) : NULL, "initrd.img",
               "module 0 string's basename");
 
     const char *p = (const char *)(uintptr_t)m->mod_start;
     u32 size = m->mod_end - m->mod_start;
     u32 len = 0, sum = 0, hdr = 0;
-    int ok = size > 16 && memcmp_(p, "MBKINITRD ", 10) == 0;
+    int ok = size > 16 && memcmp(p, "MBKINITRD ", 10) == 0;
     if (ok) {
         char f1[16], f2[16];
         u32 i = 10, n = 0;
@@ -199,7 +200,7 @@ static void swint_handler(struct trap_frame *f)
 
 static void check_interrupts(void)
 {
-    irq_register(0x30, swint_handler);
+    trap_set_handler(0x30, swint_handler);
     u32 r;
     __asm__ volatile("int $0x30" : "=a"(r) : "a"(0x1234u) : "memory");
     check_eq(swint_count, 1, "software INT 0x30 reaches its IDT handler");
@@ -209,17 +210,19 @@ static void check_interrupts(void)
     check_fault(rdmsr_safe(0xC0000080u, &v), NOFAULT, "RDMSR EFER does not fault");
 }
 
-void mbk_main(void)
+int main(int argc, char **argv)
 {
+    note("%s: multiboot test kernel", kernel_name());
     mbi = (const struct mb_info *)(uintptr_t)mb_info_addr;
     check_bss();                        /* before anything else could */
     check_eq(mb_magic, MB_BOOT_MAGIC, "EAX magic at entry");
     if (mb_magic != MB_BOOT_MAGIC)
-        return;
+        return report_summary();
     check_memory();
-    check_cmdline();
+    check_cmdline(argc, argv);
     check_modules();
     check_loader_name();
     check_stack();
     check_interrupts();
+    return report_summary();
 }

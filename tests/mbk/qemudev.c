@@ -11,7 +11,7 @@
  *   the BIOS area read-only, VGA text memory, nothing above RAM.
  * Command line: status=N (exit value), mem=N (MiB the hypervisor gives:
  * RAM_SIZE must be N MiB). */
-#include "rt.h"
+#include "multiboot.h"
 
 /* ---------------------------------------------------------------- fw_cfg */
 #define FW_SEL  0x510
@@ -225,12 +225,16 @@ static void test_memory(void)
     check_eq(x, 0xffffffffu, "64 MiB above RAM reads all-ones (no host memory)");
 }
 
-void mbk_main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
+    note("%s: multiboot test kernel", kernel_name());
     test_fwcfg();
     test_latch();
     test_com1();
     test_unused();
     test_msrs();
     test_memory();
+    return report_summary();
 }
