@@ -19,7 +19,7 @@ UNIT_LIB_SRCS := $(wildcard src/lib/*.c)
 UNIT_LIB_OBJS := $(patsubst src/lib/%.c,$(UNIT_DIR)/obj/%.o,$(UNIT_LIB_SRCS)) \
                  $(foreach f,$(DEMO_HOST_SRCS),$(UNIT_DIR)/obj/demo_$(notdir $(f:.c=.o)))
 UNIT_LIB      := $(UNIT_DIR)/libx86vcpu-host.a
-UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h) $(wildcard demo/*.h demo/*/*.h)
+UNIT_HDRS      = $(wildcard include/x86vcpu/*.h) $(wildcard src/*/*.h) $(wildcard demo/*.h demo/*/*.h) $(wildcard tests/unit/*.h)
 
 # Objects built by one compiler must not be linked by another (the sanitizer
 # runtimes differ): a stamp holding the compiler and flags changes whenever

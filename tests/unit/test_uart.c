@@ -10,8 +10,7 @@
 #include <cmocka.h>
 
 #include "pc/uart.h"
-#include "bus.h"
-#include "vm.h"
+#include "vm_fixture.h"
 
 /* ------------------------------------------------------------- 16550 UART */
 /* Register offsets and bits, from the data sheet. */
@@ -447,37 +446,6 @@ static void test_uart_null_tx(void **state)
 
 
 /* ------------------------------------------------------------ on a machine */
-/* A machine with nothing but a bus and a console that records. */
-static struct vm vm;
-static char con[64];
-static unsigned ncon;
-
-static void con_capture(struct vm *v, char c)
-{
-    (void)v;
-    if (ncon < sizeof con)
-        con[ncon++] = c;
-}
-
-static void fresh_vm(void)
-{
-    memset(&vm, 0, sizeof vm);
-    vm.console = con_capture;
-    vm.ram_size = 128ull << 20;
-    ncon = 0;
-}
-
-static uint64_t rd(uint64_t port, uint32_t size)
-{
-    uint64_t v = 0x5a5a5a5a5a5a5a5aull;
-    bus_read(&vm.bus, BUS_PIO, port, size, &v);
-    return v;
-}
-
-static void wrp(uint64_t port, uint32_t size, uint64_t val)
-{
-    bus_write(&vm.bus, BUS_PIO, port, size, val);
-}
 
 static void test_uart_device_ports(void **state)
 {
