@@ -141,8 +141,19 @@ enum x86vcpu_mode {
 struct x86vcpu_ept; /* opaque; lives in one HAL frame */
 X86VCPU_API int x86vcpu_ept_create(struct x86vcpu_cpu *cpu, uint32_t flags,
                                    struct x86vcpu_ept **out);
+/* The permissions bind the library too: what it reads or writes for the
+ * guest (MMIO instruction fetch and MOVS operands, string I/O, the A/D
+ * flags of the guest's page walks) needs R, W or X as the CPU's access
+ * would, or becomes that access's EPT violation (in an MMIO range: an MMIO
+ * access). Memory mapped with a type other than WB (a device) gets one
+ * access of the element's width from it, never a byte copy.
+ * X86VCPU_EINVAL for what would be an EPT misconfiguration: write without
+ * read, execute-only without the CPU's support, memory type 2, 3 or 7;
+ * and for a host range that wraps around. */
 X86VCPU_API int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
                                 uint32_t perms, uint32_t memtype);
+/* Tables left mapping nothing are freed: moving a mapping around does not
+ * grow them. */
 X86VCPU_API int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size);
 X86VCPU_API int x86vcpu_ept_protect(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size,
                                     uint32_t perms);
@@ -174,11 +185,13 @@ struct x86vcpu_setup {
     uint16_t pad16[3];
     /* VMX-preemption timer: run returns X86VCPU_EXIT_TIME_SLICE after this
      * many timer ticks (TSC >> IA32_VMX_MISC[4:0]) of guest execution, then
-     * re-arms. 0 = no time slice. */
+     * re-arms. 0 = no time slice. On a CPU whose exits cannot save the
+     * timer, a slice also ends after 1024 exits handled inside one run. */
     uint32_t time_slice;
     uint32_t pad;
     /* Optional: read guest-physical memory (PAE PDPTEs when the library
-     * emulates a CR write that turns on PAE paging). Returns 0 on success. */
+     * emulates a CR write that turns on PAE paging). Returns 0 on success;
+     * without it, or when it fails, such a CR write gets #GP. */
     int (*read_gpa)(void *ctx, uint64_t gpa, void *buf, uint32_t len);
     void *read_gpa_ctx;
 };
@@ -233,7 +246,8 @@ struct x86vcpu_exit {
             uint8_t addr_size;  /* 2, 4 or 8 bytes */
             uint8_t seg;        /* 0 ES .. 5 GS (INS: always ES) */
             uint8_t pad2[3];
-            uint32_t count;     /* elements left (REP: RCX under the address size) */
+            uint32_t count;     /* elements to move now (REP: RCX under the address
+                                 * size, at most 2^32 - 1; the rest exits again) */
             uint64_t gla;       /* guest-linear address of the first element */
         } io;
         struct {
@@ -306,6 +320,26 @@ X86VCPU_API int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int 
  * otherwise it executes again for the rest (SDM 26.1.3, REP semantics). */
 X86VCPU_API int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done);
 
+/* Or let the library serve an INS/OUTS exit (instead of
+ * x86vcpu_complete_string_io): it moves the elements between guest memory
+ * and the port, calling port(ctx, port, size, in, &value) once per element
+ * (IN: store the value read; OUT: value holds the element; return 0, or
+ * nonzero to stop before this element). Guest memory is reached as the CPU
+ * would: the instruction's segment (limit and rights: #GP(0)/#SS(0)), the
+ * guest's page tables (#PF with error code and CR2, A/D flags set) and the
+ * EPT with its permissions. One call moves at most the elements that start
+ * in one page, and at most X86VCPU_STRING_IO_MAX; RSI/RDI/RCX advance by
+ * what moved and the instruction runs again for the rest (REP semantics,
+ * SDM 26.1.3). Returns X86VCPU_OK; or 1 when an element lies in
+ * guest-physical memory that is not RAM with the needed rights (unmapped,
+ * read-only for INS, an MMIO range): *exit then holds that EPT violation, as
+ * the CPU's own access would have exited, for the embedder to handle. */
+#define X86VCPU_STRING_IO_MAX 4096
+typedef int (*x86vcpu_port_fn)(void *ctx, uint16_t port, uint32_t size, int in,
+                               uint32_t *value);
+X86VCPU_API int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *exit,
+                                  x86vcpu_port_fn port, void *ctx);
+
 /* Invalidate the vCPU's cached linear translations (INVVPID single-context,
  * or all-context when that is the only type; nothing to do without VPID,
  * every VM entry and exit then flushes them). */
@@ -343,8 +377,10 @@ X86VCPU_API int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vend
 X86VCPU_API int x86vcpu_queue_interrupt(struct x86vcpu_vcpu *v, uint8_t vector);
 X86VCPU_API int x86vcpu_queue_nmi(struct x86vcpu_vcpu *v);
 /* Hardware exception; has_err selects whether err is pushed (ignored in
- * real mode, where no error code is pushed). For #PF give the faulting
- * address in cr2 (loaded into CR2 before the entry); 0 otherwise. */
+ * real mode, where no error code is pushed) and must be 1 exactly for the
+ * vectors that have one (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP; SDM 6.13),
+ * else X86VCPU_EINVAL. For #PF give the faulting address in cr2 (loaded
+ * into CR2 before the entry); 0 otherwise. */
 X86VCPU_API int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err,
                                         uint32_t err, uint64_t cr2);
 /* INT n (software interrupt) as if executed by an instruction of

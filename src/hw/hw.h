@@ -1,4 +1,4 @@
-/* The one seam for privileged instructions (VMX, CPUID, MSR, XCR, CR,
+/* The one seam for privileged instructions (VMX, CPUID, MSR, XCR, CR, DR,
  * descriptor tables, segment registers). Nothing else in the library uses
  * inline assembly; the only other assembly is src/vmx/entry.S, which must
  * own VMLAUNCH/VMRESUME and the HOST_RSP write because they manipulate the
@@ -66,6 +66,27 @@ HW_CR_ACCESSORS(2)
 HW_CR_ACCESSORS(3)
 HW_CR_ACCESSORS(4)
 #undef HW_CR_ACCESSORS
+
+/* Debug registers DR0-DR3, DR6, DR7 (SDM Vol. 3 18.2): the guest's are
+ * switched by src/vmx/dr.c; DR7 is also in the VMCS. */
+#define HW_DR_ACCESSORS(n)                                                     \
+    static inline uint64_t hw_read_dr##n(void)                                 \
+    {                                                                          \
+        uint64_t v;                                                            \
+        __asm__ volatile("mov %%db" #n ", %0" : "=r"(v));                      \
+        return v;                                                              \
+    }                                                                          \
+    static inline void hw_write_dr##n(uint64_t v)                              \
+    {                                                                          \
+        __asm__ volatile("mov %0, %%db" #n : : "r"(v) : "memory");             \
+    }
+HW_DR_ACCESSORS(0)
+HW_DR_ACCESSORS(1)
+HW_DR_ACCESSORS(2)
+HW_DR_ACCESSORS(3)
+HW_DR_ACCESSORS(6)
+HW_DR_ACCESSORS(7)
+#undef HW_DR_ACCESSORS
 
 struct __attribute__((packed)) hw_dtr { uint16_t limit; uint64_t base; };
 

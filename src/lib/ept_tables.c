@@ -141,6 +141,24 @@ int x86vcpu__ept_tables_map(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t
     return X86VCPU_OK;
 }
 
+/* After an unmap emptied a leaf at level l: free every table on the path
+ * that now maps nothing, bottom up (the root stays), so that a guest that
+ * moves a mapping around (an xAPIC page, say) cannot grow the tables
+ * without bound. The caller's INVEPT covers the removed entries (SDM
+ * 29.4.3.1: removing access requires invalidation). */
+static void free_empty(struct x86vcpu_ept_tables *t, uint64_t *const up[5], int l)
+{
+    for (int k = l + 1; k <= 4 && up[k]; k++) {
+        const uint64_t *tab = table(t, *up[k]);
+        for (int i = 0; i < 512; i++)
+            if (present(tab[i]))
+                return;
+        t->f.free(t->f.ctx, *up[k] & ENT_ADDR);
+        t->tables--;
+        *up[k] = 0;
+    }
+}
+
 int x86vcpu__ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size,
                                 uint32_t perms)
 {
@@ -148,13 +166,15 @@ int x86vcpu__ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint
         return X86VCPU_EINVAL;
     uint64_t end = gpa + size;
     while (gpa < end) {
-        /* Find the leaf (or hole) that holds gpa. */
-        uint64_t *tab = table(t, t->root), *e = 0;
+        /* Find the leaf (or hole) that holds gpa; up[l] is the entry at
+         * level l on the way down (it points to the level l - 1 table). */
+        uint64_t *tab = table(t, t->root), *e = 0, *up[5] = { 0 };
         int l;
         for (l = 4; l >= 1; l--) {
             e = &tab[INDEX(gpa, l)];
             if (!present(*e) || is_leaf(*e, l))
                 break;
+            up[l] = e;
             tab = table(t, *e);
         }
         uint64_t span = LEVEL_SIZE(l), base = gpa & ~(span - 1);
@@ -171,6 +191,8 @@ int x86vcpu__ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint
         }
         *e = (perms & ENT_PERMS) ? (*e & ~ENT_PERMS) | (perms & ENT_PERMS) : 0;
         gpa = base + span;
+        if (!(perms & ENT_PERMS))
+            free_empty(t, up, l);
     }
     return X86VCPU_OK;
 }
@@ -199,6 +221,26 @@ int x86vcpu__ept_tables_lookup(const struct x86vcpu_ept_tables *t, uint64_t gpa,
             if (page_size)
                 *page_size = span;
             return 0;
+        }
+        tab = table(t, e);
+    }
+    return -1;
+}
+
+int x86vcpu__ept_tables_lookup_mt(const struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t *hpa,
+                                  uint32_t *perms, uint32_t *memtype)
+{
+    if (!t || gpa >= GPA_LIMIT)
+        return -1;
+    const uint64_t *tab = table(t, t->root);
+    for (int l = 4; l >= 1; l--) {
+        uint64_t e = tab[INDEX(gpa, l)];
+        if (!present(e))
+            return -1;
+        if (is_leaf(e, l)) {
+            if (memtype)
+                *memtype = (uint32_t)ENT_MT(e);
+            return x86vcpu__ept_tables_lookup(t, gpa, hpa, perms, 0);
         }
         tab = table(t, e);
     }

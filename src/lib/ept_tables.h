@@ -30,13 +30,17 @@ int x86vcpu__ept_tables_init(struct x86vcpu_ept_tables *t, const struct x86vcpu_
 int x86vcpu__ept_tables_map(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t hpa, uint64_t size,
                             uint32_t perms, uint32_t memtype);
 /* Remove mappings (perms 0) or change their permissions, splitting large
- * pages the range cuts through. Unmapped parts of the range are skipped. */
+ * pages the range cuts through. Unmapped parts of the range are skipped.
+ * Removing frees the tables (below the root) left with no present entry. */
 int x86vcpu__ept_tables_unmap(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size);
 int x86vcpu__ept_tables_protect(struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t size,
                                 uint32_t perms);
 /* Translate: 0 and *hpa, *perms, *page_size when mapped, -1 otherwise. */
 int x86vcpu__ept_tables_lookup(const struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t *hpa,
                                uint32_t *perms, uint64_t *page_size);
+/* The same, and the leaf's memory type (X86VCPU_MT_*) in *memtype. */
+int x86vcpu__ept_tables_lookup_mt(const struct x86vcpu_ept_tables *t, uint64_t gpa, uint64_t *hpa,
+                                  uint32_t *perms, uint32_t *memtype);
 /* Free every table frame, root included. */
 void x86vcpu__ept_tables_destroy(struct x86vcpu_ept_tables *t);
 

@@ -37,6 +37,16 @@ uint32_t x86vcpu__exception_merge(uint32_t first, uint32_t second)
     return second; /* benign first, or contributory then page fault */
 }
 
+int x86vcpu__exception_has_error_code(uint32_t vector)
+{
+    switch (vector) {
+    case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int x86vcpu__can_inject(int kind, uint64_t rflags, uint32_t intr)
 {
     if (kind == 0)

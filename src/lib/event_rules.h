@@ -25,4 +25,9 @@ uint32_t x86vcpu__exception_merge(uint32_t first, uint32_t second);
  * blocking, no NMI blocking). Exceptions can always be injected. */
 int x86vcpu__can_inject(int kind, uint64_t rflags, uint32_t interruptibility);
 
+/* Whether exception `vector` pushes an error code (SDM 6.13, Table 6-1:
+ * #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP). VM entry requires the injected
+ * event to say exactly this in protected mode (SDM 26.2.1.3). */
+int x86vcpu__exception_has_error_code(uint32_t vector);
+
 #endif

@@ -37,6 +37,7 @@ struct walk {
     /* Entries that have an accessed flag, outermost first (4.8). */
     uint64_t ent_gpa[MAX_ENTRIES];
     uint64_t ent_val[MAX_ENTRIES];
+    uint32_t ent_len[MAX_ENTRIES];
     int n;
     /* Rights combined over all entries controlling the translation (4.6):
      * writable and user only if every entry says so, execute-disabled if
@@ -49,8 +50,10 @@ static int read_entry(struct walk *w, uint64_t gpa, uint32_t len, uint64_t *val)
 {
     uint8_t b[8];
     uint64_t v = 0;
-    if (w->m->read(w->m->ctx, gpa, b, len))
+    if (w->m->read(w->m->ctx, gpa, b, len)) {
+        w->r->fail_gpa = gpa;
         return X86VCPU_WALK_NO_MEMORY;
+    }
     for (uint32_t i = len; i-- > 0;)
         v = v << 8 | b[i];
     w->r->level++;
@@ -65,10 +68,11 @@ static int fault(struct walk *w, uint32_t bits_)
 }
 
 /* A present entry without reserved bits takes part in the translation. */
-static void use_entry(struct walk *w, uint64_t gpa, uint64_t val)
+static void use_entry(struct walk *w, uint64_t gpa, uint64_t val, uint32_t len)
 {
     w->ent_gpa[w->n] = gpa;
     w->ent_val[w->n] = val;
+    w->ent_len[w->n] = len;
     w->n++;
     w->rw &= (val & PTE_RW) != 0;
     w->us &= (val & PTE_US) != 0;
@@ -118,18 +122,35 @@ static int finish(struct walk *w, uint64_t gpa, uint32_t size)
 {
     if (!allowed(w))
         return fault(w, X86VCPU_PFEC_P);
-    if (w->m->write) {
+    if (w->m->write || w->m->cmpxchg) {
         for (int i = 0; i < w->n; i++) {
             uint64_t set = PTE_A;
             if (i == w->n - 1 && w->access == X86VCPU_ACC_WRITE)
                 set |= PTE_D;
             if ((w->ent_val[i] & set) == set)
                 continue;
+            if (w->m->cmpxchg) {
+                /* Locked, as the CPU (4.8): only if the entry is still the
+                 * one this walk used. */
+                int rc = w->m->cmpxchg(w->m->ctx, w->ent_gpa[i], w->ent_len[i], w->ent_val[i],
+                                       w->ent_val[i] | set);
+                if (rc > 0)
+                    return X86VCPU_WALK_RETRY;
+                if (rc < 0) {
+                    w->r->fail_gpa = w->ent_gpa[i];
+                    w->r->fail_write = 1;
+                    return X86VCPU_WALK_NO_MEMORY;
+                }
+                continue;
+            }
             uint32_t lo = (uint32_t)(w->ent_val[i] | set);
             uint8_t b[4] = { (uint8_t)lo, (uint8_t)(lo >> 8), (uint8_t)(lo >> 16),
                              (uint8_t)(lo >> 24) };
-            if (w->m->write(w->m->ctx, w->ent_gpa[i], b, 4))
+            if (w->m->write(w->m->ctx, w->ent_gpa[i], b, 4)) {
+                w->r->fail_gpa = w->ent_gpa[i];
+                w->r->fail_write = 1;
                 return X86VCPU_WALK_NO_MEMORY;
+            }
         }
     }
     w->r->gpa = gpa;
@@ -156,20 +177,20 @@ static int walk_32bit(struct walk *w)
         unsigned m = w->maxphy < 40 ? w->maxphy : 40;
         if (pde & bits(21, m - 19))
             return fault(w, X86VCPU_PFEC_P | X86VCPU_PFEC_RSVD);
-        use_entry(w, pde_gpa, pde);
+        use_entry(w, pde_gpa, pde, 4);
         uint64_t hi = (pde >> 13) & (BIT(m - 32) - 1);
         uint64_t gpa = (pde & 0xffc00000u) | hi << 32 | (gva & 0x3fffffu);
         return finish(w, gpa, 4u << 20);
     }
     /* CR4.PSE = 0 or PS = 0: the PDE references a page table (Table 4-5);
      * PTEs have no reserved bits (Table 4-6). */
-    use_entry(w, pde_gpa, pde);
+    use_entry(w, pde_gpa, pde, 4);
     uint64_t pte_gpa = (pde & 0xfffff000u) + ((gva >> 12) & 0x3ff) * 4;
     if (read_entry(w, pte_gpa, 4, &pte))
         return X86VCPU_WALK_NO_MEMORY;
     if (!(pte & PTE_P))
         return fault(w, 0);
-    use_entry(w, pte_gpa, pte);
+    use_entry(w, pte_gpa, pte, 4);
     return finish(w, (pte & 0xfffff000u) | (gva & 0xfff), 4096);
 }
 
@@ -200,7 +221,7 @@ static int walk_tables(struct walk *w, uint64_t table, int top, uint64_t rsvd)
             rs |= bits(20, 13);     /* 2-MByte page: bits 20:13 reserved (4.4.2, 4.5) */
         if (e & rs)
             return fault(w, X86VCPU_PFEC_P | X86VCPU_PFEC_RSVD);
-        use_entry(w, gpa, e);
+        use_entry(w, gpa, e, 8);
         if (leaf) {
             uint64_t size = BIT(shift);
             uint64_t frame = e & addr & ~(size - 1);   /* drops PAT (bit 12) of large pages */
@@ -242,6 +263,8 @@ int x86vcpu__walk(const struct x86vcpu_walk_ctx *c, const struct x86vcpu_gmem *m
     r->page_size = 0;
     r->pf_errcode = 0;
     r->level = 0;
+    r->fail_gpa = 0;
+    r->fail_write = 0;
     if (!c || !m || !m->read ||
         (access != X86VCPU_ACC_READ && access != X86VCPU_ACC_WRITE && access != X86VCPU_ACC_FETCH))
         return X86VCPU_WALK_INVALID;

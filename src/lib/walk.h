@@ -14,8 +14,12 @@
  *    CR3 write time itself.
  *  - Accessed and dirty flags are written only when the whole walk succeeds
  *    (4.8 allows the CPU to set A bits of a walk that then faults; the walker
- *    never does). The update is a plain read-modify-write of the low 32 bits
- *    of each entry through gmem->write, not a locked operation.
+ *    never does). The CPU sets them with a locked operation (4.8): given
+ *    gmem->cmpxchg the walker does too, comparing the whole entry with the
+ *    value it walked, and reports X86VCPU_WALK_RETRY when another agent
+ *    changed the entry meanwhile (the caller walks again, or lets the guest
+ *    re-execute the instruction). Without cmpxchg it falls back to a plain
+ *    write of the entry's low 32 bits through gmem->write.
  *  - Protection keys (CR4.PKE/PKS, PKRU; 4.6.2) are not implemented: PK
  *    (error-code bit 5) is never set and bits 62:59 are ignored as when
  *    CR4.PKE = 0. Shadow-stack accesses, HLAT and LASS are not modelled.
@@ -37,6 +41,10 @@ struct x86vcpu_gmem {
     void *ctx;
     int (*read)(void *ctx, uint64_t gpa, void *buf, uint32_t len);
     int (*write)(void *ctx, uint64_t gpa, const void *buf, uint32_t len); /* may be NULL: no A/D updates */
+    /* Atomically replace the len-byte (4 or 8) entry at gpa by `val` if it
+     * still holds `old`: 0 done, 1 the entry differs (nothing written),
+     * -1 not writable memory. May be NULL: A/D through write, not locked. */
+    int (*cmpxchg)(void *ctx, uint64_t gpa, uint32_t len, uint64_t old, uint64_t val);
 };
 
 struct x86vcpu_walk_ctx {
@@ -60,6 +68,7 @@ enum {
     X86VCPU_WALK_NONCANONICAL = 3, /* 4-/5-level paging: gva not canonical (#GP or #SS is the
                                     * caller's business) */
     X86VCPU_WALK_INVALID = 4,      /* NULL pointer, NULL read callback or unknown access */
+    X86VCPU_WALK_RETRY = 5,        /* an entry changed under the A/D update (cmpxchg): walk again */
 };
 
 /* Page-fault error code bits (SDM 4.7). */
@@ -77,6 +86,9 @@ struct x86vcpu_walk_result {
                             * would report (SDM 4.7); 0 otherwise */
     int level;             /* paging-structure entries read (PAE's PDPTE counts; 0 without
                             * paging); on #PF, including the faulting entry */
+    uint64_t fail_gpa;     /* on X86VCPU_WALK_NO_MEMORY: the entry whose read or A/D write
+                            * failed */
+    int fail_write;        /* ... and 1 when it was the A/D write */
 };
 
 /* Translate `gva` for an access of kind X86VCPU_ACC_* in the paging mode

@@ -45,53 +45,94 @@ static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
 }
 
 /* PAE paging outside long mode takes its PDPTEs from the VMCS at VM entry
- * when EPT is on (SDM 26.3.2.4): load them from guest memory whenever an
- * emulated CR write enters or changes PAE paging. */
-static int load_pdptes(struct x86vcpu_vcpu *v, uint64_t cr0, uint64_t cr4, uint64_t efer)
+ * when EPT is on (SDM 26.3.2.4). A MOV to CR0/CR4 that leaves PAE paging
+ * in use and changes CR0.CD/NW/PG or CR4.PAE/PGE/PSE/SMEP loads them from
+ * CR3 (SDM 4.4.1), and #GPs, changing nothing, when a present one has a
+ * reserved bit set (bits 2:1, 8:5, 63:MAXPHYADDR). Memory that cannot be
+ * read counts as such (all-ones on a real bus). */
+#define CR0_PDPTE_BITS (CR0_CD | CR0_NW | CR0_PG)
+#define CR4_PDPTE_BITS (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)
+
+/* Returns 1 (pdpte[] to load), 0 (nothing to load) or -1 (#GP). */
+static int read_pdptes(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t cr0,
+                       uint64_t cr4, uint64_t efer, uint64_t pdpte[4])
 {
     if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LMA))
         return 0;
-    uint64_t pdpte[4];
     uint64_t cr3 = VMRD(v, WNAT, GUEST_CR3) & 0xffffffe0u;
-    if (!v->setup.read_gpa || v->setup.read_gpa(v->setup.read_gpa_ctx, cr3, pdpte, sizeof pdpte))
+    if (!v->setup.read_gpa || v->setup.read_gpa(v->setup.read_gpa_ctx, cr3, pdpte, 32))
         return -1;
+    unsigned mpa = c->maxphyaddr ? c->maxphyaddr : 36;
+    uint64_t rsvd = 0x1e6ull | (mpa < 64 ? ~0ull << mpa : 0);
+    for (int i = 0; i < 4; i++)
+        if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+            return -1;
+    return 1;
+}
+
+static void write_pdptes(struct x86vcpu_vcpu *v, const uint64_t pdpte[4])
+{
     VMWR(v, W64, GUEST_PDPTE0, pdpte[0]);
     VMWR(v, W64, GUEST_PDPTE1, pdpte[1]);
     VMWR(v, W64, GUEST_PDPTE2, pdpte[2]);
     VMWR(v, W64, GUEST_PDPTE3, pdpte[3]);
-    return 0;
 }
 
-static void write_cr0(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t val)
+/* Returns 0, or the vector to inject (nothing written then). */
+static int write_cr0(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t val)
 {
     const struct x86vcpu_caps *caps = &v->owner->caps;
     uint64_t efer = c->efer;
     /* Paging on/off with EFER.LME set enters/leaves IA-32e mode (SDM 10.8.5):
      * the hardware did not see this write, so update LMA and the IA-32e
      * mode guest entry control ourselves. */
-    if ((efer & EFER_LME) && ((val ^ c->cr0) & CR0_PG)) {
+    int lma_change = (efer & EFER_LME) && ((val ^ c->cr0) & CR0_PG);
+    if (lma_change)
         efer = (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA;
+    uint64_t pdpte[4];
+    int ld = 0;
+    if ((val ^ c->cr0) & CR0_PDPTE_BITS) {
+        ld = read_pdptes(v, c, val, c->cr4, efer, pdpte);
+        if (ld < 0)
+            return X86VCPU_VEC_GP;
+    }
+    if (lma_change) {
         v->ctl_entry = (efer & EFER_LMA) ? v->ctl_entry | ENTRY_IA32E_GUEST
                                          : v->ctl_entry & ~ENTRY_IA32E_GUEST;
         VMWR(v, W64, GUEST_IA32_EFER, efer);
         VMWR(v, W32, ENTRY_CTLS, v->ctl_entry);
     }
-    uint64_t real = (val | (caps->cr0_fixed0 & v->cr0_mask)) & caps->cr0_fixed1;
+    /* The host-owned bits VMX requires are forced on, except PE and PG
+     * under unrestricted guest: they are the guest's own there even when
+     * host-owned (PG is, without IA32_VMX_MISC[5]: vmcs_setup.c). */
+    uint64_t force = caps->cr0_fixed0 & v->cr0_mask;
+    if (v->ctl_proc2 & PROC2_UNRESTRICTED)
+        force &= ~(uint64_t)(CR0_PE | CR0_PG);
+    uint64_t real = (val | force) & caps->cr0_fixed1;
     VMWR(v, WNAT, GUEST_CR0, real);
     VMWR(v, WNAT, CR0_READ_SHADOW, val);
-    if (((val ^ c->cr0) & (CR0_PG | CR0_PE)))
-        load_pdptes(v, val, c->cr4, efer);
+    if (ld > 0)
+        write_pdptes(v, pdpte);
+    return 0;
 }
 
-static void write_cr4(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t val)
+static int write_cr4(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uint64_t val)
 {
     const struct x86vcpu_caps *caps = &v->owner->caps;
+    uint64_t pdpte[4];
+    int ld = 0;
+    if ((val ^ c->cr4) & CR4_PDPTE_BITS) {
+        ld = read_pdptes(v, c, c->cr0, val, c->efer, pdpte);
+        if (ld < 0)
+            return X86VCPU_VEC_GP;
+    }
     VMWR(v, WNAT, GUEST_CR4, (val | caps->cr4_fixed0) & caps->cr4_fixed1);
     VMWR(v, WNAT, CR4_READ_SHADOW, val);
     v->guest_osxsave = (val & CR4_OSXSAVE) != 0;
     x86vcpu__xcr0_update(v);
-    if ((val ^ c->cr4) & CR4_PAE)
-        load_pdptes(v, c->cr0, val, c->efer);
+    if (ld > 0)
+        write_pdptes(v, pdpte);
+    return 0;
 }
 
 /* Returns 0 (instruction done: skip it) or the vector injected. */
@@ -108,9 +149,9 @@ static int cr_access(struct x86vcpu_vcpu *v, uint64_t q)
         if (!(c.long_mode_active && c.cs_l))
             val = (uint32_t)val; /* 32-bit operand outside 64-bit mode */
         if (cr == 0 && !(vec = x86vcpu__check_cr0_write(&c, val, &out)))
-            write_cr0(v, &c, out);
+            vec = write_cr0(v, &c, out);
         else if (cr == 4 && !(vec = x86vcpu__check_cr4_write(&c, val, &out)))
-            write_cr4(v, &c, out);
+            vec = write_cr4(v, &c, out);
         else if (cr == 3 && !(vec = x86vcpu__check_cr3_write(&c, val, &out)))
             VMWR(v, WNAT, GUEST_CR3, out);
         else if (cr == 8) {
@@ -126,10 +167,10 @@ static int cr_access(struct x86vcpu_vcpu *v, uint64_t q)
         x86vcpu_set_gpr(v, (enum x86vcpu_gpr)reg, cr == 8 ? v->cr8 : VMRD(v, WNAT, GUEST_CR3));
         break;
     case CR_TYPE_CLTS:
-        write_cr0(v, &c, c.cr0 & ~CR0_TS);
+        vec = write_cr0(v, &c, c.cr0 & ~CR0_TS);
         break;
     default: /* CR_TYPE_LMSW: bits 3:0 only, cannot clear PE (SDM LMSW) */
-        write_cr0(v, &c, x86vcpu__lmsw_value(c.cr0, CR_QUAL_LMSW_SRC(q)));
+        vec = write_cr0(v, &c, x86vcpu__lmsw_value(c.cr0, CR_QUAL_LMSW_SRC(q)));
         break;
     }
     if (vec)

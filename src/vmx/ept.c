@@ -98,7 +98,13 @@ uint32_t x86vcpu_ept_flushes(const struct x86vcpu_ept *ept)
 int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
                     uint32_t perms, uint32_t memtype)
 {
-    if (!ept)
+    /* Refuse what would be an EPT misconfiguration (SDM 29.3.3.1): write
+     * without read, execute-only without IA32_VMX_EPT_VPID_CAP[0], a
+     * reserved memory type (2, 3, 7); and a host range that wraps. */
+    if (!ept || !size || (perms & ~X86VCPU_EPT_RWX) ||
+        ((perms & X86VCPU_EPT_W) && !(perms & X86VCPU_EPT_R)) ||
+        (perms == X86VCPU_EPT_X && !(ept->cpu->caps.ept_vpid & 1)) ||
+        memtype == 2 || memtype == 3 || memtype >= 7 || hpa + (size - 1) < hpa)
         return X86VCPU_EINVAL;
     /* Replacing a mapping may remove access to the old target: flush. */
     int err = x86vcpu__ept_tables_map(&ept->t, gpa, hpa, size, perms, memtype);
@@ -155,11 +161,22 @@ int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa)
     return 0;
 }
 
-/* Host pointer to guest-physical RAM (not MMIO), or NULL. */
-void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa)
+/* The library's accesses for the guest obey the EPT as the CPU's do
+ * (SDM 29.3.3.2): no pointer unless every right needed is granted. The
+ * pointer is to the page start: callers never run past the 4 KiB page.
+ * *mt: the page's EPT memory type (not WB: device memory, see gmem.c). */
+void *x86vcpu__ept_page(const struct x86vcpu_ept *ept, uint64_t gpa, uint32_t need,
+                        uint32_t *perms, uint32_t *mt)
 {
     uint64_t hpa;
-    if (x86vcpu__ept_tables_lookup(&ept->t, gpa, &hpa, 0, 0))
+    uint32_t p = 0, t = 0;
+    if (!ept || x86vcpu__ept_tables_lookup_mt(&ept->t, gpa & ~0xfffull, &hpa, &p, &t))
+        p = 0;
+    if (perms)
+        *perms = p;
+    if (mt)
+        *mt = t;
+    if (!p || (p & need) != need)
         return 0;
     return ept->t.f.p2v(ept->t.f.ctx, hpa);
 }

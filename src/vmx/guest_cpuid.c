@@ -26,6 +26,15 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
     x86vcpu__cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0,
                                 v->smsr_guest[SMSR_XSS], layout, r);
+    /* Supervisor components the guest may not enable are not there
+     * (IA32_XSS, msr.c): neither in 0DH.1:ECX/EDX nor as sub-leaves. */
+    if (leaf == 0xd && subleaf == 1) {
+        r->ecx &= (uint32_t)X86VCPU_XSS_VIRTUALIZED;
+        r->edx &= (uint32_t)(X86VCPU_XSS_VIRTUALIZED >> 32);
+    } else if (leaf == 0xd && subleaf >= 2 && subleaf < 64 && (r->ecx & 1) &&
+               !((X86VCPU_XSS_VIRTUALIZED >> subleaf) & 1)) {
+        *r = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
+    }
     /* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID
      * executed in 64-bit mode; the host ran it in 64-bit mode. */
     if (leaf == 0x80000001u && (r->edx & CPUID_80000001_EDX_SYSCALL) &&

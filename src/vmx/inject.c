@@ -47,7 +47,10 @@ static int queue_exc(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32
 int x86vcpu_queue_exception(struct x86vcpu_vcpu *v, uint8_t vector, int has_err, uint32_t err,
                             uint64_t cr2)
 {
-    if (!v || vector > 31 || vector == X86VCPU_VEC_NMI)
+    /* An error code where the vector has none (or none where it has one)
+     * would make every later VM entry fail (SDM 26.2.1.3). */
+    if (!v || vector > 31 || vector == X86VCPU_VEC_NMI ||
+        !has_err != !x86vcpu__exception_has_error_code(vector))
         return X86VCPU_EINVAL;
     uint32_t info = INTR_INFO(INTR_TYPE_HW_EXC, vector);
     if (has_err)
@@ -177,6 +180,30 @@ static void requeue(struct x86vcpu_vcpu *v, uint32_t info)
     }
 }
 
+/* Index (from the head) of the first queued interrupt whose priority
+ * class is above the virtual TPR, or -1. */
+static int first_unmasked(const struct x86vcpu_vcpu *v)
+{
+    for (uint32_t i = 0; i < v->evq_count; i++) {
+        uint8_t vec = v->evq[(v->evq_head + i) % X86VCPU_EVENT_QUEUE];
+        if (!v->cr8 || (uint64_t)(vec >> 4) > v->cr8)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Remove the i-th queued interrupt, keeping the others' order. */
+static uint8_t take_interrupt(struct x86vcpu_vcpu *v, uint32_t i)
+{
+    const uint32_t n = X86VCPU_EVENT_QUEUE;
+    uint8_t vec = v->evq[(v->evq_head + i) % n];
+    for (; i > 0; i--)
+        v->evq[(v->evq_head + i) % n] = v->evq[(v->evq_head + i - 1) % n];
+    v->evq_head = (v->evq_head + 1) % n;
+    v->evq_count--;
+    return vec;
+}
+
 int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
 {
     if (v->injected)
@@ -234,13 +261,17 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
         if (v->ctl_pin & PIN_VIRTUAL_NMIS)
             x86vcpu__set_nmi_window(v, v->nmi_pending != 0);
     }
-    if (v->evq_count && !v->injected && x86vcpu__can_inject(0, rflags, intr)) {
-        uint8_t vec = v->evq[v->evq_head];
-        v->evq_head = (v->evq_head + 1) % X86VCPU_EVENT_QUEUE;
-        v->evq_count--;
+    /* The first queued interrupt the virtual TPR lets through (CR8 =
+     * TPR[7:4]: a priority class above it, SDM 10.8.3.1, 10.8.6.1). The
+     * others wait; every MOV to CR8 exits, so a lower TPR is seen. */
+    int slot = first_unmasked(v);
+    if (slot >= 0 && !v->injected && x86vcpu__can_inject(0, rflags, intr)) {
+        uint8_t vec = take_interrupt(v, (uint32_t)slot);
         inject(v, INTR_INFO(INTR_TYPE_EXT_INTR, vec), 0, 0);
+        slot = first_unmasked(v);
     }
-    /* Anything left waits for the guest to open an interrupt window. */
-    x86vcpu__set_intr_window(v, v->evq_count != 0);
+    /* Anything the TPR allows waits for the guest to open an interrupt
+     * window; a window for a masked one would exit at once, forever. */
+    x86vcpu__set_intr_window(v, slot >= 0);
     return 0;
 }

@@ -21,9 +21,12 @@ static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     e->u.io.seg = e->u.io.in ? 0 /* ES */ : si.seg;
     e->u.io.df = (rflags & RFLAGS_DF) != 0;
     e->u.io.gla = VMRD(v, WNAT, GUEST_LINEAR_ADDRESS);
-    e->u.io.count = e->u.io.rep ? (uint32_t)(v->regs.gpr[X86VCPU_RCX] & addr_mask(e->u.io.addr_size))
-                                : 1;
-    if (e->u.io.count == 0) {
+    /* REP: RCX under the address size, 64 bits in 64-bit mode. The
+     * embedder is offered at most 2^32 - 1 elements an exit; the instruction
+     * is done only when all of RCX is (SDM Vol. 2 REP). */
+    uint64_t total = e->u.io.rep ? v->regs.gpr[X86VCPU_RCX] & addr_mask(e->u.io.addr_size) : 1;
+    e->u.io.count = total > 0xffffffffu ? 0xffffffffu : (uint32_t)total;
+    if (total == 0) {
         /* REP with RCX = 0 moves nothing: the instruction is done. */
         x86vcpu__skip_insn(v, e->rip, e->instr_len);
         return 1;
@@ -34,6 +37,7 @@ static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     v->strio.addr_size = e->u.io.addr_size;
     v->strio.size = e->u.io.size;
     v->strio.count = e->u.io.count;
+    v->strio.total = total;
     /* Completed (or not: elements left) by x86vcpu_complete_string_io. */
     v->strio.rip = e->rip;
     v->strio.len = e->instr_len;
@@ -99,7 +103,7 @@ int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done)
     unsigned idx = v->strio.in ? X86VCPU_RDI : X86VCPU_RSI, as = v->strio.addr_size;
     uint64_t delta = (uint64_t)done * v->strio.size;
     g[idx] = addr_update(g[idx], v->strio.df ? g[idx] - delta : g[idx] + delta, as);
-    uint32_t left = v->strio.count - done;
+    uint64_t left = v->strio.total - done;
     if (v->strio.rep)
         g[X86VCPU_RCX] = addr_update(g[X86VCPU_RCX], g[X86VCPU_RCX] - done, as);
     /* Done: complete the instruction on the next run. Otherwise leave RIP

@@ -1,54 +1,16 @@
-/* MMIO emulation: an EPT violation inside an MMIO range of the vCPU's EPT
- * fetches the instruction through the guest's page tables (src/lib/walk.c),
- * decodes it (src/lib/decode.c) and becomes an MMIO read or write exit.
- * Completing it finishes the instruction as the CPU would. String forms
- * (STOS, MOVS) move one element per exit and run again while RCX says so. */
+/* MMIO emulation: an EPT violation inside an MMIO range of the vCPU's EPT,
+ * when it is a data access of the instruction at RIP (SDM 28.2.1), fetches
+ * the instruction (gmem.c: the guest's paging and the EPT, 4 GiB wrap
+ * outside 64-bit mode), decodes it (src/lib/decode.c) and becomes an MMIO
+ * read or write exit. Completing it finishes the instruction as the CPU
+ * would. String forms (STOS, MOVS) move one element per exit and run again
+ * while RCX says so; MOVS's other operand goes through its segment, the
+ * guest's paging and the EPT page by page (gmem.c), MMIO -> MMIO as a read
+ * exit then a write exit. Not emulated (MMIO_UNSUPPORTED): an access that
+ * runs from an MMIO page into one that is not MMIO, or whose RAM operand
+ * is half RAM, half MMIO. */
 #include "vmx/vcpu.h"
 #include "lib/walk.h"
-
-/* ---------------------------------------------------------- guest memory */
-static int gmem_read(void *ctx, uint64_t gpa, void *buf, uint32_t len)
-{
-    const struct x86vcpu_vcpu *v = ctx;
-    const uint8_t *p = x86vcpu__ept_hva(v->setup.ept, gpa);
-    if (!p || ((gpa & 0xfff) + len) > 4096)
-        return -1;
-    for (uint32_t i = 0; i < len; i++)
-        ((uint8_t *)buf)[i] = p[i];
-    return 0;
-}
-
-static int gmem_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len)
-{
-    const struct x86vcpu_vcpu *v = ctx;
-    uint8_t *p = x86vcpu__ept_hva(v->setup.ept, gpa);
-    if (!p || ((gpa & 0xfff) + len) > 4096)
-        return -1;
-    for (uint32_t i = 0; i < len; i++)
-        p[i] = ((const uint8_t *)buf)[i];
-    return 0;
-}
-
-/* Host pointer for a guest-linear address (walk with A/D updates), or NULL
- * with *pf set to the #PF error code + 1 when the access would fault. */
-static uint8_t *lin_ptr(struct x86vcpu_vcpu *v, uint64_t lin, int access, uint32_t *pf)
-{
-    struct x86vcpu_walk_ctx c = { 0 };
-    c.cr0 = x86vcpu__guest_cr0(v);
-    c.cr4 = x86vcpu__guest_cr4(v);
-    c.cr3 = VMRD(v, WNAT, GUEST_CR3);
-    c.efer = VMRD(v, W64, GUEST_IA32_EFER);
-    c.cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
-    c.maxphyaddr = hw_cpuid(0x80000008u, 0).eax & 0xff;
-    c.rflags = VMRD(v, WNAT, GUEST_RFLAGS);
-    struct x86vcpu_gmem m = { v, gmem_read, gmem_write };
-    struct x86vcpu_walk_result r;
-    int st = x86vcpu__walk(&c, &m, lin, access, &r);
-    *pf = st == X86VCPU_WALK_PAGE_FAULT ? r.pf_errcode + 1 : 0;
-    if (st != X86VCPU_WALK_OK)
-        return 0;
-    return x86vcpu__ept_hva(v->setup.ept, r.gpa);
-}
 
 /* ----------------------------------------------------------- registers */
 static unsigned reg_index(const struct x86vcpu_insn *i)
@@ -61,34 +23,23 @@ static uint64_t size_mask(unsigned bytes)
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 }
 
-static uint64_t seg_base(struct x86vcpu_vcpu *v, unsigned seg)
+/* A string operand's offset: [reg] under the address size. */
+static uint64_t string_off(struct x86vcpu_vcpu *v, unsigned reg)
 {
-    /* In 64-bit mode only FS and GS have a base (SDM Vol. 1 3.4.2.1). */
-    if (v->mmio.mode == 64 && seg < 4)
-        return 0;
-    /* GUEST_ES_BASE .. GUEST_GS_BASE are consecutive encodings in the order
-     * ES CS SS DS FS GS, as the decoder numbers segments. */
-    v->stats.vmreads++;
-    return hw_vmread(X86VCPU_VMCS_GUEST_ES_BASE + 2u * seg);
+    return v->regs.gpr[reg] & size_mask(v->mmio.insn.addr_size);
 }
 
-/* Linear address of a string operand: seg:[reg] under the address size. */
-static uint64_t string_lin(struct x86vcpu_vcpu *v, unsigned seg, unsigned reg)
+/* The linear address of a string operand through its segment (limit,
+ * rights; SDM 5.3) and then its guest-physical address (paging, EPT). */
+static int string_gpa(struct x86vcpu__gctx *g, unsigned seg, unsigned reg, int write,
+                      uint64_t *lin, uint64_t *gpa, struct x86vcpu__gfault *f)
 {
-    uint64_t off = v->regs.gpr[reg] & size_mask(v->mmio.insn.addr_size);
-    uint64_t lin = seg_base(v, seg) + off;
-    return v->mmio.mode == 64 ? lin : (uint32_t)lin;
+    if (x86vcpu__seg_lin(g, seg, string_off(g->v, reg), g->v->mmio.insn.mem_size, write, lin, f))
+        return -1;
+    return x86vcpu__lin_xlate(g, *lin, write ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ, gpa, f);
 }
 
 /* ---------------------------------------------------------- begin/end */
-static int guest_mode(struct x86vcpu_vcpu *v)
-{
-    uint32_t ar = (uint32_t)VMRD(v, W32, GUEST_CS_AR);
-    if ((VMRD(v, W64, GUEST_IA32_EFER) & EFER_LMA) && (ar & AR_L))
-        return 64;
-    return (ar & AR_DB) ? 32 : 16;
-}
-
 static void unsupported(struct x86vcpu_exit *e, const uint8_t *bytes, uint32_t n, int err)
 {
     e->kind = X86VCPU_EXIT_MMIO_UNSUPPORTED;
@@ -98,31 +49,62 @@ static void unsupported(struct x86vcpu_exit *e, const uint8_t *bytes, uint32_t n
     e->u.mmio.error = err;
 }
 
+/* Why an MMIO exit is MMIO_UNSUPPORTED beyond the decoder's codes. */
+#define MMIO_ERR_FETCH  (-100)  /* the instruction could not be fetched (not RAM, fault) */
+#define MMIO_ERR_SPLIT  (-101)  /* the access continues into a page that is not MMIO */
+#define MMIO_ERR_OPERAND (-102) /* a string operand is neither RAM nor MMIO */
+
+/* Only a data access by the instruction at RIP may be emulated (SDM 28.2.1
+ * Table 28-7): not an instruction fetch, not the guest's own paging-
+ * structure access (bit 7 set and bit 8 clear), not an access without a
+ * linear address (bit 7 clear: e.g. a PDPTE load), and not an access made
+ * while delivering an event (IDT-vectoring information valid, 28.2.4):
+ * there the instruction at RIP never ran. Those stay EPT violations for the
+ * embedder, decoded. */
+static int emulable(const struct x86vcpu_vcpu *v, const struct x86vcpu_exit *e)
+{
+    uint64_t q = e->qualification;
+    return !(e->u.ept.access & X86VCPU_EPT_X) && (q & EPT_QUAL_GLA_VALID) &&
+           (q & EPT_QUAL_GLA_FINAL) && !v->reinject_info;
+}
+
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
+    if (!emulable(v, e))
+        return 0;
     uint64_t gpa = e->u.ept.gpa;
     int write_fault = (e->u.ept.access & X86VCPU_EPT_W) != 0;
+    struct x86vcpu_exit viol = *e;
     e->u.mmio = (typeof(e->u.mmio)){ 0 };
     e->u.mmio.gpa = gpa;
-    v->mmio.mode = (uint8_t)guest_mode(v);
+    struct x86vcpu__gctx g;
+    struct x86vcpu__gfault f = { 0 };
+    x86vcpu__gctx_init(v, &g);
+    v->mmio.mode = (uint8_t)g.mode;
     v->mmio.rip = e->rip;
 
-    /* Fetch up to 15 bytes at CS:RIP, across a page boundary if needed. */
-    uint64_t lin = v->mmio.mode == 64 ? e->rip : (uint32_t)(seg_base(v, 1) + e->rip);
+    /* Fetch up to 15 bytes at CS:RIP through the EPT (X), page by page;
+     * outside 64-bit mode the address wraps at 4 GiB (SDM Vol. 3A 3.3.7). */
+    uint64_t lin = g.mode == 64 ? e->rip
+                 : (uint32_t)((v->stats.vmreads++, hw_vmread(X86VCPU_VMCS_GUEST_CS_BASE)) + e->rip);
     uint8_t bytes[15];
-    uint32_t n = 0, pf = 0;
+    uint32_t n = 0;
     while (n < 15) {
-        const uint8_t *p = lin_ptr(v, lin + n, X86VCPU_ACC_FETCH, &pf);
-        if (!p)
+        uint64_t l = g.mode == 64 ? lin + n : (uint32_t)(lin + n);
+        uint32_t chunk = 4096 - (uint32_t)(l & 0xfff);
+        if (chunk > 15 - n)
+            chunk = 15 - n;
+        if (x86vcpu__lin_read(&g, l, bytes + n, chunk, X86VCPU_ACC_FETCH, &f))
             break; /* a fault past the instruction's end is no fault */
-        uint32_t chunk = 4096 - (uint32_t)((lin + n) & 0xfff);
-        for (uint32_t i = 0; i < chunk && n < 15; i++)
-            bytes[n++] = p[i];
+        n += chunk;
     }
-    if (n == 0 && pf) {
-        /* The page holding the instruction went away: the guest's #PF. */
-        x86vcpu_queue_exception(v, X86VCPU_VEC_PF, 1, pf - 1, lin);
-        return 1;
+    if (n == 0) {
+        /* The page holding the instruction went away since it ran: its #PF,
+         * or the embedder's EPT violation as it was. */
+        if (f.kind == GF_PF || f.kind == GF_RETRY)
+            return x86vcpu__gfault_raise(v, &f, e);
+        *e = viol;
+        return 0;
     }
     struct x86vcpu_insn *in = &v->mmio.insn;
     int err = x86vcpu__decode(bytes, n, v->mmio.mode, in);
@@ -130,12 +112,20 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         unsupported(e, bytes, n, err);
         return 0;
     }
+    /* The device sees one access in one MMIO page range; one that runs on
+     * into RAM (or nothing) is not emulated. */
+    if ((gpa & 0xfff) + in->mem_size > 4096 &&
+        !x86vcpu__ept_is_mmio(v->setup.ept, (gpa | 0xfff) + 1)) {
+        unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+        return 0;
+    }
     e->u.mmio.size = in->mem_size;
-    uint64_t *g = v->regs.gpr;
+    v->mmio.dst_mmio = 0;
+    uint64_t *gr = v->regs.gpr;
     switch (in->op) {
     case X86VCPU_MMIO_MOV_STORE:
         e->u.mmio.write = 1;
-        e->u.mmio.value = in->reg_high8 ? (g[reg_index(in)] >> 8) & 0xff
+        e->u.mmio.value = in->reg_high8 ? (gr[reg_index(in)] >> 8) & 0xff
                                         : x86vcpu__gpr_read(v, in->reg) & size_mask(in->mem_size);
         break;
     case X86VCPU_MMIO_MOV_STORE_IMM:
@@ -144,30 +134,66 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         break;
     case X86VCPU_MMIO_STOS:
         e->u.mmio.write = 1;
-        e->u.mmio.value = g[X86VCPU_RAX] & size_mask(in->mem_size);
+        e->u.mmio.value = gr[X86VCPU_RAX] & size_mask(in->mem_size);
         break;
-    case X86VCPU_MMIO_MOVS:
+    case X86VCPU_MMIO_MOVS: {
+        /* The CPU reads DS:[RSI] (segment overridable) and then writes
+         * ES:[RDI]; both operands through their segments, the guest's
+         * paging and the EPT, the RAM one page by page. */
+        uint64_t sl, sg, dl, dg;
         if (write_fault) {
             /* RAM -> MMIO: read the source element from guest memory. */
-            uint64_t sl = string_lin(v, in->seg, X86VCPU_RSI);
-            const uint8_t *src = lin_ptr(v, sl, X86VCPU_ACC_READ, &pf);
-            if (!src && pf) {
-                x86vcpu_queue_exception(v, X86VCPU_VEC_PF, 1, pf - 1, sl);
-                return 1;
-            }
-            if (!src) {
-                unsupported(e, bytes, n, -1); /* the source is not RAM */
-                return 0;
+            uint8_t b[8] = { 0 };
+            if (x86vcpu__seg_lin(&g, in->seg, string_off(v, X86VCPU_RSI), in->mem_size, 0, &sl, &f) ||
+                x86vcpu__lin_read(&g, sl, b, in->mem_size, X86VCPU_ACC_READ, &f)) {
+                if (f.kind == GF_MMIO) {
+                    unsupported(e, bytes, n, MMIO_ERR_OPERAND);
+                    return 0;
+                }
+                return x86vcpu__gfault_raise(v, &f, e);
             }
             uint64_t val = 0;
             for (uint32_t i = 0; i < in->mem_size; i++)
-                val |= (uint64_t)src[i] << (8 * i);
+                val |= (uint64_t)b[i] << (8 * i);
             e->u.mmio.write = 1;
             e->u.mmio.value = val;
+            break;
+        }
+        /* MMIO -> somewhere: check the destination before the device is
+         * read, so that a fault there costs no device side effect. */
+        if (string_gpa(&g, in->seg, X86VCPU_RSI, 0, &sl, &sg, &f) && f.kind != GF_MMIO)
+            return x86vcpu__gfault_raise(v, &f, e);
+        f = (struct x86vcpu__gfault){ 0 };
+        if (!string_gpa(&g, 0, X86VCPU_RDI, 1, &dl, &dg, &f) &&
+            (dl & 0xfff) + in->mem_size > 4096) {
+            /* A RAM destination across a page boundary: the second page
+             * too, now; RAM on one side and MMIO on the other is not
+             * emulated (one device access would have to be cut). */
+            uint64_t l2 = g.mode == 64 ? (dl | 0xfff) + 1 : (uint32_t)((dl | 0xfff) + 1), g2;
+            if (x86vcpu__lin_xlate(&g, l2, X86VCPU_ACC_WRITE, &g2, &f)) {
+                if (f.kind == GF_MMIO) {
+                    unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+                    return 0;
+                }
+                return x86vcpu__gfault_raise(v, &f, e);
+            }
+        }
+        if (f.kind) {
+            if (f.kind != GF_MMIO)
+                return x86vcpu__gfault_raise(v, &f, e);
+            /* MMIO -> MMIO: the write goes out as a second exit. */
+            if ((f.gpa & 0xfff) + in->mem_size > 4096 &&
+                !x86vcpu__ept_is_mmio(v->setup.ept, (f.gpa | 0xfff) + 1)) {
+                unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+                return 0;
+            }
+            v->mmio.dst_mmio = 1;
+            v->mmio.dst_gpa = f.gpa;
         }
         break;
+    }
     default:
-        break; /* loads, ALU, CMP, TEST, MOVS from MMIO: read first */
+        break; /* loads, ALU, CMP, TEST: read first */
     }
     v->mmio.gpa = gpa;
     v->mmio.write = e->u.mmio.write;
@@ -237,19 +263,29 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
             x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu__insn_merge_reg(in, x86vcpu__gpr_read(v, r), val));
             break;
         case X86VCPU_MMIO_MOVS: {
-            /* MMIO -> RAM: store the element at ES:[RDI]. */
-            uint32_t pf;
-            uint64_t dl = string_lin(v, 0, X86VCPU_RDI);
-            uint8_t *dst = lin_ptr(v, dl, X86VCPU_ACC_WRITE, &pf);
-            if (!dst) {
-                /* #PF (or not RAM: #GP would be wrong, fault as the CPU
-                 * walk says); the instruction runs again after it. */
-                x86vcpu_queue_exception(v, pf ? X86VCPU_VEC_PF : X86VCPU_VEC_GP, 1,
-                                        pf ? pf - 1 : 0, dl);
+            if (v->mmio.dst_mmio) {
+                /* MMIO -> MMIO: the element goes to the destination
+                 * device on the next run; the registers step then. */
+                v->mmio.gpa = v->mmio.dst_gpa;
+                v->mmio.write_value = val;
+                v->pending = PENDING_MMIO_WRITE;
                 return X86VCPU_OK;
             }
+            /* MMIO -> RAM: store the element at ES:[RDI], page by page,
+             * through the EPT (checked at the exit; a change since then
+             * faults as the CPU would, or the instruction runs again). */
+            struct x86vcpu__gctx g;
+            struct x86vcpu__gfault f = { 0 };
+            uint64_t dl;
+            uint8_t b[8];
+            x86vcpu__gctx_init(v, &g);
             for (uint32_t i = 0; i < in->mem_size; i++)
-                dst[i] = (uint8_t)(val >> (8 * i));
+                b[i] = (uint8_t)(val >> (8 * i));
+            if (x86vcpu__seg_lin(&g, 0, string_off(v, X86VCPU_RDI), in->mem_size, 1, &dl, &f) ||
+                x86vcpu__lin_write(&g, dl, b, in->mem_size, &f)) {
+                x86vcpu__gfault_raise(v, &f, 0);
+                return X86VCPU_OK;
+            }
             done = string_step(v, 1);
             break;
         }

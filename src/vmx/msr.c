@@ -61,7 +61,10 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
         v->smsr_active |= 1u << SMSR_XSS;
     if (v->has_xss) {
         struct hw_cpuid d1 = hw_cpuid(0xd, 1);
-        v->supported_xss = ((uint64_t)d1.edx << 32) | d1.ecx;
+        /* Only the components whose state the library keeps per vCPU:
+         * anything else XRSTORS could load would stay in the host's
+         * hardware (Intel PT, CET...). */
+        v->supported_xss = (((uint64_t)d1.edx << 32) | d1.ecx) & X86VCPU_XSS_VIRTUALIZED;
     }
     for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++) {
         v->smsr_guest[i] = 0; /* reset values (XSS: SDM 13.3) */

@@ -71,10 +71,19 @@ static int exit_intr_window(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     return 1;
 }
 
+/* The CPU may take the NMI window as open inside an STI shadow (SDM
+ * 26.7.6: blocking by STI may or may not hold it back). It then exits
+ * before the guest runs one instruction, and the STI blocking is still
+ * there: re-arming the window would loop in root mode without progress.
+ * This CPU does not block NMIs by STI, so the shadow ends for the NMI, as
+ * it would on bare metal, and the next entry injects it. */
 static int exit_nmi_window(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     (void)e;
     x86vcpu__set_nmi_window(v, 0);
+    uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
+    if ((intr & INTR_BLOCK_STI) && !(intr & (INTR_BLOCK_MOVSS | INTR_BLOCK_NMI)))
+        VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~INTR_BLOCK_STI);
     return 1;
 }
 
@@ -186,6 +195,7 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     case X86VCPU_EXIT_REASON_VMCALL:             return exit_vmcall(v, e);
     case X86VCPU_EXIT_REASON_CR_ACCESS:          return x86vcpu__exit_cr_access(v, e);
     case X86VCPU_EXIT_REASON_IO_INSTRUCTION:     return x86vcpu__exit_io(v, e);
+    case X86VCPU_EXIT_REASON_DR_ACCESS:          return x86vcpu__exit_dr_access(v, e);
     case X86VCPU_EXIT_REASON_RDMSR:              return x86vcpu__exit_rdmsr(v, e);
     case X86VCPU_EXIT_REASON_WRMSR:              return x86vcpu__exit_wrmsr(v, e);
     case X86VCPU_EXIT_REASON_EPT_VIOLATION:      return exit_ept_violation(v, e);
@@ -235,6 +245,12 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
  * state stays loaded throughout. */
 static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
+    /* Without "save VMX-preemption timer value" every VM entry restarts
+     * the slice from the VMCS (SDM 26.7.4), so a guest whose exits are all
+     * handled here would never see it end: bound those exits instead, so
+     * the embedder's time slice still ends the run. */
+    uint32_t slice_exits = (v->time_slice && !(v->ctl_exit & EXIT_SAVE_PREEMPT))
+                               ? X86VCPU_SLICE_MAX_EXITS : 0;
     for (;;) {
         /* Most entries have nothing to deliver: one test, no call. */
         if ((v->evq_count | v->excq_count | v->nmi_pending | v->reinject_info) &&
@@ -276,6 +292,11 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             x86vcpu__note_idt_vectoring(v);
         if (!dispatch(v, reason, e))
             return X86VCPU_OK;
+        if (slice_exits && !--slice_exits) {
+            fill_common(v, e, X86VCPU_EXIT_REASON_PREEMPTION_TIMER, 0);
+            e->kind = X86VCPU_EXIT_TIME_SLICE;
+            return X86VCPU_OK;
+        }
     }
 }
 

@@ -166,10 +166,19 @@ int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v)
 
 /* ------------------------------------------------------------ EPT */
 
+/* INVEPT and INVVPID #UD outside VMX operation: the CPU the vCPU is bound
+ * to (or was created on) must still be enabled. */
+static int vmx_on(const struct x86vcpu_vcpu *v)
+{
+    return (v->cpu ? v->cpu : v->owner)->enabled;
+}
+
 int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v)
 {
     if (!v || !v->have_setup)
         return X86VCPU_EINVAL;
+    if (!vmx_on(v))
+        return X86VCPU_ESTATE;
     return x86vcpu__invept(&v->owner->caps, v->eptp);
 }
 
@@ -177,6 +186,8 @@ int x86vcpu_vcpu_flush_tlb(struct x86vcpu_vcpu *v)
 {
     if (!v)
         return X86VCPU_EINVAL;
+    if (!vmx_on(v))
+        return X86VCPU_ESTATE;
     if (!v->vpid)
         return X86VCPU_OK;
     uint64_t cap = v->owner->caps.ept_vpid;
@@ -186,17 +197,23 @@ int x86vcpu_vcpu_flush_tlb(struct x86vcpu_vcpu *v)
 
 /* ------------------------------------------------------------ accessors */
 
+/* RSP lives in the VMCS: only the current VMCS of the CPU the vCPU is
+ * bound to holds it (another vCPU's may be current there). */
 uint64_t x86vcpu_get_gpr(const struct x86vcpu_vcpu *v, enum x86vcpu_gpr r)
 {
+    if (!v)
+        return 0;
     if (r == X86VCPU_RSP)
-        return v->cpu ? hw_vmread(X86VCPU_VMCS_GUEST_RSP) : 0;
+        return x86vcpu__bound_here(v) ? hw_vmread(X86VCPU_VMCS_GUEST_RSP) : 0;
     return (unsigned)r < 16 ? v->regs.gpr[r] : 0;
 }
 
 void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uint64_t val)
 {
+    if (!v)
+        return;
     if (r == X86VCPU_RSP) {
-        if (v->cpu)
+        if (x86vcpu__bound_here(v))
             VMWR(v, WNAT, GUEST_RSP, val);
         return;
     }
@@ -206,17 +223,17 @@ void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uint64_t val)
 
 uint32_t x86vcpu_vcpu_vm_error(const struct x86vcpu_vcpu *v)
 {
-    return v->vm_error;
+    return v ? v->vm_error : 0;
 }
 
 const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v)
 {
-    return &v->stats;
+    return v ? &v->stats : 0;
 }
 
 static int bound_here(struct x86vcpu_vcpu *v)
 {
-    return v && v->cpu && v->cpu->current == v;
+    return x86vcpu__bound_here(v);
 }
 
 int x86vcpu__vmcs_read(struct x86vcpu_vcpu *v, uint32_t field, uint64_t *val)

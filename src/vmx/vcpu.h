@@ -12,6 +12,7 @@
 #include "lib/cpuid_policy.h"
 #include "lib/validate.h"
 #include "lib/decode.h"
+#include "lib/walk.h"
 
 enum vcpu_pending {
     PENDING_NONE = 0,
@@ -28,6 +29,14 @@ enum vcpu_pending {
  * IA32_XSS, the last one. */
 #define X86VCPU_SWITCHED_MSRS 7
 #define SMSR_XSS (X86VCPU_SWITCHED_MSRS - 1)
+/* IA32_XSS components a guest may enable (SDM 13.3): those whose state the
+ * library switches with the guest's. xstate.c saves with XSAVE, which
+ * covers XCR0 (user) components only, so none: every supervisor bit #GPs
+ * and CPUID.(0DH,1):ECX/EDX report none. */
+#define X86VCPU_XSS_VIRTUALIZED 0ull
+/* Exits handled inside one run() when the CPU cannot carry the preemption
+ * timer across them (run.c): then a time slice ends the run after these. */
+#define X86VCPU_SLICE_MAX_EXITS 1024u
 
 struct x86vcpu_vcpu {
     struct x86vcpu_regs regs;   /* first: entry.S gets &regs */
@@ -44,14 +53,16 @@ struct x86vcpu_vcpu {
     uint32_t pending_io_size;
     struct {                    /* the INS/OUTS being completed (io.c) */
         uint8_t in, rep, df, addr_size, size;
-        uint32_t count;
+        uint32_t count;         /* elements offered to the embedder this exit */
+        uint64_t total;         /* elements the instruction has left (RCX) */
         uint32_t len;           /* its length, */
         uint64_t rip;           /* its address: it completes when count is done */
     } strio;
     struct {                    /* the MMIO instruction being emulated (mmio.c) */
         struct x86vcpu_insn insn;
         uint64_t gpa, rip, write_value;
-        uint8_t write, mode;
+        uint64_t dst_gpa;       /* MOVS MMIO -> MMIO: the destination */
+        uint8_t write, mode, dst_mmio;
     } mmio;
     /* Event queues: external interrupts (vectors), exceptions and software
      * interrupts (VM-entry interruption info, error code, length, CR2). */
@@ -83,6 +94,11 @@ struct x86vcpu_vcpu {
     void *guest_fpu;              /* virtual address of guest_fpu_pa */
     uint32_t smsr_loaded;         /* bit i: the hardware holds the guest's value, != host's */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
+    /* CR2, DR6 and (once the guest used a debug register) DR0-DR3 are the
+     * guest's in the hardware while run() goes on (xstate.c, dr.c). */
+    uint32_t dr_loaded;           /* guest DR0-3 loaded, MOV DR no longer exits */
+    uint64_t guest_dr[4], guest_dr6, guest_cr2;
+    uint64_t host_dr[4], host_dr6, host_dr7, host_cr2;
     uint32_t time_slice;
     uint64_t eptp;                /* as written to the VMCS */
     uint16_t vpid;                /* 0: VPID not in use */
@@ -109,9 +125,26 @@ int x86vcpu__vmwrite_checked(struct x86vcpu_vcpu *v, uint32_t field, uint64_t va
  * only (SDM 25.4.2). Inline: they are on every exit path. */
 
 /* Complete it now, given its RIP and length. */
+/* RIP wraps as the CPU's does: at 4 GiB outside 64-bit mode and at 64 KiB
+ * in 16-bit code (real mode included), SDM 3.5 / Vol. 1 3.6: a wider RIP
+ * fails VM entry (SDM 26.3.1.4). Only an advance that may cross a 64 KiB
+ * boundary needs the mode: two VMREADs on that rare path only. len is an
+ * instruction's length, at most 15 (SDM Vol. 2 2.3.11), so RIP[15:0] <=
+ * 0xfff0 cannot cross one. */
+static inline uint64_t x86vcpu__next_rip(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
+{
+    uint64_t next = rip + len;
+    if (__builtin_expect((uint16_t)rip <= 0x10000 - 16, 1))
+        return next;
+    uint32_t cs_ar = (uint32_t)VMRD(v, W32, GUEST_CS_AR);
+    if ((cs_ar & AR_L) && (VMRD(v, W64, GUEST_IA32_EFER) & EFER_LMA))
+        return next;
+    return (cs_ar & AR_DB) ? (uint32_t)next : (uint16_t)next;
+}
+
 static inline void x86vcpu__skip_insn(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
 {
-    VMWR(v, WNAT, GUEST_RIP, rip + len);
+    VMWR(v, WNAT, GUEST_RIP, x86vcpu__next_rip(v, rip, len));
     uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))
         VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
@@ -134,6 +167,14 @@ static inline void x86vcpu__skip_on_next_run(struct x86vcpu_vcpu *v, uint64_t ri
     v->advance_len = len;
 }
 
+/* The vCPU's VMCS is the current one of the CPU it is bound to: only then
+ * may VMREAD/VMWRITE touch it (SDM 24.11.2). Every public call that
+ * accesses the VMCS asks. */
+static inline int x86vcpu__bound_here(const struct x86vcpu_vcpu *v)
+{
+    return v && v->cpu && v->cpu->current == v;
+}
+
 /* ------------------------------------------------------------ exit handlers
  * One per basic exit reason the library knows, called by dispatch in run.c,
  * where their contract is. */
@@ -143,6 +184,7 @@ int x86vcpu__exit_xsetbv(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);      /
 int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_wrmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);          /* io.c */
+int x86vcpu__exit_dr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /* dr.c */
 /* An EPT violation in an MMIO range (mmio.c): *e holds the violation. */
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* The write half of a read-modify-write, returned by run without an entry. */
@@ -175,10 +217,57 @@ void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v);
 void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v);
 void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v);
 void x86vcpu__xcr0_update(struct x86vcpu_vcpu *v);
+/* dr.c: the guest's debug registers and CR2 at reset (setup), and the
+ * writes of their switch at run() boundaries (xstate.c reads). */
+void x86vcpu__dr_reset(struct x86vcpu_vcpu *v);
+void x86vcpu__dbg_load_guest(struct x86vcpu_vcpu *v);
+void x86vcpu__dbg_load_host(struct x86vcpu_vcpu *v);
 /* ept.c */
 int x86vcpu__invept(const struct x86vcpu_caps *caps, uint64_t eptp);
 int x86vcpu__ept_is_mmio(const struct x86vcpu_ept *ept, uint64_t gpa);
-void *x86vcpu__ept_hva(const struct x86vcpu_ept *ept, uint64_t gpa);
+/* Host pointer to the start of the 4 KiB guest-physical page holding gpa
+ * when it is mapped with every right in `need` (X86VCPU_EPT_R/W/X); NULL
+ * otherwise. *perms, *mt (if given): the entry's rights and memory type. */
+void *x86vcpu__ept_page(const struct x86vcpu_ept *ept, uint64_t gpa, uint32_t need,
+                        uint32_t *perms, uint32_t *mt);
+/* gmem.c: every guest-memory access made on the guest's behalf (walker
+ * A/D updates, MMIO fetch and operands, string I/O, PDPTE loads) goes
+ * through these: EPT rights checked, page by page. Functions return 0, or
+ * -1 with *f (zero it first; may be NULL for gpa_*) saying what the
+ * guest gets: x86vcpu__gfault_raise. */
+enum { GF_NONE, GF_PF, GF_GP, GF_SS, GF_RETRY, GF_EPT, GF_MMIO };
+struct x86vcpu__gfault {
+    int kind;          /* GF_* */
+    uint32_t err;      /* GF_PF: error code; GF_EPT/GF_MMIO: access (X86VCPU_EPT_R/W/X) */
+    uint32_t perms;    /* GF_EPT: the EPT entry's rights */
+    int walk;          /* GF_EPT: a guest paging-structure access */
+    uint64_t lin, gpa; /* CR2 / guest-linear address; GF_EPT/GF_MMIO: the address */
+};
+struct x86vcpu__gctx {             /* what a linear access needs, read once */
+    struct x86vcpu_vcpu *v;
+    struct x86vcpu_walk_ctx w;
+    int mode;                       /* 16, 32 or 64 (CS.D/L, IA-32e) */
+    int prot;                       /* protected mode (PE = 1, VM = 0) */
+};
+int x86vcpu__gpa_read(struct x86vcpu_vcpu *v, uint64_t gpa, void *buf, uint32_t len,
+                      struct x86vcpu__gfault *f);
+int x86vcpu__gpa_write(struct x86vcpu_vcpu *v, uint64_t gpa, const void *buf, uint32_t len,
+                       struct x86vcpu__gfault *f);
+void x86vcpu__gctx_init(struct x86vcpu_vcpu *v, struct x86vcpu__gctx *g);
+/* Segment seg (0 ES .. 5 GS) at offset off for len bytes: linear address,
+ * or #GP(0)/#SS(0) on a limit, type or canonical violation. */
+int x86vcpu__seg_lin(struct x86vcpu__gctx *g, unsigned seg, uint64_t off, uint32_t len, int write,
+                     uint64_t *lin, struct x86vcpu__gfault *f);
+int x86vcpu__lin_xlate(struct x86vcpu__gctx *g, uint64_t lin, int access, uint64_t *gpa,
+                       struct x86vcpu__gfault *f);
+int x86vcpu__lin_read(struct x86vcpu__gctx *g, uint64_t lin, void *buf, uint32_t len, int access,
+                      struct x86vcpu__gfault *f);
+int x86vcpu__lin_write(struct x86vcpu__gctx *g, uint64_t lin, const void *buf, uint32_t len,
+                       struct x86vcpu__gfault *f);
+/* Queue the guest's #PF/#GP/#SS (or nothing: retry) and return 1; for an
+ * EPT access fault fill *e as the EPT-violation exit and return 0. */
+int x86vcpu__gfault_raise(struct x86vcpu_vcpu *v, const struct x86vcpu__gfault *f,
+                          struct x86vcpu_exit *e);
 /* msr.c */
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);

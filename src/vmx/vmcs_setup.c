@@ -26,12 +26,13 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
 
     /* Every port and MSR goes through the bitmaps; HLT exits so the embedder
      * can schedule. CR3 load/store exiting is not needed with EPT. CR8 is
-     * virtual: without a TPR shadow the guest would write the host's TPR. */
+     * virtual: without a TPR shadow the guest would write the host's TPR.
+     * MOV DR exits until the guest first uses a debug register (dr.c). */
     if ((err = x86vcpu__ctls_negotiate(c->procbased,
                                        PROC_HLT_EXITING | PROC_USE_IO_BITMAPS |
                                            PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
                                            PROC_CR8_LOAD | PROC_CR8_STORE,
-                                       0, &r)))
+                                       PROC_MOV_DR_EXITING, &r)))
         return err;
     v->ctl_proc = r.value;
 
@@ -52,9 +53,12 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     v->ctl_proc2 = r.value;
     v->vpid = (v->ctl_proc2 & PROC2_VPID) ? s->vpid : 0;
 
+    /* The guest's DR7 and IA32_DEBUGCTL are saved at every exit and loaded
+     * at every entry (SDM 28.3.1, 26.3.2.1); without it the guest runs with
+     * the host's DR7 (dr.c). */
     if ((err = x86vcpu__ctls_negotiate(c->exit,
                                        EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-                                           (extint ? EXIT_ACK_INTR : 0),
+                                           EXIT_SAVE_DEBUG | (extint ? EXIT_ACK_INTR : 0),
                                        EXIT_SAVE_PAT | EXIT_LOAD_PAT |
                                            (timer ? EXIT_SAVE_PREEMPT : 0),
                                        &r)))
@@ -62,7 +66,7 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     v->ctl_exit = r.value;
 
     if ((err = x86vcpu__ctls_negotiate(c->entry,
-                                       ENTRY_LOAD_EFER |
+                                       ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG |
                                            (s->mode == X86VCPU_MODE_LONG64 ? ENTRY_IA32E_GUEST : 0),
                                        ENTRY_LOAD_PAT, &r)))
         return err;
@@ -271,6 +275,7 @@ static int write_setup(struct x86vcpu_vcpu *v)
     v->guest_xcr0 = XCR0_X87; /* the reset value (SDM 13.3) */
     v->guest_osxsave = 0;
     v->time_slice = v->setup.time_slice;
+    x86vcpu__dr_reset(v);
     err |= init_guest_state(v, &g);
     if (err)
         return err < 0 ? X86VCPU_EVMFAILVALID : err;

@@ -94,6 +94,11 @@
 #define EXIT_SAVE_PREEMPT    (1u << 22)
 /* VM-entry controls (SDM 25.8.1) */
 #define ENTRY_LOAD_DEBUG     (1u << 2)
+/* Debug registers at reset (SDM Vol. 3 Table 10-1) and DR7's enable bits
+ * L0-G3 (SDM 18.2.4); a VM exit loads DR7 = DR7_RESET (SDM 28.5.1). */
+#define DR6_RESET            0xffff0ff0ull
+#define DR7_RESET            0x400ull
+#define DR7_ENABLES          0xffull
 #define ENTRY_IA32E_GUEST    (1u << 9)
 #define ENTRY_LOAD_PAT       (1u << 14)
 #define ENTRY_LOAD_EFER      (1u << 15)

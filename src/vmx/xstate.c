@@ -1,4 +1,5 @@
-/* The guest's x87/SSE/AVX/... state is its own (SDM Vol. 1 ch. 13).
+/* The guest's x87/SSE/AVX/... state is its own (SDM Vol. 1 ch. 13), and
+ * so are CR2 and its debug registers (see dr.c).
  *
  * run() saves the host's state and loads the guest's on the way in, and
  * does the reverse on the way out to the embedder. Built-in exits inside
@@ -46,7 +47,29 @@ static uint64_t wanted_xcr0(const struct x86vcpu_vcpu *v)
     return v->guest_osxsave ? v->guest_xcr0 : v->host_xcr0;
 }
 
-void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
+/* CR2, DR6 and DR7 (dr.c for why): the guest's CR2 and DR6 in, the host's
+ * DR7 noted (the first VM exit leaves 400H there), and back. Three reads
+ * in, two out and one test each way when nothing differs (the usual run:
+ * both sides hold the reset DR6 and the same CR2); the writes are in dr.c.
+ * Last in enter and exit, so those calls are tail calls. */
+static inline void dbg_enter(struct x86vcpu_vcpu *v)
+{
+    uint64_t cr2 = v->host_cr2 = hw_read_cr2();
+    uint64_t dr6 = v->host_dr6 = hw_read_dr6();
+    v->host_dr7 = hw_read_dr7();
+    if ((cr2 ^ v->guest_cr2) | (dr6 ^ v->guest_dr6) | v->dr_loaded)
+        x86vcpu__dbg_load_guest(v);
+}
+
+static inline void dbg_exit(struct x86vcpu_vcpu *v)
+{
+    uint64_t cr2 = v->guest_cr2 = hw_read_cr2();
+    uint64_t dr6 = v->guest_dr6 = hw_read_dr6();
+    if ((cr2 ^ v->host_cr2) | (dr6 ^ v->host_dr6) | (v->host_dr7 ^ DR7_RESET) | v->dr_loaded)
+        x86vcpu__dbg_load_host(v);
+}
+
+static void fpu_enter(struct x86vcpu_vcpu *v)
 {
     void *host = v->cpu->host_fpu, *guest = v->guest_fpu;
     if (!v->cpu->xsave_size) {
@@ -68,7 +91,7 @@ void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
     hw_xrstor(guest, v->loaded_xcr0);
 }
 
-void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v)
+static void fpu_exit(struct x86vcpu_vcpu *v)
 {
     void *host = v->cpu->host_fpu, *guest = v->guest_fpu;
     if (!v->cpu->xsave_size) {
@@ -80,6 +103,18 @@ void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v)
     if (v->loaded_xcr0 != v->host_xcr0)
         hw_xsetbv(0, v->host_xcr0);
     hw_xrstor(host, v->host_xcr0);
+}
+
+void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
+{
+    fpu_enter(v);
+    dbg_enter(v);
+}
+
+void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v)
+{
+    fpu_exit(v);
+    dbg_exit(v);
 }
 
 /* The guest changed XCR0 or CR4.OSXSAVE while its state is loaded: do to

@@ -133,6 +133,36 @@ static void test_remap_frees_subtree(void **state)
     expect(4096, 2 * MB + 4096, 5, 2 * MB);
 }
 
+/* Issue 11 defect 10: a guest that moves a 4 KiB mapping around (the demo's
+ * xAPIC page) must not grow the tables: unmap frees tables left empty. */
+static void test_unmap_frees_empty_tables(void **state)
+{
+    (void)state;
+    for (uint64_t i = 0; i < 2000; i++) {
+        uint64_t gpa = (i * 0x1234567ull << 12) & ((1ull << 47) - 1);
+        assert_int_equal(x86vcpu__ept_tables_map(&t, gpa, 0x5000, 4096, 7, 6), 0);
+        assert_int_equal(t.tables, 4); /* PML4, PDPT, PD, PT */
+        assert_int_equal(x86vcpu__ept_tables_unmap(&t, gpa, 4096), 0);
+        assert_int_equal(t.tables, 1); /* the root only */
+        assert_int_equal(pool.in_use, 1);
+    }
+    /* A table with a mapping left keeps it, and its parents. */
+    assert_int_equal(x86vcpu__ept_tables_map(&t, 0, 0, 8192, 7, 6), 0);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, 0, 4096), 0);
+    assert_int_equal(t.tables, 4);
+    expect(4096, 4096, 7, 4096);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, 4096, 4096), 0);
+    assert_int_equal(t.tables, 1);
+    /* A split 1 GiB page unmapped piece by piece frees the PD and PTs. */
+    assert_int_equal(x86vcpu__ept_tables_map(&t, GB, 0, GB, 7, 6), 0);
+    assert_int_equal(x86vcpu__ept_tables_protect(&t, GB + 4096, 4096, 1), 0);
+    assert_int_equal(t.tables, 4);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, GB, 2 * MB), 0);
+    assert_int_equal(t.tables, 3);
+    assert_int_equal(x86vcpu__ept_tables_unmap(&t, GB + 2 * MB, GB - 2 * MB), 0);
+    assert_int_equal(t.tables, 1);
+}
+
 static void test_memtype_and_entries(void **state)
 {
     (void)state;
@@ -185,6 +215,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_size_choice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_on_protect_and_unmap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remap_frees_subtree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unmap_frees_empty_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memtype_and_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_frames, setup, teardown),

@@ -71,12 +71,25 @@ static void test_can_inject(void **state)
     assert_true(x86vcpu__can_inject(2, 0, 0xf));
 }
 
+/* SDM 6.13 Table 6-1: exactly these push an error code. */
+static void test_has_error_code(void **state)
+{
+    (void)state;
+    uint32_t with = 0;
+    for (uint32_t v = 0; v < 32; v++)
+        if (x86vcpu__exception_has_error_code(v))
+            with |= 1u << v;
+    assert_int_equal(with, (1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
+                               (1u << 14) | (1u << 17) | (1u << 21));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_merge_table),
         cmocka_unit_test(test_can_inject),
+        cmocka_unit_test(test_has_error_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

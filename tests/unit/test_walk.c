@@ -62,8 +62,8 @@ static int gm_write(void *ctx, uint64_t gpa, const void *buf, uint32_t len)
     return 0;
 }
 
-static const struct x86vcpu_gmem gmem = { NULL, gm_read, gm_write };
-static const struct x86vcpu_gmem gmem_ro = { NULL, gm_read, NULL };
+static const struct x86vcpu_gmem gmem = { NULL, gm_read, gm_write, NULL };
+static const struct x86vcpu_gmem gmem_ro = { NULL, gm_read, NULL, NULL };
 
 static int reset(void **state)
 {
@@ -703,6 +703,72 @@ static void test_smap(void **state)
 
 /* 4.8: A on every paging-structure entry used, D on the final entry of a
  * write only. */
+/* SDM 4.8: the A/D update is a locked operation on the entry the walk used.
+ * With a cmpxchg callback the walker uses it (never a plain write), compares
+ * the whole 8-byte entry, and walks nothing stale: an entry changed under
+ * it (another vCPU) is not overwritten, the walk says RETRY; an entry on a
+ * page it may not write fails with its address. */
+static struct { unsigned calls; int race; uint64_t last_old, last_val; uint32_t last_len; } cx;
+
+static int gm_cmpxchg(void *ctx, uint64_t gpa, uint32_t len, uint64_t old, uint64_t val)
+{
+    (void)ctx;
+    cx.calls++;
+    cx.last_old = old;
+    cx.last_val = val;
+    cx.last_len = len;
+    if (gpa >= MEMSZ || MEMSZ - gpa < len || cx.race < 0)
+        return -1;
+    uint64_t cur = 0;
+    memcpy(&cur, g.buf + gpa, len);
+    if (cx.race) {
+        cur ^= BIT(33);              /* another CPU changed the entry meanwhile */
+        memcpy(g.buf + gpa, &cur, len);
+        cx.race = 0;
+    }
+    if (cur != old)
+        return 1;
+    memcpy(g.buf + gpa, &val, len);
+    return 0;
+}
+
+static void test_accessed_dirty_locked(void **state)
+{
+    (void)state;
+    const struct x86vcpu_gmem m = { NULL, gm_read, gm_write, gm_cmpxchg };
+    struct x86vcpu_walk_ctx c = ctx_long(4);
+    struct x86vcpu_walk_result r;
+    memset(&cx, 0, sizeof cx);
+    map64(4, 1, GVA, BIT(40) | 0x8000ull, P | RW);
+    assert_int_equal(x86vcpu__walk(&c, &m, GVA, W, &r), X86VCPU_WALK_OK);
+    assert_int_equal(g.writes, 0);     /* no plain write */
+    assert_int_equal(cx.calls, 4);
+    assert_int_equal(cx.last_len, 8);  /* the whole entry */
+    assert_int_equal(cx.last_old, BIT(40) | 0x8000ull | P | RW);
+    assert_int_equal(get64(ent(1, GVA)), BIT(40) | 0x8000ull | P | RW | A | D);
+    /* A racing change: nothing written over it, RETRY. */
+    clr64(ent(1, GVA), D);
+    cx.race = 1;
+    cx.calls = 0;
+    assert_int_equal(x86vcpu__walk(&c, &m, GVA, W, &r), X86VCPU_WALK_RETRY);
+    assert_int_equal(get64(ent(1, GVA)), BIT(40) | BIT(33) | 0x8000ull | P | RW | A);
+    /* The A/D write is refused (read-only page): NO_MEMORY at that entry. */
+    cx.race = -1;
+    assert_int_equal(x86vcpu__walk(&c, &m, GVA, W, &r), X86VCPU_WALK_NO_MEMORY);
+    assert_int_equal(r.fail_gpa, ent(1, GVA));
+    assert_int_equal(r.fail_write, 1);
+    /* 32-bit paging: 4-byte entries. */
+    reset(NULL);
+    c = ctx_32();
+    put32(pde32(0x00401000u), PT32 | P | RW);
+    put32(pte32(0x00401000u), 0xfffff000u | P | RW);
+    cx.race = 0;
+    assert_int_equal(x86vcpu__walk(&c, &m, 0x00401abcu, W, &r), X86VCPU_WALK_OK);
+    assert_int_equal(cx.last_len, 4);
+    assert_int_equal(get32(pte32(0x00401000u)), 0xfffff000u | P | RW | A | D);
+    assert_int_equal(g.writes, 0);
+}
+
 static void test_accessed_dirty(void **state)
 {
     (void)state;
@@ -844,7 +910,7 @@ static void test_invalid_args(void **state)
     (void)state;
     struct x86vcpu_walk_ctx c = ctx_long(4);
     struct x86vcpu_walk_result r;
-    struct x86vcpu_gmem noread = { NULL, NULL, gm_write };
+    struct x86vcpu_gmem noread = { NULL, NULL, gm_write, NULL };
     assert_int_equal(x86vcpu__walk(&c, &gmem, GVA, 3, &r), X86VCPU_WALK_INVALID);
     assert_int_equal(x86vcpu__walk(&c, &gmem, GVA, -1, &r), X86VCPU_WALK_INVALID);
     assert_int_equal(x86vcpu__walk(NULL, &gmem, GVA, R, &r), X86VCPU_WALK_INVALID);
@@ -873,6 +939,7 @@ int main(void)
         cmocka_unit_test_setup(test_smep, reset),
         cmocka_unit_test_setup(test_smap, reset),
         cmocka_unit_test_setup(test_accessed_dirty, reset),
+        cmocka_unit_test_setup(test_accessed_dirty_locked, reset),
         cmocka_unit_test_setup(test_no_update_on_failure, reset),
         cmocka_unit_test_setup(test_no_memory, reset),
         cmocka_unit_test_setup(test_noncanonical, reset),

@@ -1,0 +1,385 @@
+/* Issue 11, the guest-memory mechanism (src/vmx/gmem.c, mmio.c): MMIO
+ * emulation only for data accesses of the instruction at RIP (defect 9),
+ * MOVS operands page by page through their own EPT mappings (defect 1),
+ * EPT permissions binding the library (defect 2), MMIO -> MMIO MOVS and
+ * segment limits of string operands. Each test failed before the fix.
+ *
+ * The machine: a 32-bit flat guest without paging (linear = physical), its
+ * RAM four separate HAL frames behind the library's EPT:
+ *   gpa 0x1000 -> frame 0 (code), 0x2000 -> frame 1, 0x3000 -> frame 2,
+ *   0x4000 -> frame 3 read-only (R-X); MMIO at 0x10000-0x10fff. */
+#include "host.h"
+
+#define QUAL_R   1u
+#define QUAL_W   2u
+#define QUAL_X   4u
+#define QUAL_GLA 0x80u          /* bit 7: guest-linear address valid */
+#define QUAL_FIN 0x100u         /* bit 8: access to the translated address */
+#define INFO_VALID 0x80000000u
+#define MMIO     0x10000u
+
+struct gm {
+    struct host h;
+    struct x86vcpu_ept *ept;
+    uint64_t pa[4];
+    uint8_t *ram[4];
+};
+
+static void gm_start(struct gm *g, const uint8_t *code, uint32_t len)
+{
+    mock_reset();
+    memset(g, 0, sizeof *g);
+    host_init(&g->h, X86VCPU_MODE_PROT32);
+    assert_int_equal(x86vcpu_ept_create(&g->h.cpu, 0, &g->ept), X86VCPU_OK);
+    for (int i = 0; i < 4; i++) {
+        g->pa[i] = mock_hal.alloc_frame(mock_hal.ctx);
+        g->ram[i] = mock_hal.phys_to_virt(mock_hal.ctx, g->pa[i]);
+        memset(g->ram[i], 0x11, 4096);
+        assert_int_equal(x86vcpu_ept_map(g->ept, 0x1000 + 0x1000ull * i, g->pa[i], 4096,
+                                         i == 3 ? X86VCPU_EPT_R | X86VCPU_EPT_X : X86VCPU_EPT_RWX,
+                                         X86VCPU_MT_WB), X86VCPU_OK);
+    }
+    assert_int_equal(x86vcpu_ept_add_mmio(g->ept, MMIO, 0x1000), X86VCPU_OK);
+    memcpy(g->ram[0], code, len);
+    g->h.setup.ept = g->ept;
+    g->h.setup.ept_root = 0;
+    host_bind(&g->h);
+    mock_set_vmcs(F(GUEST_RIP), 0x1000);
+}
+
+static void gm_stop(struct gm *g)
+{
+    struct host *h = &g->h;
+    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_ept_destroy(g->ept), X86VCPU_OK);
+    for (int i = 0; i < 4; i++)
+        mock_hal.free_frame(mock_hal.ctx, g->pa[i]);
+    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
+    assert_int_equal(mock_frames_in_use(), 0);
+    assert_int_equal(mock_hal_errors(), 0);
+}
+
+/* The CPU's EPT violation at gpa (= the linear address) with `qual`. */
+static uint64_t viol_gpa;
+static uint32_t viol_idt;       /* IDT-vectoring information of the exit */
+static void set_viol(struct x86vcpu_regs *regs, unsigned n)
+{
+    (void)regs;
+    (void)n;
+    mock_set_vmcs(F(IDT_VECTORING_INFO), viol_idt);
+    mock_set_vmcs(F(GUEST_PHYSICAL_ADDRESS), viol_gpa);
+    mock_set_vmcs(F(GUEST_LINEAR_ADDRESS), viol_gpa);
+}
+
+#define VIOL(h, gpa, qual)                                                          \
+    (viol_gpa = (gpa), RUN_STEPS((h), { X86VCPU_EXIT_REASON_EPT_VIOLATION, (qual), 0, set_viol }))
+
+static const uint8_t mov_load[] = { 0x8b, 0x05, 0x00, 0x00, 0x01, 0x00 }; /* mov eax, [0x10000] */
+static const uint8_t movsd[] = { 0xa5 };                                  /* movsd */
+
+/* Defect 9: only a data access by the instruction at RIP is emulated. */
+static void test_mmio_only_data_access_at_rip(void **state)
+{
+    (void)state;
+    static const struct { uint64_t qual; uint32_t idt; const char *what; } c[] = {
+        { QUAL_R | QUAL_GLA, 0, "the guest's own paging-structure access (bit 8 clear)" },
+        { QUAL_R, 0, "no linear address (bit 7 clear)" },
+        { QUAL_X | QUAL_GLA | QUAL_FIN, 0, "an instruction fetch" },
+        { QUAL_R | QUAL_GLA | QUAL_FIN, INFO_VALID | (3u << 8) | 14, "during event delivery" },
+    };
+    struct gm g;
+    for (unsigned i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gm_start(&g, mov_load, sizeof mov_load);
+        viol_idt = c[i].idt;
+        assert_int_equal(VIOL(&g.h, MMIO, c[i].qual), X86VCPU_OK);
+        if (g.h.e.kind != X86VCPU_EXIT_EPT_VIOLATION)
+            fail_msg("%s: emulated as MMIO", c[i].what);
+        assert_int_equal(g.h.e.u.ept.gpa, MMIO);
+        assert_int_equal(g.h.e.u.ept.paging_walk, i == 0);
+        /* Nothing to complete, RIP stays on the instruction. */
+        assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0), X86VCPU_ESTATE);
+        assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1000);
+        viol_idt = 0;
+        gm_stop(&g);
+    }
+    /* The data access of the instruction at RIP still is. */
+    gm_start(&g, mov_load, sizeof mov_load);
+    assert_int_equal(VIOL(&g.h, MMIO, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_MMIO);
+    assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0x1234), X86VCPU_OK);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RAX], 0x1234);
+    gm_stop(&g);
+}
+
+/* Defect 1: MOVS MMIO -> RAM with the RAM element across a page boundary:
+ * each page through its own EPT mapping (separate frames), nothing written
+ * past the first frame. */
+static void test_movs_mmio_to_ram_split(void **state)
+{
+    (void)state;
+    struct gm g;
+    gm_start(&g, movsd, sizeof movsd);
+    g.h.v->regs.gpr[X86VCPU_RSI] = MMIO;
+    g.h.v->regs.gpr[X86VCPU_RDI] = 0x2ffe;
+    assert_int_equal(VIOL(&g.h, MMIO, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_MMIO);
+    assert_int_equal(g.h.e.u.mmio.write, 0);
+    assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0xaabbccdd), X86VCPU_OK);
+    assert_int_equal(g.ram[1][0xffe], 0xdd);
+    assert_int_equal(g.ram[1][0xfff], 0xcc);
+    assert_int_equal(g.ram[2][0], 0xbb);
+    assert_int_equal(g.ram[2][1], 0xaa);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RDI], 0x3002);
+    gm_stop(&g);
+    /* RAM -> MMIO the same way: the element from both frames. */
+    gm_start(&g, movsd, sizeof movsd);
+    g.ram[1][0xffe] = 1; g.ram[1][0xfff] = 2; g.ram[2][0] = 3; g.ram[2][1] = 4;
+    g.h.v->regs.gpr[X86VCPU_RSI] = 0x2ffe;
+    g.h.v->regs.gpr[X86VCPU_RDI] = MMIO + 8;
+    assert_int_equal(VIOL(&g.h, MMIO + 8, QUAL_W | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_MMIO);
+    assert_int_equal(g.h.e.u.mmio.write, 1);
+    assert_int_equal(g.h.e.u.mmio.value, 0x04030201);
+    assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0), X86VCPU_OK);
+    gm_stop(&g);
+    /* A destination half RAM (0xf000, frame 1 again), half MMIO (0x10000):
+     * not cut into a RAM store and a partial device write, not written
+     * whole into RAM either: MMIO_UNSUPPORTED, nothing touched. */
+    gm_start(&g, movsd, sizeof movsd);
+    assert_int_equal(x86vcpu_ept_map(g.ept, 0xf000, g.pa[1], 4096, X86VCPU_EPT_RWX,
+                                     X86VCPU_MT_WB), X86VCPU_OK);
+    g.h.v->regs.gpr[X86VCPU_RSI] = MMIO + 0x40;
+    g.h.v->regs.gpr[X86VCPU_RDI] = 0xfffe;
+    assert_int_equal(VIOL(&g.h, MMIO + 0x40, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_MMIO_UNSUPPORTED);
+    assert_int_equal(g.ram[1][0xffe], 0x11);
+    assert_int_equal(g.ram[1][0xfff], 0x11);
+    assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1000);
+    gm_stop(&g);
+}
+
+/* Defect 2: the MOVS destination is read-only in the EPT: the library does
+ * not write it; the embedder gets the EPT violation the CPU's write would
+ * have caused (and the device is not read for nothing). */
+static void test_movs_into_read_only_page(void **state)
+{
+    (void)state;
+    struct gm g;
+    gm_start(&g, movsd, sizeof movsd);
+    g.h.v->regs.gpr[X86VCPU_RSI] = MMIO;
+    g.h.v->regs.gpr[X86VCPU_RDI] = 0x4010;
+    assert_int_equal(VIOL(&g.h, MMIO, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_EPT_VIOLATION);
+    assert_int_equal(g.h.e.u.ept.gpa, 0x4010);
+    assert_int_equal(g.h.e.u.ept.access, X86VCPU_EPT_W);
+    assert_int_equal(g.h.e.u.ept.entry_perms, X86VCPU_EPT_R | X86VCPU_EPT_X);
+    assert_int_equal(g.h.e.u.ept.gla_valid, 1);
+    assert_int_equal(g.h.e.u.ept.gla, 0x4010);
+    assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0x5555), X86VCPU_ESTATE);
+    for (int i = 0; i < 4096; i++)
+        assert_int_equal(g.ram[3][i], 0x11);
+    assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1000);
+    gm_stop(&g);
+}
+
+/* MMIO -> MMIO MOVS: a read exit, then the write to the destination as a
+ * second exit (was: #GP). */
+static void test_movs_mmio_to_mmio(void **state)
+{
+    (void)state;
+    struct gm g;
+    gm_start(&g, movsd, sizeof movsd);
+    g.h.v->regs.gpr[X86VCPU_RSI] = MMIO;
+    g.h.v->regs.gpr[X86VCPU_RDI] = MMIO + 0x20;
+    assert_int_equal(VIOL(&g.h, MMIO, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_MMIO);
+    assert_int_equal(g.h.e.u.mmio.write, 0);
+    assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0xcafe), X86VCPU_OK);
+    assert_int_equal(mock.entry_intr_info, 0);
+    assert_int_equal(host_run(&g.h, steps_script, &(struct steps){ 0, 0 }), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_MMIO);
+    assert_int_equal(g.h.e.u.mmio.write, 1);
+    assert_int_equal(g.h.e.u.mmio.gpa, MMIO + 0x20);
+    assert_int_equal(g.h.e.u.mmio.value, 0xcafe);
+    assert_int_equal(x86vcpu_complete_mmio(g.h.v, 0), X86VCPU_OK);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RSI], MMIO + 4);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RDI], MMIO + 0x24);
+    gm_stop(&g);
+}
+
+/* The destination segment's limit: #GP(0), nothing written or read. */
+static void test_movs_segment_limit(void **state)
+{
+    (void)state;
+    struct gm g;
+    gm_start(&g, movsd, sizeof movsd);
+    mock_set_vmcs(F(GUEST_ES_LIMIT), 0x2ffc);
+    g.h.v->regs.gpr[X86VCPU_RSI] = MMIO;
+    g.h.v->regs.gpr[X86VCPU_RDI] = 0x2ffa;  /* 0x2ffa..0x2ffd: one byte past the limit */
+    assert_int_equal(VIOL(&g.h, MMIO, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_TIME_SLICE);
+    assert_int_equal(mock.entry_intr_info, INFO_VALID | (3u << 8) | (1u << 11) | 13);
+    assert_int_equal(mock.entry_errcode, 0);
+    assert_int_equal(g.ram[1][0xffa], 0x11);
+    gm_stop(&g);
+}
+
+/* Instruction fetch in compatibility mode wraps at 4 GiB (SDM Vol. 3A
+ * 3.3.7: outside 64-bit mode linear addresses are 32 bits): an MMIO
+ * instruction at 0xfffffffe whose last 4 bytes are at linear 0. The guest:
+ * IA-32e mode, CS.L = 0, 4-level paging with 2 MiB pages
+ *   linear 0 -> gpa 0 (frame 5), linear 0xffe00000 -> gpa 0x600000
+ *   (0x7ff000: frame 4); tables at gpa 0x200000-0x203fff (frames 0-3). */
+static void test_compat_fetch_wraps(void **state)
+{
+    (void)state;
+    struct host h;
+    struct x86vcpu_ept *ept;
+    uint64_t pa[6];
+    uint64_t *t[6];
+    mock_reset();
+    host_init(&h, X86VCPU_MODE_LONG64);
+    assert_int_equal(x86vcpu_ept_create(&h.cpu, 0, &ept), X86VCPU_OK);
+    static const uint64_t gpa[6] = { 0x200000, 0x201000, 0x202000, 0x203000, 0x7ff000, 0 };
+    for (int i = 0; i < 6; i++) {
+        pa[i] = mock_hal.alloc_frame(mock_hal.ctx);
+        t[i] = mock_hal.phys_to_virt(mock_hal.ctx, pa[i]);
+        memset(t[i], 0, 4096);
+        assert_int_equal(x86vcpu_ept_map(ept, gpa[i], pa[i], 4096, X86VCPU_EPT_RWX, X86VCPU_MT_WB),
+                         X86VCPU_OK);
+    }
+    assert_int_equal(x86vcpu_ept_add_mmio(ept, MMIO, 0x1000), X86VCPU_OK);
+    t[0][0] = 0x201000 | 3;                     /* PML4[0] -> PDPT */
+    t[1][0] = 0x202000 | 3;                     /* PDPT[0] -> PD0 */
+    t[1][3] = 0x203000 | 3;                     /* PDPT[3] -> PD3 */
+    t[2][0] = 0x000000 | 0x83;                  /* 2 MiB at linear 0 */
+    t[3][511] = 0x600000 | 0x83;                /* 2 MiB at linear 0xffe00000 */
+    ((uint8_t *)t[4])[0xffe] = 0x8b;            /* mov eax, [0x10000] */
+    ((uint8_t *)t[4])[0xfff] = 0x05;
+    memcpy(t[5], "\x00\x00\x01\x00", 4);
+    h.setup.ept = ept;
+    h.setup.ept_root = 0;
+    h.setup.cr3 = 0x200000;
+    host_bind(&h);
+    mock_set_vmcs(F(GUEST_CS_AR), (mock_vmcs(F(GUEST_CS_AR)) & ~(uint64_t)AR_L) | AR_DB);
+    mock_set_vmcs(F(GUEST_RIP), 0xfffffffe);
+    assert_int_equal(VIOL(&h, MMIO, QUAL_R | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
+    assert_int_equal(h.e.kind, X86VCPU_EXIT_MMIO);
+    assert_int_equal(h.e.u.mmio.size, 4);
+    assert_int_equal(x86vcpu_complete_mmio(h.v, 0x4321), X86VCPU_OK);
+    assert_int_equal(h.v->regs.gpr[X86VCPU_RAX], 0x4321);
+    assert_int_equal(x86vcpu_vcpu_unbind(h.v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_vcpu_destroy(h.v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_ept_destroy(ept), X86VCPU_OK);
+    for (int i = 0; i < 6; i++)
+        mock_hal.free_frame(mock_hal.ctx, pa[i]);
+    assert_int_equal(x86vcpu_cpu_disable(&h.cpu), X86VCPU_OK);
+    assert_int_equal(mock_frames_in_use(), 0);
+}
+
+/* ------------------------------------------- string I/O (x86vcpu_string_io) */
+#define QUAL_IO(port, size, in, str, rep) \
+    (((uint64_t)(port) << 16) | ((size) - 1) | ((in) << 3) | ((str) << 4) | ((rep) << 5))
+
+struct port_log { unsigned calls; uint32_t next; };
+static int port_fn(void *ctx, uint16_t port, uint32_t size, int in, uint32_t *val)
+{
+    struct port_log *l = ctx;
+    assert_int_equal(port, 0x60);
+    assert_int_equal(size, 1);
+    assert_true(in);
+    l->calls++;
+    *val = l->next++;
+    return 0;
+}
+
+static uint64_t ins_gla;
+static void set_ins(struct x86vcpu_regs *regs, unsigned n)
+{
+    (void)regs;
+    (void)n;
+    mock_set_vmcs(F(EXIT_INSTR_INFO), 1u << 7);       /* 32-bit addresses */
+    mock_set_vmcs(F(GUEST_LINEAR_ADDRESS), ins_gla);
+}
+
+/* REP INSB at EDI with ECX = count: the exit, then the library's engine. */
+static int rep_insb(struct gm *g, uint32_t edi, uint64_t ecx, struct port_log *l)
+{
+    g->h.v->regs.gpr[X86VCPU_RDI] = edi;
+    g->h.v->regs.gpr[X86VCPU_RCX] = ecx;
+    ins_gla = edi;
+    assert_int_equal(RUN_STEPS(&g->h, { X86VCPU_EXIT_REASON_IO_INSTRUCTION,
+                                        QUAL_IO(0x60, 1, 1, 1, 1), 2, set_ins }), X86VCPU_OK);
+    assert_int_equal(g->h.e.kind, X86VCPU_EXIT_IO);
+    return x86vcpu_string_io(g->h.v, &g->h.e, port_fn, l);
+}
+
+static void test_string_io_engine(void **state)
+{
+    (void)state;
+    static const uint8_t insb[] = { 0xf3, 0x6c };
+    struct gm g;
+    struct port_log l = { 0, 0x40 };
+    /* Bounded by the page: 4 of 8 elements, the rest on re-execution. */
+    gm_start(&g, insb, sizeof insb);
+    assert_int_equal(rep_insb(&g, 0x2ffc, 8, &l), X86VCPU_OK);
+    assert_int_equal(l.calls, 4);
+    assert_int_equal(g.ram[1][0xffc], 0x40);
+    assert_int_equal(g.ram[1][0xfff], 0x43);
+    assert_int_equal(g.ram[2][0], 0x11);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RDI], 0x3000);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RCX], 4);
+    assert_int_equal(g.h.v->pending, 0);
+    gm_stop(&g);
+    /* A huge count: at most one page per exit. */
+    gm_start(&g, insb, sizeof insb);
+    l.calls = 0;
+    assert_int_equal(rep_insb(&g, 0x2000, 0xffffffffu, &l), X86VCPU_OK);
+    assert_int_equal(l.calls, 4096);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RCX], 0xffffffffu - 4096);
+    gm_stop(&g);
+    /* Into a read-only page: the EPT violation for the embedder, the port
+     * never read, nothing written. */
+    gm_start(&g, insb, sizeof insb);
+    l.calls = 0;
+    assert_int_equal(rep_insb(&g, 0x4010, 4, &l), 1);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_EPT_VIOLATION);
+    assert_int_equal(g.h.e.u.ept.gpa, 0x4010);
+    assert_int_equal(g.h.e.u.ept.access, X86VCPU_EPT_W);
+    assert_int_equal(g.h.e.u.ept.entry_perms, X86VCPU_EPT_R | X86VCPU_EPT_X);
+    assert_int_equal(l.calls, 0);
+    assert_int_equal(g.ram[3][0x10], 0x11);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RCX], 4);
+    gm_stop(&g);
+    /* Outside RAM: the same, at the first element not in RAM. */
+    gm_start(&g, insb, sizeof insb);
+    l.calls = 0;
+    assert_int_equal(rep_insb(&g, 0x8ffe, 4, &l), 1);
+    assert_int_equal(g.h.e.u.ept.gpa, 0x8ffe);
+    assert_int_equal(l.calls, 0);
+    gm_stop(&g);
+    /* Past ES's limit: #GP(0), no element. */
+    gm_start(&g, insb, sizeof insb);
+    l.calls = 0;
+    mock_set_vmcs(F(GUEST_ES_LIMIT), 0x2001);
+    assert_int_equal(rep_insb(&g, 0x2000, 4, &l), X86VCPU_OK);
+    assert_int_equal(l.calls, 2);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RCX], 2);
+    assert_int_equal(g.h.v->excq_count, 1);
+    gm_stop(&g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mmio_only_data_access_at_rip),
+        cmocka_unit_test(test_movs_mmio_to_ram_split),
+        cmocka_unit_test(test_movs_into_read_only_page),
+        cmocka_unit_test(test_movs_mmio_to_mmio),
+        cmocka_unit_test(test_movs_segment_limit),
+        cmocka_unit_test(test_compat_fetch_wraps),
+        cmocka_unit_test(test_string_io_engine),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
