@@ -1,5 +1,6 @@
 /* demo/arch.h — the privileged instructions the demo hypervisor and the
  * test harness execute themselves: port I/O, MSRs, CPUID, TSC, XCR0, CR2,
+ * the debug registers,
  * the local APIC and NMI unblocking. The library keeps its own (private)
  * set in src/hw/hw.h; an embedder brings its own, and this is the demo's
  * only one. */
@@ -96,6 +97,20 @@ static inline uint64_t read_cr2(void)
     __asm__ volatile("mov %%cr2, %0" : "=r"(v));
     return v;
 }
+
+static inline void write_cr2(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr2" : : "r"(v) : "memory");
+}
+
+/* Debug registers DR0-DR3, DR6, DR7 (SDM Vol. 3 18.2): n is a literal. */
+#define read_dr(n)                                                             \
+    ({                                                                         \
+        uint64_t v_;                                                           \
+        __asm__ volatile("mov %%db" #n ", %0" : "=r"(v_));                     \
+        v_;                                                                    \
+    })
+#define write_dr(n, x) __asm__ volatile("mov %0, %%db" #n : : "r"((uint64_t)(x)) : "memory")
 
 /* The host's local APIC in xAPIC mode: its page at the reset base, which
  * boot.S identity-maps (SDM 11.4.1). Registers are 32-bit at 16-byte

@@ -42,26 +42,15 @@ int bus_pass(struct bus *b, enum bus_space sp, uint32_t base, uint32_t len, uint
     return 0;
 }
 
-uint32_t bus_string_io(const struct bus *b, const struct x86vcpu_exit *e, uint8_t *ram,
-                       uint64_t ram_size)
+int bus_port_io(void *bus, uint16_t port, uint32_t size, int in, uint32_t *value)
 {
-    uint32_t size = e->u.io.size, n;
-    for (n = 0; n < e->u.io.count; n++) {
-        uint64_t step = (uint64_t)n * size;
-        uint64_t gpa = e->u.io.df ? e->u.io.gla - step : e->u.io.gla + step;
-        if (gpa >= ram_size || ram_size - gpa < size)
-            break;
-        uint8_t *p = ram + gpa;
-        uint64_t val = 0;
-        if (e->u.io.in) {
-            bus_read(b, BUS_PIO, e->u.io.port, size, &val);
-            for (uint32_t i = 0; i < size; i++)
-                p[i] = (uint8_t)(val >> (8 * i));
-        } else {
-            for (uint32_t i = 0; i < size; i++)
-                val |= (uint64_t)p[i] << (8 * i);
-            bus_write(b, BUS_PIO, e->u.io.port, size, val);
-        }
+    const struct bus *b = bus;
+    if (in) {
+        uint64_t val;
+        bus_read(b, BUS_PIO, port, size, &val);
+        *value = (uint32_t)val;
+    } else {
+        bus_write(b, BUS_PIO, port, size, *value);
     }
-    return n;
+    return 0;
 }

@@ -3,8 +3,9 @@
  *
  * A device registers ranges of a space (ports, guest-physical bytes, MSR
  * indexes) with a read and a write handler; the run loop (vm.c) hands each
- * IN/OUT, INS/OUTS, MMIO and RDMSR/WRMSR exit to the bus and completes it
- * (x86vcpu_complete_*) with what the handler answered. An access belongs
+ * IN/OUT, INS/OUTS (element by element, through x86vcpu_string_io), MMIO
+ * and RDMSR/WRMSR exit to the bus and completes it (x86vcpu_complete_*)
+ * with what the handler answered. An access belongs
  * to the range its first byte (port, address, MSR) falls in; the handler
  * sees the access as the guest made it and may decline it. Where no
  * device answers: ports and MMIO read all-ones and ignore writes (an empty
@@ -118,12 +119,9 @@ static inline int bus_write(const struct bus *b, enum bus_space sp, uint64_t add
     return BUS_UNCLAIMED;
 }
 
-/* An INS/OUTS exit element by element through the port handlers, the
- * elements in guest memory ram[0, ram_size): the guest-linear address is
- * taken as guest-physical (the demo's guests do string I/O with paging off
- * or identity-mapped). Stops at the first element outside; returns how
- * many elements were moved (for x86vcpu_complete_string_io). */
-uint32_t bus_string_io(const struct bus *b, const struct x86vcpu_exit *e, uint8_t *ram,
-                       uint64_t ram_size);
+/* One element of an INS/OUTS for x86vcpu_string_io (bus = the struct bus):
+ * the library moves the elements through the guest's segments, page tables
+ * and the EPT, and calls this once per element. Always 0 (go on). */
+int bus_port_io(void *bus, uint16_t port, uint32_t size, int in, uint32_t *value);
 
 #endif

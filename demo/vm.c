@@ -98,14 +98,26 @@ void vm_stop_vcpu(struct vm *vm)
 }
 
 /* ------------------------------------------------------------ exits */
+static void serve_other(struct vm *vm, const struct x86vcpu_exit *e);
+
+/* INS/OUTS go through the library, which reaches guest memory as the CPU
+ * would (segments, paging, EPT rights; faults to the guest), a page at most
+ * per exit; an element outside RAM comes back as the EPT violation it is.
+ * Out of line: the OUT path below stays short. */
+static __attribute__((noinline)) void serve_string_io(struct vm *vm, struct x86vcpu_exit *e)
+{
+    vm->string_ios++;
+    if (x86vcpu_string_io(vm->v, e, bus_port_io, &vm->bus) == 1 &&
+        (!vm->on_exit || !vm->on_exit(vm, e)))
+        serve_other(vm, e);
+}
+
 /* Inlined into the run loop: the path of every port exit. */
-static inline __attribute__((always_inline)) void serve_io(struct vm *vm,
-                                                           const struct x86vcpu_exit *e)
+static inline __attribute__((always_inline)) void serve_io(struct vm *vm, struct x86vcpu_exit *e)
 {
     uint64_t val;
     if (e->u.io.string) {
-        vm->string_ios++;
-        x86vcpu_complete_string_io(vm->v, bus_string_io(&vm->bus, e, vm->ram, vm->ram_size));
+        serve_string_io(vm, e);
     } else if (e->u.io.in) {
         bus_read(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, &val);
         x86vcpu_complete_io_in(vm->v, (uint32_t)val);
@@ -114,7 +126,7 @@ static inline __attribute__((always_inline)) void serve_io(struct vm *vm,
     }
 }
 
-void vm_serve_io(struct vm *vm, const struct x86vcpu_exit *e)
+void vm_serve_io(struct vm *vm, struct x86vcpu_exit *e)
 {
     serve_io(vm, e);
 }

@@ -83,7 +83,7 @@ void vm_stop_vcpu(struct vm *vm);
 /* Run until vm_end. */
 void vm_run(struct vm *vm);
 /* Serve one IN/OUT or INS/OUTS exit through the bus. */
-void vm_serve_io(struct vm *vm, const struct x86vcpu_exit *e);
+void vm_serve_io(struct vm *vm, struct x86vcpu_exit *e);
 
 /* The exit statistics of the vCPU, under a title line. */
 void vm_print_stats(const struct vm *vm, const char *title);

@@ -32,7 +32,7 @@ guest_rt = $(TESTLIB_guest-$(1)_DIR)/boot/flat$(GUEST_$(1)_BITS).S.o \
     $(TESTLIB_guest-$(1)_DIR)/backend-hv.c.o $(TESTLIB_guest-$(1))
 
 # A guest program is tests/guests/PROG.c built for MODE into PROG-MODE.bin.
-GUEST_PROGS := basic-real basic-prot32 basic-long64 events-long64
+GUEST_PROGS := basic-real basic-prot32 basic-long64 events-long64 dbgregs-long64
 
 # $(call guest_rules,PROG,MODE)
 define guest_rules

@@ -125,9 +125,32 @@ static void set_visible(struct apic *a, int on)
      * there by themselves outside x2APIC mode); #GP while it is off. */
     for (uint32_t msr = MSR_X2APIC; msr < MSR_X2APIC + 0x100; msr++)
         x86vcpu_msr_intercept(v, msr, !on, !on);
+    /* ... except ICR writes, which are checked (icr_wrmsr). */
+    x86vcpu_msr_intercept(v, MSR_X2APIC + 0x30, 1, 1);
 }
 
 static const struct bus_ops page_ops;
+
+/* Accesses to the page must exit wherever it is. In the MMIO hole (above
+ * RAM, below 4 GiB: memmap.c) nothing is mapped there; elsewhere the page
+ * becomes an MMIO range of the EPT, once per page (the library has no way
+ * to give a range back, and a few do: APIC_MMIO_PAGES). Returns -1 when
+ * they are used up. */
+static int page_exits(struct apic *a, uint64_t page)
+{
+    struct vm *vm = &a->pc->vm;
+    /* (A hole page may be one of the firmware's ACPI pages: unmapped while
+     * the APIC is there, mapped again by pc_map_page when it leaves.) */
+    if (page >= vm->ram_size && page < (4ull << 30))
+        return x86vcpu_ept_unmap(vm->ept, page, 4096) ? -1 : 0;
+    for (unsigned i = 0; i < a->n_mmio_pages; i++)
+        if (a->mmio_pages[i] == page)
+            return x86vcpu_ept_unmap(vm->ept, page, 4096) ? -1 : 0;
+    if (a->n_mmio_pages == APIC_MMIO_PAGES || x86vcpu_ept_add_mmio(vm->ept, page, 4096))
+        return -1;
+    a->mmio_pages[a->n_mmio_pages++] = page;
+    return 0;
+}
 
 /* The page moves with the base: the bus range follows it. */
 static void place_page(struct apic *a)
@@ -137,7 +160,8 @@ static void place_page(struct apic *a)
         return;
     bus_remove(b, BUS_MMIO, a->page);
     a->page = guest_page(a);
-    bus_add(b, BUS_MMIO, a->page, 4096, &page_ops, a);
+    if (bus_add(b, BUS_MMIO, a->page, 4096, &page_ops, a))
+        vm_end(&a->pc->vm, VM_STOPPED, "APIC page moved onto another device");
 }
 
 /* ------------------------------------------------------------ IA32_APIC_BASE */
@@ -180,38 +204,97 @@ static int apicbase_wrmsr(void *dev, uint64_t msr, uint32_t size, uint64_t val)
     if (was_visible && (!mmio_visible(a) || guest_page(a) != old_page))
         pc_map_page(pc, old_page);
     place_page(a);
-    /* Back in xAPIC mode after x2APIC, the hardware cannot follow (it
-     * would have to be disabled, for good on Bochs): its page stays
-     * unmapped and the page handlers serve it through the x2APIC MSRs. */
-    if (mmio_visible(a) && !a->hw_x2apic)
-        x86vcpu_ept_map(pc->vm.ept, guest_page(a), PC_LAPIC, 4096, X86VCPU_EPT_R | X86VCPU_EPT_W,
-                        X86VCPU_MT_UC);
+    if (mmio_visible(a) && page_exits(a, guest_page(a)))
+        vm_end(&pc->vm, VM_STOPPED, "APIC page moved to more RAM pages than the demo emulates");
     return BUS_OK;
 }
 
 static const struct bus_ops apicbase_ops = { apicbase_rdmsr, apicbase_wrmsr };
 
+/* ------------------------------------------------------------ the ICR */
+/* Every IPI the guest sends, in either mode: icr in the x2APIC layout
+ * (destination in bits 63:32) when x2apic, else the xAPIC one (63:56). */
+static void icr_send(struct apic *a, uint64_t icr, int x2apic)
+{
+    /* The guest's logical ID: its xAPIC LDR, or the x2APIC LDR it reads
+     * (the hardware's, SDM 11.12.10.2). */
+    uint32_t ldr = x2apic ? (uint32_t)rdmsr(MSR_X2APIC + 0xd) : a->xldr;
+    switch (apic_icr_check(icr, x2apic ? a->hw_id : a->hw_id & 0xff, ldr, x2apic)) {
+    case APIC_ICR_SEND: {
+        /* To this CPU only: vector, level and trigger; fixed, physical,
+         * no shorthand, the hardware's own ID in its layout. */
+        uint32_t lo = (uint32_t)icr & 0xc0ffu;
+        a->ipis_sent++;
+        if (a->hw_x2apic) {
+            wrmsr(MSR_X2APIC + 0x30, ((uint64_t)a->hw_id << 32) | lo);
+        } else {
+            lapic_write(APIC_ICR_HI, a->hw_id << 24);
+            lapic_write(APIC_ICR_LO, lo);
+        }
+        break;
+    }
+    case APIC_ICR_SELF_NMI:
+        a->self_nmis++;
+        x86vcpu_queue_nmi(a->pc->vm.v);
+        break;
+    default:
+        a->ipis_dropped++;
+        break;
+    }
+}
+
+/* x2APIC ICR (MSR 0x830): exits; reads see what the guest wrote. Reserved bits
+ * fault (SDM 11.12.1.2), and so does the MSR outside x2APIC mode. */
+#define X2APIC_ICR_VALID 0xffffffff000ccfffull
+
+static int icr_rdmsr(void *dev, uint64_t msr, uint32_t size, uint64_t *val)
+{
+    const struct apic *a = dev;
+    (void)msr;
+    (void)size;
+    if (!(a->base & APICBASE_EXTD))
+        return BUS_FAULT;
+    *val = ((uint64_t)a->xicr_hi << 32) | a->icr_lo;
+    return BUS_OK;
+}
+
+static int icr_wrmsr(void *dev, uint64_t msr, uint32_t size, uint64_t val)
+{
+    struct apic *a = dev;
+    (void)msr;
+    (void)size;
+    if (!(a->base & APICBASE_EXTD) || (val & ~X2APIC_ICR_VALID))
+        return BUS_FAULT;
+    a->icr_lo = (uint32_t)val;
+    a->xicr_hi = (uint32_t)(val >> 32);
+    icr_send(a, val, 1);
+    return BUS_OK;
+}
+
+static const struct bus_ops icr_ops = { icr_rdmsr, icr_wrmsr };
+
 /* ------------------------------------------------------------ the xAPIC page */
-/* The guest's xAPIC page while the hardware is in x2APIC mode: register
- * offset / 16 + 0x800 is the MSR (SDM 11.12.1.2). ID moves to bits 31:24;
- * ICR is one 64-bit MSR with the destination in bits 63:32; DFR and the
- * xAPIC LDR have no x2APIC counterpart and are kept here. Only MSRs every
- * x2APIC has are touched (no CMCI LVT): a missing one would #GP the host. */
+/* The guest's xAPIC page, always emulated over the hardware's registers
+ * (its page in xAPIC mode, else MSR offset / 16 + 0x800, SDM 11.12.1.2).
+ * ID is in bits 31:24; ICR is the guest's (icr_send); DFR and LDR are kept
+ * here (and written through in xAPIC mode, where the hardware has them).
+ * Only registers every x2APIC has are touched (no CMCI LVT): a missing one
+ * would #GP the host. */
 static uint32_t xmmio_read(const struct apic *a, uint32_t reg)
 {
     switch (reg) {
-    case APIC_ID: return (uint32_t)rdmsr(MSR_X2APIC + 2) << 24;
+    case APIC_ID: return a->hw_x2apic ? a->hw_id << 24 : lapic_read(APIC_ID);
     case APIC_EOI: return 0;
     case APIC_LDR: return a->xldr;
     case APIC_DFR: return a->xdfr;
-    case APIC_ICR_LO: return (uint32_t)rdmsr(MSR_X2APIC + 0x30);
+    case APIC_ICR_LO: return a->icr_lo & ~(1u << 12);   /* delivery status: idle */
     case APIC_ICR_HI: return a->xicr_hi;
     default:
         if (reg == APIC_VERSION ||
             (reg >= APIC_TPR && reg <= APIC_SVR && reg != APIC_APR && reg != APIC_RRD) ||
             (reg >= APIC_ISR && reg <= APIC_ESR) || (reg >= APIC_LVT_TIMER && reg <= APIC_TIMER_CCR) ||
             reg == APIC_TIMER_DCR)
-            return (uint32_t)rdmsr(MSR_X2APIC + (reg >> 4));
+            return hw_read(a, reg);
         return 0;
     }
 }
@@ -229,31 +312,40 @@ static const struct { uint16_t reg; uint32_t mask; } writable[] = {
 static void xmmio_write(struct apic *a, uint32_t reg, uint32_t val)
 {
     switch (reg) {
-    case APIC_EOI: wrmsr(MSR_X2APIC + 0xb, 0); break;
-    case APIC_LDR: a->xldr = val & 0xff000000u; break;
-    case APIC_DFR: a->xdfr = val | 0x0fffffffu; break;
+    case APIC_EOI: hw_write(a, APIC_EOI, 0); break;
+    case APIC_LDR:
+        a->xldr = val & 0xff000000u;
+        if (!a->hw_x2apic)
+            lapic_write(APIC_LDR, a->xldr);
+        break;
+    case APIC_DFR:
+        a->xdfr = val | 0x0fffffffu;
+        if (!a->hw_x2apic)
+            lapic_write(APIC_DFR, a->xdfr);
+        break;
     /* ICR: vector, delivery and destination mode, level, trigger, shorthand */
     case APIC_ICR_LO:
-        wrmsr(MSR_X2APIC + 0x30, ((uint64_t)(a->xicr_hi >> 24) << 32) | (val & 0xccfffu));
+        a->icr_lo = val & 0xccfffu;
+        icr_send(a, ((uint64_t)a->xicr_hi << 32) | a->icr_lo, 0);
         break;
     case APIC_ICR_HI: a->xicr_hi = val & 0xff000000u; break;
     default:
         for (unsigned i = 0; i < sizeof writable / sizeof writable[0]; i++)
             if (writable[i].reg == reg)
-                wrmsr(MSR_X2APIC + (reg >> 4), val & writable[i].mask);
+                hw_write(a, reg, val & writable[i].mask);
         break; /* read-only or reserved: ignored, as the xAPIC does */
     }
 }
 
-/* The page exits only when it is not the hardware's: emulated (above), or
- * the APIC is disabled or in x2APIC mode, when it is nothing (all-ones,
+/* Every access to the page exits: emulated (above) while the guest's APIC
+ * is in xAPIC mode; disabled or in x2APIC mode it is nothing (all-ones,
  * counted, without the note an unassigned read gets). */
 static int page_read(void *dev, uint64_t gpa, uint32_t size, uint64_t *val)
 {
     struct apic *a = dev;
     uint32_t off = (uint32_t)(gpa & 0xfff);
     (void)size;
-    if (!mmio_visible(a) || !a->hw_x2apic) {
+    if (!mmio_visible(a)) {
         a->pc->vm.unassigned++;
         *val = ~0ull;
         return BUS_OK;
@@ -266,7 +358,7 @@ static int page_write(void *dev, uint64_t gpa, uint32_t size, uint64_t val)
 {
     struct apic *a = dev;
     uint32_t off = (uint32_t)(gpa & 0xfff);
-    if (!mmio_visible(a) || !a->hw_x2apic)
+    if (!mmio_visible(a))
         a->pc->vm.unassigned++;
     else if (size == 4 && !(off & 3))
         xmmio_write(a, off & ~0xfu, (uint32_t)val);
@@ -290,13 +382,15 @@ int apic_attach(struct apic *a, struct pc *pc)
     if (a->hw_x2apic)
         a->base |= APICBASE_EXTD;
     a->page = guest_page(a);
-    a->xicr_hi = a->xldr = 0;
+    a->xicr_hi = a->xldr = a->icr_lo = 0;
     a->xdfr = 0xffffffffu;
+    a->hw_id = a->hw_x2apic ? (uint32_t)rdmsr(MSR_X2APIC + 2) : lapic_read(APIC_ID) >> 24;
+    a->n_mmio_pages = 0;
+    a->ipis_dropped = a->ipis_sent = a->self_nmis = 0;
     set_visible(a, 1);
     int err = bus_add(&pc->vm.bus, BUS_MSR, MSR_APIC_BASE, 1, &apicbase_ops, a);
+    err |= bus_add(&pc->vm.bus, BUS_MSR, MSR_X2APIC + 0x30, 1, &icr_ops, a);
     err |= bus_add(&pc->vm.bus, BUS_MMIO, a->page, 4096, &page_ops, a);
-    if (!a->hw_x2apic)
-        err |= x86vcpu_ept_map(pc->vm.ept, PC_LAPIC, PC_LAPIC, 4096, X86VCPU_EPT_R | X86VCPU_EPT_W,
-                               X86VCPU_MT_UC);
+    err |= page_exits(a, a->page);
     return err ? -1 : 0;
 }

@@ -57,3 +57,46 @@ int apicbase_write(uint64_t cur, uint64_t val, unsigned maxphyaddr, int x2apic_s
     *actions = act;
     return 0;
 }
+
+int apic_icr_check(uint64_t icr, uint32_t self_id, uint32_t self_ldr, int x2apic)
+{
+    uint32_t mode = (uint32_t)(icr >> 8) & 7, logical = (uint32_t)(icr >> 11) & 1;
+    uint32_t shorthand = (uint32_t)(icr >> 18) & 3;
+    uint32_t dest = x2apic ? (uint32_t)(icr >> 32) : (uint32_t)(icr >> 56);
+    uint32_t broadcast = x2apic ? 0xffffffffu : 0xffu;
+    /* The guest's machine has one CPU: does the IPI include it? */
+    int self;
+    switch (shorthand) {
+    case 0:
+        if (!logical)
+            self = dest == self_id || dest == broadcast;
+        else if (x2apic)
+            self = (dest >> 16) == (self_ldr >> 16) && (dest & self_ldr & 0xffffu);
+        else
+            self = (dest & (self_ldr >> 24) & 0xffu) != 0;
+        break;
+    case 1: /* self */
+    case 2: /* all including self */ self = 1; break;
+    default: /* all excluding self */ self = 0; break;
+    }
+    if (!self)
+        return APIC_ICR_DROP;
+    if (mode == 0)
+        return APIC_ICR_SEND;
+    /* NMI has no self shorthand (SDM 11.6.1: fixed only). */
+    if (mode == 4 && shorthand != 1)
+        return APIC_ICR_SELF_NMI;
+    return APIC_ICR_DROP;
+}
+
+uint64_t ioapic_rte_filter(uint64_t rte, uint32_t self_id, uint32_t self_ldr)
+{
+    uint32_t mode = (uint32_t)(rte >> 8) & 7, dest = (uint32_t)(rte >> 56);
+    int logical = (rte >> 11) & 1;
+    int self = logical ? (dest & (self_ldr >> 24)) != 0 : dest == (self_id & 0xff) || dest == 0xff;
+    /* Physical, to this CPU: bits 63:56 = self_id, bit 11 = 0. */
+    uint64_t out = (rte & ~(0xffull << 56) & ~(1ull << 11)) | ((uint64_t)(self_id & 0xff) << 56);
+    if (!(rte & IOAPIC_RTE_MASK) && !(self && (mode == 0 || mode == 1 || mode == 7)))
+        out = (out & ~0x700ull) | IOAPIC_RTE_MASK;
+    return out;
+}

@@ -26,4 +26,37 @@
 int apicbase_write(uint64_t cur, uint64_t val, unsigned maxphyaddr, int x2apic_supported,
                    uint64_t *next, unsigned *actions);
 
+/* What becomes of an IPI the guest writes to its ICR (SDM 11.6.1; x2APIC
+ * layout, 11.12.9: destination in bits 63:32; xAPIC: bits 63:56). The
+ * guest's machine has one CPU, this one, and the hardware APIC is the
+ * host's: an IPI that includes this CPU (self shorthand, all including
+ * self, physical destination self_id or broadcast) with fixed delivery
+ * reaches the hardware as a fixed IPI to this CPU only (APIC_ICR_SEND);
+ * an NMI that includes it is the guest's NMI (APIC_ICR_SELF_NMI: queued to
+ * the vCPU, as a real one would reach the host's handler in root mode).
+ * A logical destination includes it when it matches the guest's logical
+ * ID self_ldr (SDM 11.6.2.2: xAPIC flat model, bits 31:24 of the LDR ANDed
+ * with the 8-bit destination; x2APIC, 11.12.10.2: same cluster in 31:16,
+ * a common bit in 15:0).
+ * Everything else is dropped: IPIs to other CPUs only, and INIT, SIPI,
+ * SMI, lowest priority and
+ * reserved delivery modes whatever the destination (INIT and SIPI would
+ * reset or start host CPUs, SMI enters SMM). */
+#define APIC_ICR_DROP     0
+#define APIC_ICR_SEND     1
+#define APIC_ICR_SELF_NMI 2
+int apic_icr_check(uint64_t icr, uint32_t self_id, uint32_t self_ldr, int x2apic);
+
+/* The I/O APIC redirection table entry (82093AA datasheet 3.2.4: vector
+ * 7:0, delivery mode 10:8, destination mode 11, mask 16, destination
+ * 63:56) the hardware gets for the one the guest wrote. The guest's machine
+ * has one CPU: a fixed, lowest-priority or ExtINT interrupt whose
+ * destination includes it (physical self_id or broadcast; logical: a bit
+ * in common with self_ldr, the guest's flat-model logical ID) goes to this
+ * CPU alone (physical self_id); everything else (NMI, SMI, INIT, reserved
+ * modes, other CPUs) is written masked (vector kept, destination self). A
+ * masked entry stays masked, aimed at this CPU. */
+#define IOAPIC_RTE_MASK (1ull << 16)
+uint64_t ioapic_rte_filter(uint64_t rte, uint32_t self_id, uint32_t self_ldr);
+
 #endif

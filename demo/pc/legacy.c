@@ -1,4 +1,5 @@
-/* demo/pc/legacy.c — legacy chips passed through (see legacy.h). Pure. */
+/* demo/pc/legacy.c — legacy chips passed through, and the CMOS (see
+ * legacy.h). Pure: the CMOS reaches the hardware only through its hook. */
 #include <stdint.h>
 
 #include "bus.h"
@@ -13,7 +14,6 @@ int legacy_attach(struct vm *vm)
         { 0x4d0, 2 },   /* ELCR */
         { 0x40, 4 },    /* PIT */
         { 0x61, 1 },    /* port B: PIT gate 2, speaker */
-        { 0x70, 2 },    /* CMOS/RTC */
         { 0x80, 1 },    /* POST codes */
         { 0x3b0, 0x30 },/* VGA */
     };
@@ -22,4 +22,46 @@ int legacy_attach(struct vm *vm)
         err |= bus_pass(&vm->bus, BUS_PIO, ranges[i][0], ranges[i][1],
                         BUS_PASS_READ | BUS_PASS_WRITE);
     return err ? -1 : 0;
+}
+
+#define CMOS_INDEX 0x70
+#define CMOS_DATA  0x71
+
+static int cmos_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
+{
+    struct cmos *c = dev;
+    (void)size;
+    if (port == CMOS_INDEX) {
+        /* Write-only on a PC: what an empty port shows. */
+        return BUS_UNCLAIMED;
+    }
+    *val = cmos_is_rtc(c->index) ? c->rtc_read(c->index) : c->nvram[c->index];
+    return BUS_OK;
+}
+
+static int cmos_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    struct cmos *c = dev;
+    (void)size;
+    if (port == CMOS_INDEX) {
+        c->index = (uint8_t)(val & 0x7f);
+        c->nmi_off = (uint8_t)(val >> 7) & 1;
+    } else if (cmos_is_rtc(c->index)) {
+        c->writes_dropped++;
+    } else {
+        c->nvram[c->index] = (uint8_t)val;
+    }
+    return BUS_OK;
+}
+
+static const struct bus_ops cmos_ops = { cmos_read, cmos_write };
+
+int cmos_attach(struct cmos *c, struct vm *vm)
+{
+    c->index = 0;
+    c->nmi_off = 0;
+    c->writes_dropped = 0;
+    for (unsigned i = 0; i < 128; i++)
+        c->nvram[i] = cmos_is_rtc((uint8_t)i) ? 0 : c->rtc_read((uint8_t)i);
+    return bus_add(&vm->bus, BUS_PIO, CMOS_INDEX, 2, &cmos_ops, c);
 }

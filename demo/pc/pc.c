@@ -119,6 +119,25 @@ static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
     return 0;
 }
 
+/* The machine's CMOS register reg (SDM-less: the MC146818's index/data
+ * pair). Bit 7 of the index stays 0: NMIs enabled, as the host wants. */
+static uint8_t cmos_hw_read(uint8_t reg)
+{
+    outb(0x70, reg & 0x7f);
+    return inb(0x71);
+}
+
+/* The host's NVRAM when the guest started: it must be so at the end. */
+static uint8_t host_nvram[128];
+
+static unsigned host_nvram_changed(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < 128; i++)
+        n += !cmos_is_rtc((uint8_t)i) && i != 0x0c && cmos_hw_read((uint8_t)i) != host_nvram[i];
+    return n;
+}
+
 /* The devices (each registers its ports, MMIO ranges and MSRs on the bus). */
 static int attach_devices(struct pc *pc)
 {
@@ -130,6 +149,10 @@ static int attach_devices(struct pc *pc)
     err |= fwcfg_attach(&pc->fwcfg, vm);
     err |= debugcon_attach(vm);
     err |= legacy_attach(vm);
+    pc->cmos.rtc_read = cmos_hw_read;
+    err |= cmos_attach(&pc->cmos, vm);
+    for (unsigned i = 0; i < 128; i++)
+        host_nvram[i] = cmos_hw_read((uint8_t)i);
     err |= pc_msrs_attach(&pc->msrs, vm);
     err |= firmware_attach(pc);
     err |= pm_attach(&pc->pm, vm, pc->pm1a_cnt, pc->pm_tmr);
@@ -166,7 +189,10 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
     }
     if (load_guest(pc, &g, mem))
         return -1;
-    return apic_attach(&pc->apic, pc);
+    err = apic_attach(&pc->apic, pc);
+    err |= ioapic_attach(&pc->ioapic, pc);
+    pc->ept_frames_start = x86vcpu_ept_table_frames(vm->ept);
+    return err;
 }
 
 void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cmdline)
@@ -187,6 +213,19 @@ void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cm
                    (unsigned long)pc.rom_writes);
         con_printf("x86vcpu demo: guest ran %lu ticks from entry to exit\n",
                    (unsigned long)(t1 - t0));
+        /* What the guest tried on the host's interrupt hardware, and what
+         * its EPT tables grew by (APIC moves must not make them grow). */
+        unsigned changed = host_nvram_changed();
+        uint32_t frames = x86vcpu_ept_table_frames(vm->ept);
+        con_printf("x86vcpu demo: IPIs: %lu to this CPU, %lu self-NMIs, %lu dropped; "
+                   "I/O APIC entries masked: %lu; "
+                   "CMOS: %lu RTC writes dropped, host NVRAM %s; "
+                   "EPT tables grew by %d frames during the run (%u at the start)\n",
+                   (unsigned long)pc.apic.ipis_sent, (unsigned long)pc.apic.self_nmis,
+                   (unsigned long)pc.apic.ipis_dropped, (unsigned long)pc.ioapic.masked,
+                   (unsigned long)pc.cmos.writes_dropped,
+                   changed ? "CHANGED" : "unchanged", (int)(frames - pc.ept_frames_start),
+                   pc.ept_frames_start);
     }
     con_printf("x86vcpu demo: guest exit status %u (%s)\n", vm->status, vm->why);
 }

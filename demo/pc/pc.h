@@ -10,10 +10,20 @@
  *   devices  COM1 (uart.c), QEMU's isa-debug-exit, pc-testdev's latch and
  *            Bochs' shutdown port (testdev.c), fw_cfg (fwcfg.c), port 0xE9
  *            (debugcon.c), ACPI power-off and reset (pm.c), MSRs (msr.c);
- *            PIC, PIT, CMOS, port 0x80, VGA and the ACPI PM timer pass
- *            through (legacy.c, pm.c); other ports read all-ones.
- *   APIC     IA32_APIC_BASE is virtual; x2APIC MSRs and TSC_DEADLINE pass
- *            through (apic.c). CPUID hides MONITOR/MWAIT.
+ *            PIC, PIT, port 0x80, VGA and the ACPI PM timer pass
+ *            through (legacy.c, pm.c); the CMOS RTC is read through, its
+ *            writes dropped, its NVRAM a shadow (legacy.c); other ports
+ *            read all-ones.
+ *   APIC     IA32_APIC_BASE is virtual; x2APIC MSRs (but the ICR) and
+ *            TSC_DEADLINE pass through; the xAPIC page is emulated over the
+ *            hardware's registers; every IPI is checked: only fixed IPIs
+ *            to this CPU reach the hardware (apic.c). CPUID hides
+ *            MONITOR/MWAIT.
+ *   I/O APIC the machine's, programmed by the guest through a filter: no
+ *            entry sends NMI/SMI/INIT or reaches another CPU (ioapic.c).
+ *   still passed through (the interrupt-controller issue replaces them):
+ *            the HPET page (its FSB mode writes MSI messages to any APIC
+ *            with any delivery mode), the PIC and PIT (this CPU's lines).
  *   HLT      waits in the HLT activity state; interrupts go straight to
  *            the guest's IDT.
  *
@@ -30,6 +40,8 @@
 #include "host.h"
 #include "loader/multiboot.h"
 #include "pc/apic.h"
+#include "pc/ioapic.h"
+#include "pc/legacy.h"
 #include "pc/fwcfg.h"
 #include "pc/msr.h"
 #include "pc/pm.h"
@@ -58,6 +70,9 @@ struct pc {
     struct pm pm;
     struct pc_msrs msrs;
     struct apic apic;
+    struct cmos cmos;
+    struct ioapic ioapic;
+    uint32_t ept_frames_start;          /* EPT table frames when the guest started */
 };
 
 /* Runs the kernel given as GRUB modules of the demo ("kernel", "names",

@@ -211,6 +211,31 @@ static void test_intr_window(void)
     check_eq(irq40_count, 2, "intr: the interrupted delivery is re-injected, exactly once");
     check_eq(irq40_ret_ip, after & 0xffff, "intr: re-injected delivery returns to the same place");
 }
+
+/* An exiting instruction inside the STI shadow ends it (SDM 25.4.2: the
+ * blocking lasts one instruction): an interrupt queued while IF = 0 is
+ * delivered right after the CPUID, OUT or HLT that followed STI, not
+ * after the CLI behind it (or never, before the next STI). */
+#define STI_SHADOW_CASE(insn, what)                                                        \
+    do {                                                                                   \
+        uint16_t n0 = irq40_count;                                                         \
+        ulong after, ax = 0, cx = 0;                                                       \
+        __asm__ volatile("cli");                                                           \
+        hypercall(HC_QUEUE_IRQ, 0x40, 0, 0, 0);                                            \
+        __asm__ volatile("sti\n\t" insn "\n1:\tcli\n\tmovl $1b, %0"                     \
+                         : "=r"(after), "+a"(ax), "+c"(cx) : : "ebx", "edx", "memory");    \
+        check_eq(irq40_count, n0 + 1, "sti shadow: " what ": the interrupt is delivered"); \
+        check_eq(irq40_ret_ip, after & 0xffff,                                             \
+                 "sti shadow: " what " completes the shadow; delivered right after it");   \
+    } while (0)
+
+static void test_sti_shadow(void)
+{
+    trap_set_handler(0x40, irq40_handler);
+    STI_SHADOW_CASE("cpuid", "CPUID");
+    STI_SHADOW_CASE("outb %%al, $0xe0", "OUT");
+    STI_SHADOW_CASE("hlt", "HLT");
+}
 #endif
 
 static void xsetbv(uint32_t idx, uint64_t v)
@@ -361,6 +386,122 @@ static void test_mmio(void)
 #endif
 }
 
+#if RT_BITS == 64
+/* Guest memory as the library touches it for the guest (issue 11, defects
+ * 1, 2 and 8): the 2 MiB at GM_LIN get a page table of their own, linear
+ * page 0 -> gm_page[0], page 1 -> gm_page[2] (gm_page[1], the host frame
+ * after the first, must never be touched), page 2 not present. */
+#define GM_LIN 0x3fe00000ul     /* PD entry 511 of the identity map */
+static uint8_t gm_page[3][4096] __attribute__((aligned(4096)));
+static uint64_t gm_pt[512] __attribute__((aligned(4096)));
+
+static uint64_t *gm_pde(void)
+{
+    return (uint64_t *)(uptr)(read_cr3() + 0x2000) + 511; /* the PD, identity-mapped */
+}
+
+static void gm_map(void)
+{
+    memset(gm_pt, 0, sizeof gm_pt);
+    gm_pt[0] = (uptr)gm_page[0] | 3;
+    gm_pt[1] = (uptr)gm_page[2] | 3;
+    *gm_pde() = (uptr)gm_pt | 3;
+    write_cr3(read_cr3());
+    memset(gm_page, 0x11, sizeof gm_page);
+}
+
+static uint32_t gm_split(void)
+{
+    return gm_page[0][0xffe] | gm_page[0][0xfff] << 8 | (uint32_t)gm_page[2][0] << 16 |
+           (uint32_t)gm_page[2][1] << 24;
+}
+
+static void test_guest_memory(void)
+{
+    volatile uint8_t *m8 = (volatile uint8_t *)(uintptr_t)GUEST_MMIO_BASE;
+    volatile uint32_t *m32 = (volatile uint32_t *)m8;
+    const volatile void *s;
+    void *d;
+    ulong n;
+    gm_map();
+
+    /* MOVS MMIO -> RAM, the RAM element across a page boundary: each page
+     * through its own guest mapping, nothing past the first host frame. */
+    m32[0x40] = 0xaabbccddu;
+    s = m8 + 0x100;
+    d = (void *)(GM_LIN + 0xffe);
+    __asm__ volatile("cld; movsl" : "+S"(s), "+D"(d) : : "memory");
+    check_eq(gm_split(), 0xaabbccddu, "gmem: MOVS MMIO -> RAM split over two guest pages");
+    check_eq(gm_page[1][0] | gm_page[1][1] << 8, 0x1111,
+             "gmem: MOVS MMIO -> RAM does not write past the first host frame");
+    /* RAM -> MMIO the same way: the bytes come from both guest pages. */
+    gm_page[0][0xffe] = 1; gm_page[0][0xfff] = 2; gm_page[2][0] = 3; gm_page[2][1] = 4;
+    s = (const void *)(GM_LIN + 0xffe);
+    d = (void *)(m8 + 0x104);
+    __asm__ volatile("cld; movsl" : "+S"(s), "+D"(d) : : "memory");
+    check_eq(m32[0x41], 0x04030201u, "gmem: MOVS RAM -> MMIO reads both guest pages");
+
+    /* INS/OUTS through the guest's page tables (not linear = physical). */
+    memset(gm_page, 0x11, sizeof gm_page);
+    outb(GUEST_PORT_LATCH, 0x5a);
+    d = (void *)(GM_LIN + 0xffe);
+    n = 4;
+    __asm__ volatile("cld; rep insb" : "+D"(d), "+c"(n) : "d"((uint16_t)GUEST_PORT_LATCH) : "memory");
+    check_eq(gm_split(), 0x5a5a5a5au, "gmem: rep insb through paging, across a page boundary");
+    check_eq(gm_page[1][0], 0x11, "gmem: rep insb leaves the next host frame alone");
+    check_eq(n, 0, "gmem: rep insb across pages completes (RCX = 0)");
+    /* ... into a page that is not present: #PF (W, not present) with CR2,
+     * after the elements before it, RCX/RDI saying how far it got. */
+    d = (void *)(GM_LIN + 0x1ffe);
+    n = 4;
+    fault_arm();
+    __asm__ volatile(TRY_BEGIN "cld; rep insb" TRY_END
+                     : "+D"(d), "+c"(n) : "d"((uint16_t)GUEST_PORT_LATCH) : "memory");
+    check_eq(fault_vec, VEC_PF, "gmem: rep insb into a not-present page -> #PF");
+    check_eq(fault_err, 2, "gmem: ... error code W, not present, supervisor");
+    check_eq(read_cr2(), GM_LIN + 0x2000, "gmem: ... CR2 = the first byte not present");
+    check_eq(n, 2, "gmem: ... RCX = the elements left");
+    check_eq((ulong)d, GM_LIN + 0x2000, "gmem: ... RDI at the faulting element");
+    check_eq(gm_page[2][0xffe] | gm_page[2][0xfff] << 8, 0x5a5a, "gmem: ... elements before it moved");
+    /* CR2 back as it was: the benchmark below measures exits with the
+     * guest's CR2 equal to the host's (a different one costs a switch). */
+    __asm__ volatile("mov %0, %%cr2" : : "r"(0ul));
+    /* OUTS reads through paging too. */
+    gm_page[2][5] = '#';
+    s = (const void *)(GM_LIN + 0x1005);
+    __asm__ volatile("outsb" : "+S"(s) : "d"((uint16_t)GUEST_PORT_LATCH) : "memory");
+    check_eq(inb(GUEST_PORT_LATCH), '#', "gmem: outsb reads through the guest's paging");
+
+    /* The EPT's permissions bind the library: MOVS from MMIO into a page
+     * made read-only exits as the CPU's own write would (the demo then
+     * gives write access back and the MOVS completes). */
+    ulong f0 = hypercall(HC_PROTECT_FAULTS, 0, 0, 0, 0) & ~1ul;
+    hypercall(HC_PROTECT, (ulong)(uptr)gm_page[0], 5 /* R|X */, 0, 0);
+    s = m8 + 0x100;
+    d = gm_page[0] + 8;
+    __asm__ volatile("cld; movsl" : "+S"(s), "+D"(d) : : "memory");
+    check_eq(hypercall(HC_PROTECT_FAULTS, 0, 0, 0, 0) - f0, 3,
+             "gmem: MOVS MMIO -> read-only page exits once, decoded (write, entry R-X, GLA)");
+    check_eq(*(uint32_t *)(gm_page[0] + 8), 0xaabbccddu, "gmem: ... then completes");
+    /* The page walker's A/D write-back is a write to the page table: to a
+     * read-only one it is the EPT violation of a paging-structure access. */
+    gm_pt[0] = (uptr)gm_page[0] | 3;       /* A and D clear */
+    write_cr3(read_cr3());
+    f0 = hypercall(HC_PROTECT_FAULTS, 0, 0, 0, 0) & ~1ul;
+    hypercall(HC_PROTECT, (ulong)(uptr)gm_pt, 5 /* R|X */, 0, 0);
+    s = m8 + 0x100;
+    d = (void *)(GM_LIN + 16);
+    __asm__ volatile("cld; movsl" : "+S"(s), "+D"(d) : : "memory");
+    check_eq(hypercall(HC_PROTECT_FAULTS, 0, 0, 0, 0) - f0, 2,
+             "gmem: A/D write-back into a read-only page table exits (paging-structure write)");
+    check_eq(gm_pt[0] & 0x60, 0x60, "gmem: ... then A and D are set");
+    check_eq(*(uint32_t *)(gm_page[0] + 16), 0xaabbccddu, "gmem: ... and the MOVS completes");
+
+    *gm_pde() = (511ul << 21) | 0x83;
+    write_cr3(read_cr3());
+}
+#endif
+
 /* Long enough for several VMX-preemption-timer time slices. */
 static void spin_slices(void)
 {
@@ -403,8 +544,12 @@ int main(void)
     test_xcr0();
     test_ept_protect();
     test_mmio();
+#if RT_BITS == 64
+    test_guest_memory();
+#endif
 #if RT_BITS == 16
     test_intr_window();
+    test_sti_shadow();
 #endif
     spin_slices();
 #if RT_BITS == 64

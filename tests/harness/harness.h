@@ -40,7 +40,7 @@ struct test_guest {
     uint64_t load, rsp;
     int spins;                  /* runs long enough for several time slices */
 };
-extern const struct test_guest guest_real, guest_prot, guest_long, guest_events;
+extern const struct test_guest guest_real, guest_prot, guest_long, guest_events, guest_dbgregs;
 
 /* What a run of the test machine keeps; zeroed for every guest. */
 struct test_run {
@@ -59,6 +59,7 @@ struct test_run {
     int protect_decoded;
     int expect_shutdown;
     unsigned host_fpu_runs, host_fpu_bad, host_msr_bad;
+    unsigned host_dbg_bad;      /* host DR0-3, DR6, DR7, CR2 changed by a run */
     uint32_t extint_vector;     /* last EXTINT exit's vector */
     int last_exception;
     int halt_waits;             /* HLT exit: resume the guest halted (x86vcpu_halt) */

@@ -151,6 +151,7 @@ void run_tests(struct x86vcpu_cpu *cpu)
     test_basic(&guest_prot, 0);
     test_basic(&guest_long, 1);
     test_basic(&guest_events, 0);
+    test_basic(&guest_dbgregs, 0);
     test_entry_failure();
     test_api_misuse(cpu);
 }

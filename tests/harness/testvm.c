@@ -17,6 +17,7 @@ extern const uint8_t guest_basic_real_start[], guest_basic_real_end[];
 extern const uint8_t guest_basic_prot32_start[], guest_basic_prot32_end[];
 extern const uint8_t guest_basic_long64_start[], guest_basic_long64_end[];
 extern const uint8_t guest_events_long64_start[], guest_events_long64_end[];
+extern const uint8_t guest_dbgregs_long64_start[], guest_dbgregs_long64_end[];
 
 const struct test_guest guest_real = { "basic real mode", X86VCPU_MODE_REAL,
     guest_basic_real_start, guest_basic_real_end, 0x8000, 0x7000, 1 };
@@ -24,6 +25,8 @@ const struct test_guest guest_prot = { "basic 32-bit protected mode", X86VCPU_MO
     guest_basic_prot32_start, guest_basic_prot32_end, 0x100000, 0x80000, 1 };
 const struct test_guest guest_events = { "events (64-bit, own IDT)", X86VCPU_MODE_LONG64,
     guest_events_long64_start, guest_events_long64_end, 0x100000, 0x80000, 0 };
+const struct test_guest guest_dbgregs = { "debug registers and CR2 (64-bit)",
+    X86VCPU_MODE_LONG64, guest_dbgregs_long64_start, guest_dbgregs_long64_end, 0x100000, 0x80000, 0 };
 const struct test_guest guest_long = { "basic 64-bit long mode", X86VCPU_MODE_LONG64,
     guest_basic_long64_start, guest_basic_long64_end, 0x100000, 0x80000, 1 };
 
@@ -183,6 +186,32 @@ static const uint64_t smsr_host[6] = { 0x0010000800000000ull, 0xffff800000001000
                                        0xffff800000002000ull, 0x700ull,
                                        0xffff800000003000ull, 7 };
 static uint8_t host_want[512], host_got[512];
+/* ... and its debug registers and CR2: addresses it never touches (DR7
+ * arms DR0 as an execute breakpoint there), DR6 with B1 and BS set. */
+static const uint64_t hdr[4] = { 0xffff8000dead0000ull, 0xffff8000dead1000ull,
+                                 0xffff8000dead2000ull, 0xffff8000dead3000ull };
+#define HOST_DR6 0xffff4ff2ull
+#define HOST_DR7 0x401ull
+#define HOST_CR2 0xffff8000cafe0000ull
+
+static void host_dbg_set(void)
+{
+    write_dr(7, 0x400);
+    write_dr(0, hdr[0]);
+    write_dr(1, hdr[1]);
+    write_dr(2, hdr[2]);
+    write_dr(3, hdr[3]);
+    write_dr(6, HOST_DR6);
+    write_dr(7, HOST_DR7);
+    write_cr2(HOST_CR2);
+}
+
+static unsigned host_dbg_bad(void)
+{
+    return (read_dr(0) != hdr[0]) + (read_dr(1) != hdr[1]) + (read_dr(2) != hdr[2]) +
+           (read_dr(3) != hdr[3]) + (read_dr(6) != HOST_DR6) + (read_dr(7) != HOST_DR7) +
+           (read_cr2() != HOST_CR2);
+}
 
 static void around_run(struct vm *vm, int after)
 {
@@ -192,6 +221,7 @@ static void around_run(struct vm *vm, int after)
         YMM_LOAD_ALL(host_want); /* the host uses its SIMD registers too */
         for (int i = 0; i < 6; i++)
             wrmsr(smsr[i], smsr_host[i]);
+        host_dbg_set();
         return;
     }
     YMM_STORE_ALL(host_got);
@@ -200,11 +230,19 @@ static void around_run(struct vm *vm, int after)
         r->host_fpu_bad += host_got[i] != host_want[i];
     for (int i = 0; i < 6; i++)
         r->host_msr_bad += rdmsr(smsr[i]) != smsr_host[i];
+    r->host_dbg_bad += host_dbg_bad();
 }
 
 void testvm_host_isolation(int on)
 {
     tvm.vm.around_run = on ? around_run : 0;
+    if (!on) {                  /* the demo's own: nothing armed */
+        write_dr(7, 0x400);
+        write_dr(0, 0);
+        write_dr(1, 0);
+        write_dr(2, 0);
+        write_dr(3, 0);
+    }
 }
 
 /* ------------------------------------------------------------ set-up */

@@ -276,10 +276,86 @@ static void test_apicbase_x2apic_exit_path(void **state)
     assert_int_equal(act, APICB_ACT_X2APIC);
 }
 
+/* ICR checks (issue 11, defect 11): only fixed IPIs to this CPU reach the
+ * hardware; NMI to itself is the guest's; everything else is dropped. */
+#define ICR_X2(mode, logical, sh, dest) \
+    (((uint64_t)(dest) << 32) | ((uint64_t)(sh) << 18) | ((uint64_t)(logical) << 11) | \
+     ((uint64_t)(mode) << 8) | 0x40)
+#define ICR_X1(mode, logical, sh, dest) \
+    (((uint64_t)(dest) << 56) | ((uint64_t)(sh) << 18) | ((uint64_t)(logical) << 11) | \
+     ((uint64_t)(mode) << 8) | 0x40)
+/* x2APIC logical ID from the APIC ID (SDM 11.12.10.2). */
+#define X2LDR(id) ((((id) >> 4) << 16) | (1u << ((id) & 0xf)))
+static void test_icr_check(void **state)
+{
+    (void)state;
+    /* x2APIC, own ID 3 */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 0, 3), 3, X2LDR(3), 1), APIC_ICR_SEND);
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 1, 7), 3, X2LDR(3), 1), APIC_ICR_SEND);   /* self */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 0, 4), 3, X2LDR(3), 1), APIC_ICR_DROP);   /* other CPU */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 0, 0xffffffffu), 3, X2LDR(3), 1), APIC_ICR_SEND); /* broadcast */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 1, 0, 8), 3, X2LDR(3), 1), APIC_ICR_SEND);   /* logical */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 1, 0, 4), 3, X2LDR(3), 1), APIC_ICR_DROP);
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 2, 9), 3, X2LDR(3), 1), APIC_ICR_SEND);   /* all incl. self */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 3, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);   /* all excl. self */
+    assert_int_equal(apic_icr_check(ICR_X2(4, 0, 0, 3), 3, X2LDR(3), 1), APIC_ICR_SELF_NMI);
+    assert_int_equal(apic_icr_check(ICR_X2(4, 0, 1, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);   /* NMI + self shorthand */
+    assert_int_equal(apic_icr_check(ICR_X2(4, 0, 2, 3), 3, X2LDR(3), 1), APIC_ICR_SELF_NMI); /* NMI to all */
+    assert_int_equal(apic_icr_check(ICR_X2(4, 0, 3, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);   /* NMI to others */
+    assert_int_equal(apic_icr_check(ICR_X2(4, 0, 0, 4), 3, X2LDR(3), 1), APIC_ICR_DROP);   /* NMI to another */
+    for (unsigned mode = 1; mode < 8; mode++) {
+        if (mode == 4)
+            continue;
+        /* lowest priority, SMI, reserved, INIT, SIPI, reserved: never */
+        assert_int_equal(apic_icr_check(ICR_X2(mode, 0, 0, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);
+        assert_int_equal(apic_icr_check(ICR_X2(mode, 0, 1, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);
+        assert_int_equal(apic_icr_check(ICR_X2(mode, 0, 3, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);
+        assert_int_equal(apic_icr_check(ICR_X2(mode, 0, 2, 3), 3, X2LDR(3), 1), APIC_ICR_DROP);
+        assert_int_equal(apic_icr_check(ICR_X2(mode, 0, 0, 0xffffffffu), 3, X2LDR(3), 1), APIC_ICR_DROP);
+        assert_int_equal(apic_icr_check(ICR_X1(mode, 0, 0, 0), 0, 0x01000000u, 0), APIC_ICR_DROP);
+    }
+    /* xAPIC: 8-bit destination in 63:56, 0xFF broadcast */
+    assert_int_equal(apic_icr_check(ICR_X1(0, 0, 0, 0), 0, 0x01000000u, 0), APIC_ICR_SEND);
+    assert_int_equal(apic_icr_check(ICR_X1(0, 0, 0, 1), 0, 0x01000000u, 0), APIC_ICR_DROP);
+    assert_int_equal(apic_icr_check(ICR_X1(0, 0, 0, 0xff), 0, 0x01000000u, 0), APIC_ICR_SEND);
+    assert_int_equal(apic_icr_check(ICR_X1(0, 1, 0, 0x01), 0, 0x01000000u, 0), APIC_ICR_SEND); /* logical: itself */
+    assert_int_equal(apic_icr_check(ICR_X1(0, 1, 0, 0x00), 0, 0x01000000u, 0), APIC_ICR_DROP); /* logical: nobody */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 1, 0, 0x10008), 3, X2LDR(3), 1), APIC_ICR_DROP); /* cluster 1 */
+    assert_int_equal(apic_icr_check(ICR_X1(0, 1, 0, 0x02), 0, 0x01000000u, 0), APIC_ICR_DROP); /* not its bit */
+    assert_int_equal(apic_icr_check(ICR_X1(0, 1, 0, 0x01), 0, 0, 0), APIC_ICR_DROP); /* LDR 0 */
+    assert_int_equal(apic_icr_check(ICR_X1(4, 0, 0, 0), 0, 0x01000000u, 0), APIC_ICR_SELF_NMI);
+    /* an x2APIC destination's upper bits are not ignored in xAPIC form */
+    assert_int_equal(apic_icr_check(ICR_X2(0, 0, 0, 0x100), 0, X2LDR(0), 1), APIC_ICR_DROP);
+}
+
+static void test_ioapic_rte(void **state)
+{
+    (void)state;
+#define RTE(mode, logical, dest) (((uint64_t)(dest) << 56) | ((uint64_t)(logical) << 11) | \
+                                  ((uint64_t)(mode) << 8) | 0x30)
+#define MASKED(rte) ((((rte) & ~0xf00ull & ~(0xffull << 56)) | IOAPIC_RTE_MASK | (2ull << 56)))
+    assert_true(ioapic_rte_filter(RTE(0, 0, 2), 2, 0x01000000u) == RTE(0, 0, 2));
+    assert_true(ioapic_rte_filter(RTE(1, 0, 2), 2, 0x01000000u) == RTE(1, 0, 2));
+    assert_true(ioapic_rte_filter(RTE(7, 0, 2), 2, 0x01000000u) == RTE(7, 0, 2));    /* ExtINT to itself */
+    assert_true(ioapic_rte_filter(RTE(0, 0, 0xff), 2, 0x01000000u) == RTE(0, 0, 2)); /* broadcast: itself */
+    assert_true(ioapic_rte_filter(RTE(0, 1, 0x01), 2, 0x01000000u) == RTE(0, 0, 2)); /* logical: itself */
+    assert_true(ioapic_rte_filter(RTE(0, 0, 3), 2, 0x01000000u) == MASKED(RTE(0, 0, 3)));  /* another CPU */
+    assert_true(ioapic_rte_filter(RTE(0, 1, 0), 2, 0x01000000u) == MASKED(RTE(0, 1, 0)));  /* nobody */
+    assert_true(ioapic_rte_filter(RTE(0, 1, 2), 2, 0x01000000u) == MASKED(RTE(0, 1, 2)));  /* not its bit */
+    for (unsigned mode = 2; mode < 7; mode++)                          /* SMI, NMI, INIT, ... */
+        assert_true(ioapic_rte_filter(RTE(mode, 0, 2), 2, 0x01000000u) == MASKED(RTE(mode, 0, 2)));
+    /* masked by the guest: stays masked, aimed at this CPU */
+    uint64_t m = RTE(4, 1, 9) | IOAPIC_RTE_MASK;
+    assert_true(ioapic_rte_filter(m, 2, 0x01000000u) == ((m & ~(0xffull << 56) & ~(1ull << 11)) | (2ull << 56)));
+    assert_true(ioapic_rte_filter(m, 2, 0x01000000u) & IOAPIC_RTE_MASK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apicbase_transition_table),
+        cmocka_unit_test(test_icr_check),
+        cmocka_unit_test(test_ioapic_rte),
         cmocka_unit_test(test_apicbase_transition_table_moving),
         cmocka_unit_test(test_apicbase_no_x2apic_support),
         cmocka_unit_test(test_apicbase_reserved_low_bits),

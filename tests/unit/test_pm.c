@@ -105,11 +105,12 @@ static void test_legacy_passes(void **state)
     (void)state;
     memset(&vm, 0, sizeof vm);
     assert_int_equal(legacy_attach(&vm), 0);
-    /* PICs, ELCR, PIT, port B, CMOS, POST, VGA: ports, both directions. */
+    /* PICs, ELCR, PIT, port B, POST, VGA: ports, both directions. Not the
+     * CMOS (cmos_attach). */
     static const uint32_t want[][2] = { { 0x20, 2 }, { 0xa0, 2 }, { 0x4d0, 2 }, { 0x40, 4 },
-                                        { 0x61, 1 }, { 0x70, 2 }, { 0x80, 1 }, { 0x3b0, 0x30 } };
-    assert_int_equal(vm.bus.npass, 8);
-    for (unsigned i = 0; i < 8; i++) {
+                                        { 0x61, 1 }, { 0x80, 1 }, { 0x3b0, 0x30 } };
+    assert_int_equal(vm.bus.npass, 7);
+    for (unsigned i = 0; i < 7; i++) {
         assert_int_equal(vm.bus.pass[i].space, BUS_PIO);
         assert_int_equal(vm.bus.pass[i].base, want[i][0]);
         assert_int_equal(vm.bus.pass[i].len, want[i][1]);
@@ -117,6 +118,59 @@ static void test_legacy_passes(void **state)
     }
     /* Nothing is emulated. */
     assert_int_equal(vm.bus.n[BUS_PIO], 0);
+}
+
+/* The CMOS (issue 11, defect 11): a fake RTC/NVRAM stands for the host's,
+ * which must never be written. */
+static uint8_t host_cmos[128];
+static unsigned host_cmos_reads;
+static uint8_t fake_rtc_read(uint8_t reg)
+{
+    host_cmos_reads++;
+    return host_cmos[reg & 0x7f];
+}
+
+static void test_cmos(void **state)
+{
+    (void)state;
+    static struct cmos c;
+    uint64_t val;
+    memset(&vm, 0, sizeof vm);
+    for (unsigned i = 0; i < 128; i++)
+        host_cmos[i] = (uint8_t)(0x80 + i);
+    c.rtc_read = fake_rtc_read;
+    assert_int_equal(cmos_attach(&c, &vm), 0);
+    assert_int_equal(vm.bus.npass, 0);          /* not passed through */
+    /* RTC registers read the hardware, each time. */
+    host_cmos_reads = 0;
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, 0x70, 1, 0x00), BUS_OK);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x71, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x80);
+    host_cmos[0] = 0x59;
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x71, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x59);
+    assert_int_equal(host_cmos_reads, 2);
+    /* Writes to them are dropped and counted; bit 7 of the index (NMI
+     * mask) is kept apart. */
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, 0x70, 1, 0x8b), BUS_OK);
+    assert_int_equal(c.index, 0x0b);
+    assert_int_equal(c.nmi_off, 1);
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, 0x71, 1, 0x00), BUS_OK);
+    assert_int_equal(c.writes_dropped, 1);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x71, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x8b);
+    bus_write(&vm.bus, BUS_PIO, 0x70, 1, 0x32);       /* century */
+    bus_write(&vm.bus, BUS_PIO, 0x71, 1, 0x19);
+    assert_int_equal(c.writes_dropped, 2);
+    /* NVRAM: the host's bytes at attach, then the guest's own. */
+    bus_write(&vm.bus, BUS_PIO, 0x70, 1, 0x10);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x71, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x90);
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, 0x71, 1, 0x42), BUS_OK);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x71, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x42);
+    assert_int_equal(host_cmos[0x10], 0x90);
+    assert_int_equal(c.writes_dropped, 2);
 }
 
 int main(void)
@@ -127,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_reset_requests),
         cmocka_unit_test(test_pm_timer_passes),
         cmocka_unit_test(test_legacy_passes),
+        cmocka_unit_test(test_cmos),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
