@@ -34,6 +34,10 @@
 #                  -- hypervisor only
 #   apicbase.elf   IA32_APIC_BASE disable/re-enable/x2APIC rules -- hypervisor
 #                  only (bare Bochs cannot re-enable a disabled APIC)
+#   hostile.elf    a hostile guest (issue 11): MOVS/STOS into the host's
+#                  read-only ACPI/BIOS tables, MOVS and REP INS across pages
+#                  through paging, #PF and huge ECX for string I/O --
+#                  hypervisor only
 #
 # How each kernel runs (command line, initrd, exit status, bare or not) is
 # in tests/unittests.cfg: a kernel's run named after its file gives the
@@ -45,7 +49,7 @@ include tests/lib/lib.mk
 MBK_DIR      := $(BUILD)/mbk
 MBK_SRC      := tests/mbk
 MBK_OBJ      := $(MBK_DIR)/obj
-MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf
+MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf hostile.elf
 MBK_PORTABLE := $(shell tools/run-tests.sh --bare-list)
 MBK_HVONLY   := $(filter-out $(MBK_PORTABLE),$(MBK_KERNELS))
 MBK_INITRD   := $(MBK_DIR)/initrd.img

@@ -15,7 +15,19 @@
  *   EN|EXTD: x2APIC, version MSR, timer via MSRs: 3 interrupts
  *   x2APIC -> xAPIC #GPs; reserved bit 9 #GPs; x2APIC -> disabled is valid
  *   disabled -> xAPIC again: the page works (version, SVR reset, TPR, timer)
- * Command line: status=N (exit value). */
+ *   IPIs (issue 11, defect 11), xAPIC and x2APIC: fixed IPIs that include
+ *     this CPU arrive (physical self, self shorthand, all including self,
+ *     broadcast); IPIs to other CPUs and INIT/SIPI/SMI/lowest priority do
+ *     not reach this CPU (the demo drops them: its exit line counts them);
+ *     an NMI to itself arrives as an NMI; x2APIC ICR reserved bits #GP
+ *   I/O APIC: a redirection entry reads back as written, whatever it is
+ *     (the demo writes an NMI/INIT/SMI one, or one to another CPU, masked:
+ *     its exit line counts them)
+ *   CMOS: NVRAM bytes read back what the guest wrote (the host's stay as
+ *     they were: the demo's exit line says so)
+ *   moves=N: the base moves N times through the MMIO hole and back (issue
+ *     11, defect 10: the demo's EPT tables must not grow with it)
+ * Command line: status=N (exit value), moves=N. */
 #include "libtest.h"
 
 #include "apicregs.h"
@@ -30,7 +42,8 @@
 #define TIMER_PERIOD    500000u
 
 static int x2apic_mode;
-static volatile u32 n_timer, n_x2timer;
+static volatile u32 n_timer, n_x2timer, n_ipi, last_ipi, n_nmi;
+#define VEC_IPI         0x60
 
 static u32 xr(u32 off)
 {
@@ -60,6 +73,106 @@ static void on_timer(struct trap_frame *f)
         xw(XAPIC_EOI, 0);
     }
 }
+static void on_ipi(struct trap_frame *f)
+{
+    n_ipi++;
+    last_ipi = (u32)f->vec;
+    if (x2apic_mode)
+        x2w(XAPIC_EOI, 0);
+    else
+        xw(XAPIC_EOI, 0);
+}
+
+static void on_nmi(struct trap_frame *f)
+{
+    (void)f;
+    n_nmi++;
+}
+
+/* Send an IPI (ICR: low word, destination in the mode's layout) with
+ * interrupts off, then open a window for it; returns how many vectors in
+ * [VEC_IPI, VEC_IPI + 0x10) arrived. */
+static u32 ipi(u32 lo, u32 dest)
+{
+    n_ipi = 0;
+    /* Not guarded (no *_safe): an NMI arriving inside a guarded
+     * instruction would be taken for its fault. */
+    if (x2apic_mode) {
+        u64 icr = ((u64)dest << 32) | lo;
+        __asm__ volatile("wrmsr" : : "c"(X2APIC_MSR(XAPIC_ICR_LO)), "a"((u32)icr),
+                         "d"((u32)(icr >> 32)) : "memory");
+    } else {
+        *(volatile u32 *)(uintptr_t)(BASE + XAPIC_ICR_HI) = dest << 24;
+        *(volatile u32 *)(uintptr_t)(BASE + XAPIC_ICR_LO) = lo;
+    }
+    __asm__ volatile("sti; nop; nop; nop; cli" ::: "memory");
+    spin(1000);
+    __asm__ volatile("sti; nop; nop; nop; cli" ::: "memory");
+    return n_ipi;
+}
+
+#define SH_SELF   (1u << 18)
+#define SH_ALL    (2u << 18)
+#define SH_OTHERS (3u << 18)
+#define DM(m)     ((u32)(m) << 8)
+#define LOGICAL   (1u << 11)
+
+/* The IPIs of the section header, in the current mode; id is this APIC's. */
+static void ipi_checks(u32 id, const char *m)
+{
+    u32 bcast = x2apic_mode ? 0xFFFFFFFFu : 0xFFu;
+    check_eq(ipi(VEC_IPI, id), 1, "%s: fixed IPI to its own ID arrives", m);
+    check_eq(last_ipi, VEC_IPI, "%s: ... with its vector", m);
+    check_eq(ipi((VEC_IPI + 1) | SH_SELF, 0), 1, "%s: self shorthand arrives", m);
+    check_eq(ipi((VEC_IPI + 2) | SH_ALL, 0), 1, "%s: all-including-self arrives", m);
+    check_eq(ipi(VEC_IPI + 3, bcast), 1, "%s: broadcast arrives", m);
+    check_eq(ipi(VEC_IPI + 4, id + 1), 0, "%s: IPI to another APIC ID: not here", m);
+    check_eq(ipi((VEC_IPI + 5) | SH_OTHERS, 0), 0, "%s: all-excluding-self: not here", m);
+    /* INIT, SIPI, SMI, lowest priority: to others and to itself (a real
+     * INIT would reset this CPU; the guest goes on). */
+    ipi(DM(5) | (1u << 14), id + 1);            /* INIT assert */
+    ipi(DM(5) | SH_OTHERS | (1u << 14), 0);
+    ipi(DM(6) | 0x10, id + 1);                  /* SIPI to 0x10000 */
+    ipi(DM(6) | 0x10 | SH_OTHERS, 0);
+    ipi(DM(2), bcast);                          /* SMI */
+    ipi(DM(5) | (1u << 14), id);                /* INIT to itself */
+    check_eq(ipi((VEC_IPI + 6) | DM(1), id), 0, "%s: lowest priority is not delivered", m);
+    if (!x2apic_mode) {
+        /* Flat model (DFR all ones): LDR bits 31:24 against the destination. */
+        u32 ldr = xr(0xD0);
+        xw(0xD0, 0);
+        check_eq(ipi((VEC_IPI + 7) | LOGICAL, 1), 0, "%s: logical destination, LDR 0: not here", m);
+        xw(0xD0, 0x02000000u);
+        check_eq(ipi((VEC_IPI + 7) | LOGICAL, 1), 0, "%s: logical destination, other bit: not here", m);
+        check_eq(ipi((VEC_IPI + 7) | LOGICAL, 3), 1, "%s: logical destination, its bit: arrives", m);
+        xw(0xD0, ldr);
+    } else {
+        u32 lid = x2r(0xD0);    /* x2APIC LDR: cluster 31:16, bit 15:0 */
+        if (lid & 0xffff)
+            check_eq(ipi((VEC_IPI + 7) | LOGICAL, lid), 1, "%s: logical destination, its ID: arrives", m);
+        check_eq(ipi((VEC_IPI + 7) | LOGICAL, lid ^ 0xffff), 0, "%s: logical, other CPUs: not here", m);
+    }
+    check(1, "%s: INIT/SIPI/SMI to others and INIT to itself: the guest goes on", m);
+    n_nmi = 0;
+    ipi(DM(4), id);
+    check_eq(n_nmi, 1, "%s: NMI to its own ID arrives as NMI", m);
+    n_nmi = 0;
+    ipi(DM(4) | SH_OTHERS, 0);
+    check_eq(n_nmi, 0, "%s: NMI to the others: not here", m);
+}
+
+static u8 cmos(u8 reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static void cmos_write(u8 reg, u8 val)
+{
+    outb(0x70, reg);
+    outb(0x71, val);
+}
+
 static int xapic_timer_armed(void) { return xr(XAPIC_TMCCT) != 0; }
 static int x2apic_timer_armed(void) { return x2r(XAPIC_TMCCT) != 0; }
 
@@ -111,6 +224,9 @@ int main(int argc, char **argv)
     pic_remap_mask();
     trap_set_handler(VEC_TIMER, on_timer);
     trap_set_handler(VEC_X2TIMER, on_timer);
+    for (unsigned vec = VEC_IPI; vec < VEC_IPI + 0x10; vec++)
+        trap_set_handler(vec, on_ipi);
+    trap_set_handler(2, on_nmi);
 
     /* ---- as booted */
     check_eq(apicbase(), BASE | EN | BSP, "IA32_APIC_BASE at boot: 0xFEE00000|EN|BSP");
@@ -157,6 +273,12 @@ int main(int argc, char **argv)
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | EN), NOFAULT, "write without BSP");
     check_eq(apicbase(), BASE | EN | BSP, "BSP kept");
 
+    /* ---- IPIs in xAPIC mode: see ipi_checks */
+    u32 my_id = xr(XAPIC_ID) >> 24;
+    ipi_checks(my_id, "xAPIC");
+    xw(XAPIC_ICR_HI, 0x5a000123u);
+    check_eq(xr(XAPIC_ICR_HI), 0x5a000000u, "xAPIC: ICR high reads back (reserved bits 0)");
+
     /* ---- relocation (SDM 11.4.5): the registers follow the base; the old
      * page is left to the bus (all-ones); a base in RAM hides that RAM */
     u32 moved = 0x00200000u;
@@ -182,6 +304,12 @@ int main(int argc, char **argv)
     check_eq(v, version, "x2APIC: version MSR equals the xAPIC version register");
     check_eq(x2r(XAPIC_SVR), 0x100 | VEC_SPURIOUS, "x2APIC: SVR kept across the switch");
     timer3(1, "x2APIC timer x3 (MSRs 0x832/0x838/0x83E, EOI 0x80B)");
+    u32 my_x2id = x2r(XAPIC_ID);
+    check_eq(my_x2id & 0xff, my_id, "x2APIC: ID MSR 0x802 agrees with the xAPIC ID");
+    ipi_checks(my_x2id, "x2APIC");
+    check_fault(wrmsr_safe(0x830, (1ull << 16) | VEC_IPI), VEC_GP,
+                "x2APIC: ICR with reserved bit 16 #GPs (SDM 11.12.1.2)");
+    check_fault(rdmsr_safe(0x830, &v), NOFAULT, "x2APIC: ICR readable");
 
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN), VEC_GP, "x2APIC -> xAPIC #GPs");
     check_fault(wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN | EXTD | (1u << 9)), VEC_GP,
@@ -211,6 +339,60 @@ int main(int argc, char **argv)
     check_eq(xr(XAPIC_LVT_TIMER), LVT_MASKED, "xAPIC again: LVT reserved bits ignored");
     xw(XAPIC_TPR, 0);
     timer3(0, "xAPIC again: timer x3 (EOI through the page)");
+
+    /* ---- IPIs again, the xAPIC page over the x2APIC hardware */
+    ipi_checks(my_id, "xAPIC over x2APIC");
+
+    /* ---- I/O APIC (0xFEC00000): the last redirection entry programmed
+     * as NMI, INIT, SMI, to another CPU, logical, then fixed to itself;
+     * each reads back as written; finally masked again */
+    volatile u32 *iosel = (volatile u32 *)(uintptr_t)0xFEC00000u;
+    volatile u32 *iowin = (volatile u32 *)(uintptr_t)0xFEC00010u;
+    *iosel = 1;
+    u32 last = (*iowin >> 16) & 0xff;
+    u32 sel = 0x10 + 2 * last;
+    static const u32 lo[] = { DM(4), DM(5), DM(2), VEC_IPI, VEC_IPI | LOGICAL, VEC_IPI };
+    const u32 hi[] = { my_id << 24, my_id << 24, my_id << 24, (my_id + 1) << 24, 1u << 24,
+                       my_id << 24 };
+    u32 rb = 0;
+    for (unsigned i = 0; i < 6; i++) {
+        *iosel = sel + 1;
+        *iowin = hi[i];
+        *iosel = sel;
+        *iowin = lo[i] | LVT_MASKED;
+        *iowin = lo[i];
+        rb += (*iowin & 0xffff) == lo[i];
+        *iosel = sel + 1;
+        rb += *iowin == hi[i];
+        *iosel = sel;
+        *iowin = lo[i] | LVT_MASKED;
+    }
+    check_eq(rb, 12, "I/O APIC: entry %u reads back as written, 6 ways", last);
+
+    /* ---- CMOS: the NVRAM is the guest's (reads back); the RTC reads on */
+    /* (Left changed: the demo checks the host's byte is not.) */
+    u8 old40 = cmos(0x40);
+    cmos_write(0x40, (u8)(old40 ^ 0x5a));
+    check_eq(cmos(0x40), (u8)(old40 ^ 0x5a), "CMOS: an NVRAM byte reads back what was written");
+    u8 regb = cmos(0x0B);
+    cmos_write(0x0B, regb);         /* an RTC register: the demo drops it */
+    check_eq(cmos(0x0B), regb, "CMOS: RTC status B reads as before");
+    check(cmos(0x0A) != 0xFF, "CMOS: RTC status A readable");
+
+    /* ---- moves=N: through the MMIO hole, a different 2 MiB region each
+     * time, and back to the default (defect 10: bounded EPT) */
+    u32 moves = arg_u32("moves", 0);
+    u32 bad = 0;
+    for (u32 i = 0; i < moves; i++) {
+        u32 to = 0xC0000000u + (i % 400) * 0x200000u + (i % 7) * 0x1000u;
+        bad += wrmsr_safe(MSR_APIC_BASE, to | BSP | EN) != NOFAULT;
+        if (i % 97 == 0)
+            bad += *(volatile u32 *)(uintptr_t)(to + XAPIC_VER) != version;
+        bad += wrmsr_safe(MSR_APIC_BASE, BASE | BSP | EN) != NOFAULT;
+    }
+    if (moves)
+        check_eq(bad, 0, "%u base moves through the MMIO hole and back", moves);
+    check_eq(xr(XAPIC_VER), version, "the version register at 0xFEE00000 after the moves");
 
     check_eq(stray_irqs, 0, "no stray interrupts");
     return report_summary();

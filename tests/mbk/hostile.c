@@ -1,0 +1,160 @@
+/* tests/mbk/hostile.c — a hostile guest (issue 11): string instructions
+ * aimed at what the library touches for the guest. Hypervisor only (the
+ * attacks on the host's tables are no-ops on bare Bochs, but the MMIO hole
+ * and the demo's devices are the demo's).
+ *
+ *   MOVS/STOS from an unassigned MMIO address (reads all-ones) into the
+ *     host's ACPI RSDT and the BIOS area, which the demo maps read-only
+ *     from the host's own memory: the tables must stay as they were
+ *     (the guest re-reads them; before the fix the library wrote them);
+ *   with paging on, a window whose two pages are not neighbours in RAM:
+ *     MOVS MMIO -> RAM across its page boundary lands in both pages and not
+ *     in the frame after the first; REP INSB the same through the demo's
+ *     string I/O, which must walk the guest's page tables;
+ *   REP INSB into a not-present page: #PF (W, not present) with CR2, after
+ *     the elements before it, ECX/EDI telling how far it got;
+ *   REP INSB with ECX = 0xFFFFFFFF: bounded work per exit, the #PF at the
+ *     end of the window after exactly two pages.
+ * Command line: status=N (exit value). */
+#include "libtest.h"
+
+#define HOLE    0xc0000000u     /* in the MMIO hole above RAM, no device */
+#define WIN     0x40000000u     /* linear window: PDE 256 */
+#define LATCH   0xe0            /* pc-testdev: reads back what was written */
+
+/* Page-aligned by hand (the runtime's linker script wants the BSS right
+ * after the loaded part, without alignment padding). */
+static u8 pool[6 * 4096];
+static u8 (*page)[4096];        /* 0, [1 = the frame after 0], 2 */
+static u32 *pd, *pt;
+
+static u8 sum8(uptr a, u32 n)
+{
+    u8 s = 0;
+    for (u32 i = 0; i < n; i++)
+        s = (u8)(s + *(const volatile u8 *)(a + i));
+    return s;
+}
+
+static void movs_from_hole(uptr dst, u32 n)
+{
+    uptr s = HOLE;
+    __asm__ volatile("cld; rep movsb" : "+S"(s), "+D"(dst), "+c"(n) : : "memory");
+}
+
+/* The host's read-only tables through MOVS/STOS. */
+static void test_read_only_tables(void)
+{
+    uptr rsdp = 0;
+    for (uptr a = 0xe0000; a < 0x100000; a += 16)
+        if (memcmp((const void *)a, "RSD PTR ", 8) == 0 && sum8(a, 20) == 0) {
+            rsdp = a;
+            break;
+        }
+    check(rsdp != 0, "RSDP found");
+    if (!rsdp)
+        return;
+    uptr rsdt = *(const volatile u32 *)(rsdp + 16);
+    u32 len = *(const volatile u32 *)(rsdt + 4);
+    static u8 before[64], bios[64];
+    if (len > sizeof before)
+        len = sizeof before;
+    memcpy(before, (const void *)rsdt, len);
+    memcpy(bios, (const void *)(rsdp & ~0xfffu), sizeof bios);
+
+    movs_from_hole(rsdt, 16);
+    check(memcmp(before, (const void *)rsdt, len) == 0,
+          "MOVS MMIO -> the host's read-only RSDT changes nothing");
+    uptr d = rsdt + 8, n = 8;
+    __asm__ volatile("cld; rep stosb" : "+D"(d), "+c"(n) : "a"(0) : "memory");
+    check(memcmp(before, (const void *)rsdt, len) == 0, "REP STOSB -> RSDT changes nothing");
+    static const u8 junk[16] = { 0xde, 0xad, 0xbe, 0xef };
+    uptr s = (uptr)junk;
+    d = rsdt;
+    n = 16;
+    __asm__ volatile("cld; rep movsb" : "+S"(s), "+D"(d), "+c"(n) : : "memory");
+    check(memcmp(before, (const void *)rsdt, len) == 0, "MOVS RAM -> RSDT changes nothing");
+    check_eq(n, 0, "... and completes (RCX = 0)");
+    check_eq(sum8(rsdt, *(const volatile u32 *)(rsdt + 4)), 0, "RSDT checksum still 0");
+
+    movs_from_hole(rsdp & ~0xfffu, 32);
+    check(memcmp(bios, (const void *)(rsdp & ~0xfffu), sizeof bios) == 0,
+          "MOVS MMIO -> the BIOS area changes nothing");
+}
+
+static void paging_on(void)
+{
+    uptr base = ((uptr)pool + 4095) & ~4095u;
+    page = (u8 (*)[4096])base;
+    pd = (u32 *)(base + 3 * 4096);
+    pt = (u32 *)(base + 4 * 4096);
+    for (u32 i = 0; i < 1024; i++)
+        pd[i] = (i << 22) | 0x83;               /* 4 MiB identity, P RW PS */
+    pd[WIN >> 22] = (u32)(uptr)pt | 3;
+    pt[0] = (u32)(uptr)page[0] | 3;
+    pt[1] = (u32)(uptr)page[2] | 3;             /* not page[0]'s neighbour */
+    write_cr4(read_cr4() | (1u << 4));          /* PSE */
+    write_cr3((uptr)pd);
+    write_cr0(read_cr0() | 0x80000000u);
+}
+
+static void paging_off(void)
+{
+    write_cr0(read_cr0() & ~0x80000000u);
+}
+
+static u32 split_word(void)
+{
+    return page[0][0xffe] | page[0][0xfff] << 8 | (u32)page[2][0] << 16 | (u32)page[2][1] << 24;
+}
+
+static void test_paging(void)
+{
+    paging_on();
+    memset(page, 0x11, 3 * 4096);
+    uptr s = HOLE, d = WIN + 0xffe;
+    __asm__ volatile("cld; movsl" : "+S"(s), "+D"(d) : : "memory");
+    check_eq(split_word(), 0xffffffffu, "MOVS MMIO -> RAM across the window's pages");
+    check_eq(page[1][0] | page[1][1] << 8, 0x1111, "... not into the frame after the first");
+
+    memset(page, 0x11, 3 * 4096);
+    outb(LATCH, 0x5a);
+    d = WIN + 0xffe;
+    uptr n = 4;
+    __asm__ volatile("cld; rep insb" : "+D"(d), "+c"(n) : "d"((u16)LATCH) : "memory");
+    check_eq(split_word(), 0x5a5a5a5au, "REP INSB through the guest's page tables");
+    check_eq(page[1][0], 0x11, "... not into the frame after the first");
+    check_eq(n, 0, "... completes");
+
+    d = WIN + 0x1ffe;
+    n = 4;
+    fault_arm();
+    __asm__ volatile(TRY_BEGIN "cld; rep insb" TRY_END
+                     : "+D"(d), "+c"(n) : "d"((u16)LATCH) : "memory");
+    check_eq(fault_vec, VEC_PF, "REP INSB into a not-present page: #PF");
+    check_eq(fault_err, 2, "... error code: write, not present");
+    check_eq(read_cr2(), WIN + 0x2000, "... CR2");
+    check_eq(n, 2, "... ECX = what is left");
+    check_eq(d, WIN + 0x2000, "... EDI at the faulting element");
+
+    outb(LATCH, 0x77);
+    d = WIN;
+    n = 0xffffffffu;
+    fault_arm();
+    __asm__ volatile(TRY_BEGIN "cld; rep insb" TRY_END
+                     : "+D"(d), "+c"(n) : "d"((u16)LATCH) : "memory");
+    check_eq(fault_vec, VEC_PF, "REP INSB with ECX = 2^32 - 1: #PF at the window's end");
+    check_eq(n, 0xffffffffu - 8192, "... after exactly its two pages");
+    check_eq(page[2][4095] | page[0][0] << 8, 0x7777, "... which it filled");
+    check_eq(page[1][0], 0x11, "... and nothing else");
+    paging_off();
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    test_read_only_tables();
+    test_paging();
+    return report_summary();
+}
