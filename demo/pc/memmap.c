@@ -44,7 +44,8 @@ void pc_build_map(struct pc *pc, const struct host_mbi *mbi)
 
 /* What guest-physical page gpa is when no device sits on it: RAM, the VGA
  * window (uncached), the option-ROM area (RAM), the BIOS area and ACPI
- * tables (the machine's, read-only), the HPET (the machine's), or nothing
+ * tables (the machine's, read-only), the HPET (the machine's, read-only:
+ * writes go through hpet.c), or nothing
  * (MMIO exits: all-ones, or the device there, as the I/O APIC). */
 int pc_map_page(struct pc *pc, uint64_t gpa)
 {
@@ -59,8 +60,8 @@ int pc_map_page(struct pc *pc, uint64_t gpa)
         return x86vcpu_ept_map(ept, gpa, ram_pa + gpa, 4096, X86VCPU_EPT_RWX, X86VCPU_MT_WB);
     if (gpa >= 0xe0000 && gpa < 0x100000)
         return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R | X86VCPU_EPT_X, X86VCPU_MT_WB);
-    if (gpa == PC_HPET)
-        return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R | X86VCPU_EPT_W, X86VCPU_MT_UC);
+    if (gpa == PC_HPET)     /* read-only: writes exit to hpet.c's filter */
+        return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R, X86VCPU_MT_UC);
     for (uint32_t i = 0; i < pc->nacpi; i++)
         if (gpa - pc->acpi[i].base < pc->acpi[i].len)
             return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R, X86VCPU_MT_WB);

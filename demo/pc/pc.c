@@ -191,6 +191,7 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
         return -1;
     err = apic_attach(&pc->apic, pc);
     err |= ioapic_attach(&pc->ioapic, pc);
+    err |= hpet_attach(&pc->hpet, pc);
     pc->ept_frames_start = x86vcpu_ept_table_frames(vm->ept);
     return err;
 }
@@ -226,6 +227,8 @@ void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cm
                    (unsigned long)pc.cmos.writes_dropped,
                    changed ? "CHANGED" : "unchanged", (int)(frames - pc.ept_frames_start),
                    pc.ept_frames_start);
+        con_printf("x86vcpu demo: HPET FSB deliveries blocked: %lu\n",
+                   (unsigned long)pc.hpet.fsb_blocked);
     }
     con_printf("x86vcpu demo: guest exit status %u (%s)\n", vm->status, vm->why);
 }

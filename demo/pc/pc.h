@@ -4,8 +4,8 @@
  *   memory   MEM MiB of RAM through EPT; the VGA window, the BIOS area
  *            0xE0000-0xFFFFF and the firmware's ACPI tables of the real
  *            machine (read-only: writes are dropped), the I/O APIC, HPET
- *            and local APIC pass through; every other address reads
- *            all-ones (memmap.c, firmware.c). Low memory holds a copy of
+ *            and local APIC are the machine's behind filters; every
+ *            other address reads all-ones (memmap.c, firmware.c). Low memory holds a copy of
  *            the machine's IVT, BIOS data area and EBDA.
  *   devices  COM1 (uart.c), QEMU's isa-debug-exit, pc-testdev's latch and
  *            Bochs' shutdown port (testdev.c), fw_cfg (fwcfg.c), port 0xE9
@@ -21,9 +21,11 @@
  *            MONITOR/MWAIT.
  *   I/O APIC the machine's, programmed by the guest through a filter: no
  *            entry sends NMI/SMI/INIT or reaches another CPU (ioapic.c).
+ *   HPET     the machine's, read directly; its writes exit and no timer
+ *            may deliver through the FSB (an MSI with any delivery mode
+ *            to any CPU) (hpet.c).
  *   still passed through (the interrupt-controller issue replaces them):
- *            the HPET page (its FSB mode writes MSI messages to any APIC
- *            with any delivery mode), the PIC and PIT (this CPU's lines).
+ *            the PIC and PIT (this CPU's lines).
  *   HLT      waits in the HLT activity state; interrupts go straight to
  *            the guest's IDT.
  *
@@ -40,6 +42,7 @@
 #include "host.h"
 #include "loader/multiboot.h"
 #include "pc/apic.h"
+#include "pc/hpet.h"
 #include "pc/ioapic.h"
 #include "pc/legacy.h"
 #include "pc/fwcfg.h"
@@ -72,6 +75,7 @@ struct pc {
     struct apic apic;
     struct cmos cmos;
     struct ioapic ioapic;
+    struct hpet hpet;
     uint32_t ept_frames_start;          /* EPT table frames when the guest started */
 };
 

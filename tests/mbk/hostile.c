@@ -14,7 +14,9 @@
  *   REP INSB into a not-present page: #PF (W, not present) with CR2, after
  *     the elements before it, ECX/EDI telling how far it got;
  *   REP INSB with ECX = 0xFFFFFFFF: bounded work per exit, the #PF at the
- *     end of the window after exactly two pages.
+ *     end of the window after exactly two pages;
+ *   the host's HPET: FSB delivery enabled and an FSB route written by the
+ *     guest do not reach the hardware.
  * Command line: status=N (exit value). */
 #include "libtest.h"
 
@@ -150,11 +152,33 @@ static void test_paging(void)
     paging_off();
 }
 
+/* The host's HPET: a timer may not deliver through the FSB (an MSI the
+ * guest would address to any CPU with any delivery mode). Where the
+ * hardware's timer 0 can (Tn_FSB_INT_DEL_CAP, bit 15), FSB_EN (bit 14)
+ * written by the guest must read back clear; the route register keeps its
+ * value. Timer 0's configuration is restored afterwards. */
+#define HPET     0xfed00000u
+#define T0_CFG   (HPET + 0x100)
+#define T0_FSB   (HPET + 0x110)
+static void test_hpet(void)
+{
+    volatile u32 *cfg = (volatile u32 *)T0_CFG, *fsb = (volatile u32 *)T0_FSB;
+    u32 old = *cfg, route = fsb[0];
+    check_eq((*(volatile u32 *)HPET & 0xffff0000u) != 0xffff0000u, 1, "HPET present");
+    *cfg = old | (1u << 14);
+    check_eq(*cfg & (1u << 14), 0, "HPET timer 0 FSB_EN written by the guest reads clear");
+    fsb[0] = route ^ 0x500u;       /* an INIT in the MSI data */
+    check_eq(fsb[0], route, "HPET timer 0 FSB route unchanged");
+    *cfg = old;
+    printf("hostile: HPET timer 0 FSB capable: %s\n", old & (1u << 15) ? "yes" : "no");
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     test_read_only_tables();
     test_paging();
+    test_hpet();
     return report_summary();
 }
