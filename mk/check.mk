@@ -1,6 +1,8 @@
-# make check: host unit tests, the installed library built into an
-# out-of-tree example (mk/install.mk), the Bochs integration run, the differential
-# kernel, then QEMU-style kernels as guests (mk/guestrun.mk).
+# make check: host unit tests, the host-side VMX harness (mk/host.mk), the
+# installed library built into an out-of-tree example (mk/install.mk), the
+# Bochs integration run, the differential kernel, QEMU-style kernels as
+# guests (mk/guestrun.mk), then a short guest-fuzzer campaign against bare
+# Bochs (mk/fuzzguest.mk).
 #
 #   make test-kernel     $(BUILD)/test.elf: the test image, the demo's parts
 #                        (mk/demo.mk's DEMO_CORE_OBJS) with the test harness
@@ -70,6 +72,8 @@ check: deps-all
 	@mkdir -p $(BUILD)
 	@{ $(MAKE) --no-print-directory unit; echo $$? > $(BUILD)/unit.rc; } | tee $(BUILD)/unit.log; \
 	  exit $$(cat $(BUILD)/unit.rc)
+	@{ $(MAKE) --no-print-directory host-test; echo $$? > $(BUILD)/host.rc; } | tee $(BUILD)/host.log; \
+	  exit $$(cat $(BUILD)/host.rc)
 	$(MAKE) --no-print-directory example-check
 	$(MAKE) --no-print-directory decode-objdump-check
 	$(MAKE) --no-print-directory fuzz-decode FUZZ_TIME=20
@@ -78,6 +82,9 @@ check: deps-all
 	  exit $$(cat $(BUILD)/diff.rc)
 	@{ $(MAKE) --no-print-directory guest-test; echo $$? > $(BUILD)/guest-test.rc; } | tee $(GUEST_TEST_LOG); \
 	  exit $$(cat $(BUILD)/guest-test.rc)
-	@tools/check-summary.sh $(BUILD)/unit.log $(TEST_OUT) $(BUILD)/diff.log $(GUEST_TEST_LOG)
+	@{ $(MAKE) --no-print-directory fuzz-guest; echo $$? > $(BUILD)/fuzz-guest.rc; } | tee $(BUILD)/fuzz-guest.log; \
+	  exit $$(cat $(BUILD)/fuzz-guest.rc)
+	@tools/check-summary.sh $(BUILD)/unit.log $(BUILD)/host.log $(TEST_OUT) $(BUILD)/diff.log \
+	  $(GUEST_TEST_LOG) $(BUILD)/fuzz-guest.log
 
 .PHONY: check bochs-test deps-all diff-test diff-run test-kernel
