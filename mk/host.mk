@@ -36,27 +36,9 @@ $(HOST_DIR)/test_%: tests/host/test_%.c $(HOST_LIB_OBJS) $(HOST_HDRS) $(HOST_STA
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< $(HOST_LIB_OBJS) $(HOST_LIBS) -o $@
 
-# Run every binary; sum cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ]
-# N test(s)" lines. A binary that dies before its summary (crash, sanitizer
-# abort) counts its "[       OK ]" tests as passed and one failure.
+# Run every binary (tools/run-cmocka.sh sums cmocka's counts).
 host-test: $(HOST_TEST_BINS)
-	@pass=0; fail=0; status=0; \
-	for t in $(HOST_TEST_BINS); do \
-	    echo "== $$t"; \
-	    out=`CMOCKA_MESSAGE_OUTPUT=STDOUT ./$$t 2>&1`; rc=$$?; \
-	    printf '%s\n' "$$out"; \
-	    if printf '%s\n' "$$out" | grep -q '^\[  PASSED  \] [0-9]* test(s)\.$$'; then \
-	        p=`printf '%s\n' "$$out" | sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\.$$/\1/p' | awk '{s+=$$1} END {print s+0}'`; \
-	    else \
-	        p=`printf '%s\n' "$$out" | grep -c '^\[       OK \] '`; \
-	    fi; \
-	    f=`printf '%s\n' "$$out" | sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' | awk '{s+=$$1} END {print s+0}'`; \
-	    if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
-	    pass=$$((pass + p)); fail=$$((fail + f)); \
-	    if [ $$rc -ne 0 ] || [ $$f -ne 0 ]; then status=1; fi; \
-	done; \
-	echo "host: $$pass passed, $$fail failed"; \
-	exit $$status
+	@tools/run-cmocka.sh host $(HOST_TEST_BINS)
 
 # Keep the objects: every test binary links them all.
 .SECONDARY: $(HOST_LIB_OBJS)

@@ -54,29 +54,13 @@ $(UNIT_DIR)/test_%: tests/unit/test_%.c $(UNIT_LIB) $(UNIT_HDRS) $(UNIT_STAMP)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) $< $(UNIT_LIB) $(UNIT_LIBS) -o $@
 
-# Run each binary (stop at the first failing one), then the compile-failure
-# script; sum cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
-# lines and the script's "compile_fail: N passed, N failed" line. A binary
-# that dies before cmocka's summary (crash, sanitizer abort) counts its
-# "[       OK ]" tests as passed and one failure.
+# Run each binary (tools/run-cmocka.sh: stop at the first failing one), then
+# the compile-failure script; "unit: N passed, N failed" sums cmocka's counts
+# and the script's "compile_fail: N passed, N failed" line.
 unit: $(UNIT_BINS)
-	@pass=0; fail=0; status=0; \
-	for t in $(UNIT_BINS); do \
-	    echo "== $$t"; \
-	    out=`CMOCKA_MESSAGE_OUTPUT=STDOUT ./$$t 2>&1`; rc=$$?; \
-	    printf '%s\n' "$$out"; \
-	    if printf '%s\n' "$$out" | grep -q '^\[  PASSED  \] [0-9]* test(s)\.$$'; then \
-	        p=`printf '%s\n' "$$out" | sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\.$$/\1/p' | awk '{s+=$$1} END {print s+0}'`; \
-	    else \
-	        p=`printf '%s\n' "$$out" | grep -c '^\[       OK \] '`; \
-	    fi; \
-	    f=`printf '%s\n' "$$out" | sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' | awk '{s+=$$1} END {print s+0}'`; \
-	    if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
-	    pass=$$((pass + p)); fail=$$((fail + f)); \
-	    if [ $$rc -ne 0 ] || [ $$f -ne 0 ]; then \
-	        echo "unit: $$t FAILED (exit status $$rc)"; status=1; break; \
-	    fi; \
-	done; \
+	@RUN_CMOCKA_NO_TOTAL=1 RUN_CMOCKA_COUNTS=$(UNIT_DIR)/counts \
+	    tools/run-cmocka.sh unit --stop $(UNIT_BINS); status=$$?; \
+	set -- `cat $(UNIT_DIR)/counts`; pass=$$1; fail=$$2; \
 	if [ $$status -eq 0 ]; then \
 	    echo "== tests/unit/compile_fail.sh"; \
 	    out=`CC='$(HOSTCC)' sh tests/unit/compile_fail.sh 2>&1`; rc=$$?; \
