@@ -47,6 +47,26 @@ int x86vcpu__exception_has_error_code(uint32_t vector)
     }
 }
 
+int x86vcpu__exception_is_fault(uint32_t vector)
+{
+    switch (vector) {
+    case 0:  /* #DE */
+    case 5:  /* #BR */
+    case 6:  /* #UD */
+    case 7:  /* #NM */
+    case 9:  /* coprocessor segment overrun */
+    case 10: case 11: case 12: case 13: case 14: /* #TS #NP #SS #GP #PF */
+    case 16: /* #MF */
+    case 17: /* #AC */
+    case 19: /* #XM */
+    case 20: /* #VE */
+    case 21: /* #CP */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int x86vcpu__can_inject(int kind, uint64_t rflags, uint32_t intr)
 {
     if (kind == 0)

@@ -30,4 +30,12 @@ int x86vcpu__can_inject(int kind, uint64_t rflags, uint32_t interruptibility);
  * event to say exactly this in protected mode (SDM 26.2.1.3). */
 int x86vcpu__exception_has_error_code(uint32_t vector);
 
+/* Whether hardware exception `vector` is a fault (SDM 6.5, Table 6-1): the
+ * CPU then pushes EFLAGS with RF = 1 (SDM 18.3.1.1), so the faulting
+ * instruction, restarted by IRET, does not hit its instruction breakpoint
+ * again. Not faults: #DB (a fault only for an instruction breakpoint,
+ * which pushes RF = 0; else a trap), NMI, the traps #BP and #OF, the
+ * aborts #DF and #MC, and the reserved vectors 15 and 22-31. */
+int x86vcpu__exception_is_fault(uint32_t vector);
+
 #endif

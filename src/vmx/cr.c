@@ -104,7 +104,9 @@ static int write_cr0(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, uin
     }
     /* The host-owned bits VMX requires are forced on, except PE and PG
      * under unrestricted guest: they are the guest's own there even when
-     * host-owned (PG is, without IA32_VMX_MISC[5]: vmcs_setup.c). */
+     * host-owned (PG is, without IA32_VMX_MISC[5]: vmcs_setup.c). CD and
+     * NW (host-owned) are the guest's in the shadow only: VM entry ignores
+     * them in the field and keeps the CPU's, the host's (SDM 26.3.2.1). */
     uint64_t force = caps->cr0_fixed0 & v->cr0_mask;
     if (v->ctl_proc2 & PROC2_UNRESTRICTED)
         force &= ~(uint64_t)(CR0_PE | CR0_PG);

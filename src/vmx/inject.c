@@ -156,15 +156,37 @@ static void inject(struct x86vcpu_vcpu *v, uint32_t info, uint32_t err, uint32_t
     v->injected = 1;
 }
 
+/* A new hardware exception about to be injected: the error code and RF
+ * as the CPU would deliver it. In real mode no error code is pushed, and
+ * VM entry rejects one (SDM 26.2.1.3). A fault pushes EFLAGS with RF = 1
+ * (SDM 18.3.1.1), but VM entry's event injection pushes RFLAGS as loaded
+ * from the guest-state area (SDM 26.6.1): set RF there, as the CPU would before the fault's
+ * delivery, so the handler's IRET restarts the instruction without
+ * hitting its instruction breakpoint again. Traps, aborts, #DB and
+ * interrupts keep RF as it is; so does real mode, whose 16-bit FLAGS
+ * image has no RF (it would stay set in the handler instead). Only the
+ * exception paths pay: no VMCS access otherwise. */
+static uint32_t exception_frame(struct x86vcpu_vcpu *v, uint32_t info)
+{
+    int fault = INTR_INFO_TYPE(info) == INTR_TYPE_HW_EXC &&
+                x86vcpu__exception_is_fault(INTR_INFO_VECTOR(info));
+    if (!(info & INTR_INFO_HAS_ERR) && !fault)
+        return info;
+    if (!(x86vcpu__guest_cr0(v) & CR0_PE))
+        return info & ~INTR_INFO_HAS_ERR;
+    if (fault)
+        VMWR(v, WNAT, GUEST_RFLAGS, VMRD(v, WNAT, GUEST_RFLAGS) | RFLAGS_RF);
+    return info;
+}
+
 /* Hardware exception to deliver on the next VM entry (SDM 25.8.3), raised
- * by the library's own emulation (a #GP from a CR write, ...). In real mode
- * no error code is pushed, and VM entry rejects one (SDM 26.2.1.3). */
+ * by the library's own emulation (a #GP from a CR write, ...). */
 void x86vcpu__inject_exception(struct x86vcpu_vcpu *v, uint32_t vector, int has_err, uint32_t err)
 {
     uint32_t info = INTR_INFO(INTR_TYPE_HW_EXC, vector);
-    if (has_err && (x86vcpu__guest_cr0(v) & CR0_PE))
+    if (has_err)
         info |= INTR_INFO_HAS_ERR;
-    inject(v, info, err, 0);
+    inject(v, exception_frame(v, info), err, 0);
 }
 
 /* An interrupted external interrupt or NMI goes back to the front of its
@@ -236,10 +258,9 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
         v->excq_count--;
         if (INTR_INFO_VECTOR(info) == X86VCPU_VEC_PF && INTR_INFO_TYPE(info) == INTR_TYPE_HW_EXC)
             hw_write_cr2(v->excq[i].cr2); /* CR2 is not in the VMCS (SDM 26.6.1.2) */
-        /* No error code is pushed in real mode (SDM 26.2.1.3). */
-        if ((info & INTR_INFO_HAS_ERR) && !(x86vcpu__guest_cr0(v) & CR0_PE))
-            info &= ~INTR_INFO_HAS_ERR;
-        inject(v, info, err, v->excq[i].len);
+        /* A new exception: error code and RF as delivered (an event
+         * re-injected below already has its frame). */
+        inject(v, exception_frame(v, info), err, v->excq[i].len);
         return 0;
     }
     if (v->reinject_info) {

@@ -111,8 +111,11 @@ static int smsr_write(struct x86vcpu_vcpu *v, int i, uint64_t val)
 {
     uint32_t msr = smsr_index[i];
     /* LSTAR, CSTAR and KERNEL_GS_BASE hold addresses; bits 63:32 of FMASK
-     * and TSC_AUX are reserved (SDM Vol. 4, Table 2-2). A value the CPU
-     * would refuse never reaches the host's WRMSR below. */
+     * and TSC_AUX are reserved (SDM Vol. 4, Table 2-2), and WRMSR #GPs on
+     * a reserved bit (Vol. 2, WRMSR). The rule is kept where a CPU model
+     * ignores it (Bochs 2.7 takes FMASK[63:32] silently: an intended
+     * difference, the guest fuzzer's nofmaskhi), as the value goes to the
+     * host's WRMSR below: one the CPU may refuse must never reach it. */
     if ((msr == 0xc0000082u || msr == 0xc0000083u || msr == 0xc0000102u) && !canonical(val))
         return X86VCPU_VEC_GP;
     if ((msr == 0xc0000084u || msr == 0xc0000103u) && (val >> 32))

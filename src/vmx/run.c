@@ -113,6 +113,21 @@ static int exit_vmcall(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     return 0;
 }
 
+/* INVD exits unconditionally (SDM 26.1.2). The host never executes it:
+ * INVD drops modified cache lines without writing them back, the host's
+ * and other guests' with the guest's. That the guest's own data is lost
+ * is nothing it may rely on (which lines are still modified is up to the
+ * CPU), so the instruction completes as a no-op, as KVM does: the guest
+ * sees memory as written, the outcome of a WBINVD (which it runs itself:
+ * no WBINVD exiting) and of a CPU without caches, as Bochs is. RIP
+ * advances by the length the exit reports. */
+static int exit_invd(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    (void)e;
+    x86vcpu__skip_current(v);
+    return 1;
+}
+
 /* An EPT violation: to the embedder decoded, or MMIO emulation when the
  * address is in one of the EPT's MMIO ranges. */
 static int exit_ept_violation(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
@@ -192,6 +207,7 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     case X86VCPU_EXIT_REASON_NMI_WINDOW:         return exit_nmi_window(v, e);
     case X86VCPU_EXIT_REASON_CPUID:              return x86vcpu__exit_cpuid(v, e);
     case X86VCPU_EXIT_REASON_HLT:                return exit_hlt(v, e);
+    case X86VCPU_EXIT_REASON_INVD:               return exit_invd(v, e);
     case X86VCPU_EXIT_REASON_VMCALL:             return exit_vmcall(v, e);
     case X86VCPU_EXIT_REASON_CR_ACCESS:          return x86vcpu__exit_cr_access(v, e);
     case X86VCPU_EXIT_REASON_IO_INSTRUCTION:     return x86vcpu__exit_io(v, e);

@@ -140,6 +140,11 @@ static int init_exec_ctrl(struct x86vcpu_vcpu *v, const struct initial_crs *g)
      * paging switch exits and cr.c updates LMA and the control itself. */
     if (!(c->misc & MISC_EXIT_SAVES_LMA))
         cr0_mask |= CR0_PG;
+    /* CD and NW pass through VM entries and exits unchanged (SDM 26.3.2.1,
+     * 28.5.1): the CPU's are the host's. Host-owned, they are the guest's
+     * own in the read shadow only (cr.c), and a guest can neither disable
+     * the host's caches nor find a later write of them lost. */
+    cr0_mask |= CR0_CD | CR0_NW;
     uint64_t cr4_mask = x86vcpu__cr_pinned_mask(c->cr4_fixed0, c->cr4_fixed1) | CR4_OSXSAVE |
                         x86vcpu__cr4_reserved_mask(&cpuctx);
     v->cr0_mask = cr0_mask;

@@ -9,6 +9,9 @@
  * (INTR_BLOCK_*, 25.4.2): shared with the pure event rules of src/lib. */
 #include "lib/event_fields.h"
 
+/* RFLAGS.RF (SDM 18.3.1.1): set in the image a fault pushes. */
+#define RFLAGS_RF            (1ull << 16)
+
 /* MSRs */
 #define MSR_IA32_FEATURE_CONTROL   0x3a
 #define MSR_IA32_SYSENTER_CS       0x174

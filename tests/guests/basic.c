@@ -179,6 +179,67 @@ static void test_exceptions(void)
                 "exceptions: WRMSR of an MSR the embedder does not serve: #GP in the guest");
 }
 
+/* Issue 11, the guest fuzzer's divergences as the guest sees them. A #GP
+ * outside TRY goes to this handler: it records the pushed flags and
+ * resumes div_skip bytes further, past the faulting instruction. */
+#define DIV_CR0_NE (1u << 5)
+#define DIV_CR0_NW (1u << 29)
+#define DIV_CR0_CD (1u << 30)
+#define DIV_RF     (1u << 16)
+static volatile u32 div_flags, div_faults, div_skip;
+static void div_gp_handler(struct trap_frame *f)
+{
+    div_flags = (u32)f->flags;
+    div_faults++;
+    f->ip += div_skip;
+}
+
+static void test_divergences(void)
+{
+    /* INVD exits unconditionally; the library completes it with the
+     * length the exit reports (2 bytes, then 3 with a DS prefix). */
+    ulong before = hypercall(HC_EXIT_COUNT, 13 /* INVD */, 0, 0, 0);
+    u32 went_on = 0;
+    __asm__ volatile("invd\n\t.byte 0x3e, 0x0f, 0x08\n\tmovl $1, %0"
+                     : "=r"(went_on) : : "memory");
+    check_eq(went_on, 1, "invd: INVD and DS:INVD complete, the guest goes on");
+    check_eq(hypercall(HC_EXIT_COUNT, 13, 0, 0, 0) - before, 2,
+             "invd: both exited and were handled by the library");
+
+    /* CR0.CD/NW read back exactly as written, also when the write
+     * changes NE (host-owned under VMX: the write exits for it). */
+    uptr cr0 = read_cr0() & ~(uptr)(DIV_CR0_CD | DIV_CR0_NW);
+    uptr ne = cr0 ^ DIV_CR0_NE;
+    write_cr0(ne | DIV_CR0_CD | DIV_CR0_NW);
+    check_eq(read_cr0(), ne | DIV_CR0_CD | DIV_CR0_NW, "cr0: CD = NW = 1 read back (NE changed)");
+    write_cr0(cr0 | DIV_CR0_CD);
+    check_eq(read_cr0(), cr0 | DIV_CR0_CD, "cr0: CD = 1, NW = 0 read back (NE changed)");
+    write_cr0(ne);
+    check_eq(read_cr0(), ne, "cr0: CD = NW = 0 read back after CD = 1 (NE changed)");
+    write_cr0(ne | DIV_CR0_CD | DIV_CR0_NW);
+    check_eq(read_cr0(), ne | DIV_CR0_CD | DIV_CR0_NW, "cr0: CD = NW = 1 read back");
+    write_cr0(ne);
+    check_eq(read_cr0(), ne, "cr0: CD = NW = 0 read back");
+    write_cr0(cr0);
+
+    /* NW without CD is #GP(0), raised by the library (CD/NW exit). */
+    trap_set_handler(VEC_GP, div_gp_handler);
+    div_faults = 0;
+    div_skip = 3; /* 0f 22 c0 */
+    __asm__ volatile("mov %0, %%cr0" : : "a"(cr0 | DIV_CR0_NW) : "memory");
+    check_eq(div_faults, 1, "cr0: NW without CD raises #GP");
+    check_eq(read_cr0(), cr0, "cr0: unchanged by the faulting write");
+#if RT_BITS != 16
+    /* A fault pushes EFLAGS with RF = 1 (a real-mode frame has no RF). */
+    check_eq(div_flags & DIV_RF, DIV_RF, "rf: that #GP pushed EFLAGS.RF = 1");
+    div_skip = 2; /* wrmsr */
+    __asm__ volatile("wrmsr" : : "c"(0x12345u), "a"(1u), "d"(0u) : "memory");
+    check_eq(div_faults, 2, "rf: WRMSR of an MSR nobody serves raises #GP");
+    check_eq(div_flags & DIV_RF, DIV_RF, "rf: that #GP pushed EFLAGS.RF = 1");
+#endif
+    trap_set_handler(VEC_GP, 0);
+}
+
 #if RT_BITS == 16
 /* Vector 0x40 through the runtime's IVT stub: count, record the return IP. */
 static volatile uint16_t irq40_count, irq40_ret_ip;
@@ -541,6 +602,7 @@ int main(void)
     test_string_io();
     test_intercepts();
     test_exceptions();
+    test_divergences();
     test_xcr0();
     test_ept_protect();
     test_mmio();

@@ -83,6 +83,22 @@ static void test_has_error_code(void **state)
                                (1u << 14) | (1u << 17) | (1u << 21));
 }
 
+/* SDM 6.5 Table 6-1: the faults (the CPU pushes RF = 1 for them); #DB,
+ * NMI, traps, aborts and reserved vectors are not. */
+static void test_is_fault(void **state)
+{
+    (void)state;
+    uint32_t faults = 0;
+    for (uint32_t v = 0; v < 32; v++)
+        if (x86vcpu__exception_is_fault(v))
+            faults |= 1u << v;
+    assert_int_equal(faults, (1u << 0) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) |
+                                 (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
+                                 (1u << 14) | (1u << 16) | (1u << 17) | (1u << 19) |
+                                 (1u << 20) | (1u << 21));
+    assert_false(x86vcpu__exception_is_fault(32));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +106,7 @@ int main(void)
         cmocka_unit_test(test_merge_table),
         cmocka_unit_test(test_can_inject),
         cmocka_unit_test(test_has_error_code),
+        cmocka_unit_test(test_is_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
