@@ -89,6 +89,12 @@ void lm_main(void)
     rec64("wrmsr-lstar-noncanonical[msr]", 0);
     t_wrmsr(0xc0000103u, 1ull << 33);
     rec64("wrmsr-tsc-aux-bit33[msr][hv-differs]", 0);
+    /* VMX is hidden from the guest (CPUID.1:ECX[5] = 0), and with it the
+     * capability MSRs that exist only when it is reported. */
+    v = 0;
+    t_rdmsr(0x480u, &v);
+    rec64("rdmsr-vmx-basic[msr][hv-differs]", v);
+    v = 0;
     if (!t_wrmsr(0xc0000084u, 0x4700))
         t_rdmsr(0xc0000084u, &v);
     rec64("wrmsr-sfmask-roundtrip[msr]", v);
