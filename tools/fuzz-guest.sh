@@ -5,14 +5,16 @@
 # two COM1 outputs must have the same batch hashes ("B <first> <hash>").
 #
 #   tools/fuzz-guest.sh run SEED START COUNT
-#       one chunk; last line
+#       one chunk; last lines
+#       "fuzz-guest: programs per mode: real=N pm16=N pm32=N pm32np=N pae=N long=N compat=N"
 #       "fuzz-guest: N programs, D divergences, H host faults/hangs"
 #   tools/fuzz-guest.sh long SEED START COUNT CHUNK
 #       COUNT programs in chunks; $BUILD/fuzzguest/long-SEED.progress gets
-#       one line per finished chunk and a rerun resumes after the last one
+#       one line per finished chunk (with its programs per mode) and a
+#       rerun resumes after the last one
 #   tools/fuzz-guest.sh show SEED INDEX
 #       reproduces program INDEX on both sides: outcome lines, their diff
-#       and the program's disassembly
+#       and the program's disassembly in its mode
 #
 # A divergence: a program whose outcome line differs, or a guest run the
 # hypervisor ended (unhandled exit, triple fault) where bare Bochs went on.
@@ -80,15 +82,41 @@ both() {
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 }
 
-# Disassembly of one "C <i> at=<addr> <hex>" line.
+# Disassembly of one "C <i> at=<addr> <hex> <mode>" line, in the mode's
+# code size (real, pm16: 16-bit; long: 64-bit; the others 32-bit).
 disasm() {
-    local line=$1 at hex tmp
+    local line=$1 at hex mode arch tmp
     at=$(printf '%s\n' "$line" | sed -E 's/^C [0-9]+ at=([0-9a-f]+) .*/\1/')
     hex=$(printf '%s\n' "$line" | awk '{ print $4 }')
+    mode=$(printf '%s\n' "$line" | awk '{ print $5 }')
+    case $mode in
+        real|pm16) arch=i8086 ;;
+        long) arch=i386:x86-64 ;;
+        *) arch=i386 ;;
+    esac
+    echo "mode ${mode:-pm32}:"
     tmp=$(mktemp)
     printf '%s' "$hex" | xxd -r -p > "$tmp"
-    objdump -D -b binary -m i386 --adjust-vma=0x"$at" "$tmp" | sed -n '/<.data>:/,$p' | sed 1d
+    objdump -D -b binary -m "$arch" --adjust-vma=0x"$at" "$tmp" | sed -n '/<.data>:/,$p' | sed 1d
     rm -f "$tmp"
+}
+
+# Programs per mode of a finished run ("real=N pm16=N ..."), from the
+# bare-Bochs output; empty when the run did not get there.
+modes_of() {
+    sed -n 's/^fuzzguest: modes //p' "$1" | tail -n 1
+}
+
+# Adds two "name=N ..." lists.
+modes_add() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a " " b, w, " ")
+        for (i = 1; i <= n; i++) if (split(w[i], kv, "=") == 2) {
+            if (!(kv[1] in s)) o[++k] = kv[1]
+            s[kv[1]] += kv[2]
+        }
+        for (i = 1; i <= k; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], s[o[i]]
+    }'
 }
 
 # show SEED INDEX [quiet]: prints the program's outcome on both sides;
@@ -119,6 +147,7 @@ chunk() {
     local bs=$fd/$tag.bare.serial gs=$fd/$tag.guest.serial st
     st=$(cat "$fd/$tag.guest.status")
     n=$count d=0 h=0
+    chunk_modes=$(modes_of "$bs")
     if ! grep -q '^fuzzguest: done ' "$bs"; then
         echo "fuzz-guest: the bare-Bochs run did not finish (fuzzer defect): $fd/$tag.bare*" >&2
         sed 's/^/fuzz-guest:   /' "$fd/$tag.bare.err" >&2
@@ -185,6 +214,7 @@ case ${1:-} in
         [ $# -eq 4 ] || { sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
         [ -n "${FUZZ_ARGS:-}" ] && echo "fuzz-guest: quarantined (known divergences): ${FUZZ_ARGS}"
         chunk "$2" "$3" "$4"
+        echo "fuzz-guest: programs per mode: ${chunk_modes:-?}"
         echo "fuzz-guest: $n programs, $d divergences, $h host faults/hangs"
         [ "$d" = 0 ] && [ "$h" = 0 ]
         ;;
@@ -194,7 +224,7 @@ case ${1:-} in
         prog=$fd/long-$seed.progress
         [ -n "${FUZZ_ARGS:-}" ] && echo "fuzz-guest: quarantined (known divergences): ${FUZZ_ARGS}"
         touch "$prog"
-        tn=0 td=0 th=0
+        tn=0 td=0 th=0 tm=
         i=$start
         while [ "$i" -lt $((start + count)) ]; do
             c=$size
@@ -202,14 +232,19 @@ case ${1:-} in
             if line=$(grep "^chunk $i $c " "$prog"); then
                 set -- $line
                 tn=$((tn + $4)) td=$((td + $5)) th=$((th + $6))
+                shift 8
+                tm=$(modes_add "$tm" "$*")
                 i=$((i + c)); continue
             fi
             chunk "$seed" "$i" "$c"
-            echo "chunk $i $c $n $d $h $(date -u +%FT%TZ) $chunk_secs" >>"$prog"
+            # chunk START COUNT N D H time secs [real=N pm16=N ...]
+            echo "chunk $i $c $n $d $h $(date -u +%FT%TZ) $chunk_secs $chunk_modes" >>"$prog"
             tn=$((tn + n)) td=$((td + d)) th=$((th + h))
+            tm=$(modes_add "$tm" "$chunk_modes")
             echo "fuzz-guest: progress $((i + c - start))/$count ($prog)"
             i=$((i + c))
         done
+        echo "fuzz-guest: programs per mode: ${tm:-?}"
         echo "fuzz-guest: $tn programs, $td divergences, $th host faults/hangs"
         [ "$td" = 0 ] && [ "$th" = 0 ]
         ;;

@@ -94,9 +94,17 @@ void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v)
     }
 }
 
-/* On the way out to the embedder: the host's values back where they differ. */
+/* On the way out to the embedder: the host's values back where they differ.
+ * KERNEL_GS_BASE first: SWAPGS exchanges it with GS.base without an exit
+ * (SDM Vol. 2, SWAPGS), so the hardware's value is the guest's now, even
+ * when guest and host were equal at entry (found by the guest fuzzer). */
 void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v)
 {
+    if (smsr_active(v, SMSR_KGS)) {
+        v->smsr_guest[SMSR_KGS] = hw_rdmsr(smsr_index[SMSR_KGS]);
+        if (v->smsr_guest[SMSR_KGS] != v->smsr_host[SMSR_KGS])
+            v->smsr_loaded |= 1u << SMSR_KGS;
+    }
     for (int i = 0; v->smsr_loaded && i < X86VCPU_SWITCHED_MSRS; i++) {
         if (v->smsr_loaded & (1u << i)) {
             hw_wrmsr(smsr_index[i], v->smsr_host[i]);

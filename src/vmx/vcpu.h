@@ -29,6 +29,7 @@ enum vcpu_pending {
  * IA32_XSS, the last one. */
 #define X86VCPU_SWITCHED_MSRS 7
 #define SMSR_XSS (X86VCPU_SWITCHED_MSRS - 1)
+#define SMSR_KGS 4  /* KERNEL_GS_BASE in msr.c's smsr_index */
 /* IA32_XSS components a guest may enable (SDM 13.3): those whose state the
  * library switches with the guest's. xstate.c saves with XSAVE, which
  * covers XCR0 (user) components only, so none: every supervisor bit #GPs

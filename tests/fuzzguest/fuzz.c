@@ -1,68 +1,89 @@
 /* tests/fuzzguest/fuzz.c — the guest fuzzer: a multiboot kernel that
- * generates random ring-0 instruction streams from a seed and runs each
- * under its own fault handler, then prints a hash of each program's
- * architectural outcome. It boots the same on bare Bochs and as a guest of
- * the demo hypervisor; tools/fuzz-guest.sh compares the two outputs.
+ * generates random ring-0 instruction streams from a seed, in every CPU
+ * mode (real, 16-bit protected, 32-bit protected with and without paging,
+ * PAE paging, 64-bit and compatibility mode), runs each under its own fault
+ * handler and prints a hash of each program's architectural outcome. It
+ * boots the same on bare Bochs and as a guest of the demo hypervisor;
+ * tools/fuzz-guest.sh compares the two outputs. README.md says what a
+ * program is, what is compared and what is left out on purpose.
  *
- * Command line: seed=N start=N count=N [verbose=1] [dump=1] [batch=N] [mmio=1]
- *   [noinvd=1] (WBINVD instead of INVD: quarantine while the demo ends a
- *   guest at INVD), [nostrio=1] (IN/OUT instead of INS/OUTS: quarantine
- *   while the demo's string I/O is wrong, issue 11 item 8), [nopgoff=1]
- *   (CR0 writes keep PG: without paging the window addresses are unbacked
- *   physical memory, which the demo serves as MMIO through its decoder),
+ * Command line: seed=N start=N count=N [verbose=1] [dump=1] [batch=N]
+ *   [modes=real,pm16,pm32,pm32np,pae,long,compat] (the modes programs are
+ *   drawn from; default all) [mmio=1] and the quarantine switches:
+ *   [noinvd=1] (WBINVD instead of INVD: the demo ends a guest at INVD),
+ *   [nostrio=1] (IN/OUT instead of INS/OUTS), [nopgoff=1] (no access to
+ *   unbacked physical memory: CR0 writes keep PG, pm32np and window PTEs
+ *   never reach it; the demo serves it as MMIO through its decoder),
  *   [norf=1] (EFLAGS.RF cleared in exception frames before they are
  *   recorded: the library does not set RF when it injects a fault),
  *   [nocd=1] (CR0 writes never set CD: the library cannot clear it again),
- *   [nofmaskhi=1] (IA32_FMASK written with bits 63:32 clear: bare Bochs
- *   takes them, the library answers #GP)
- *   (mmio=1: window pages may also map unbacked physical memory, which
- *   bare Bochs reads as all-ones but the demo's PC does not serve)
+ *   [nostrmmio=1] (string instructions never reach unbacked memory: the
+ *   demo ends the guest at a REPNE CMPS there, or at an INS element across
+ *   two unbacked pages), [noswapgs=1] (a NOP instead of SWAPGS: the
+ *   library loses the KERNEL_GS_BASE a guest's SWAPGS leaves)
+ *   (mmio=1: 32-bit window pages may also map 0xd0000000, which bare Bochs
+ *   reads as all-ones but the demo's PC does not serve)
  *   Program i (start <= i < start+count) depends only on (seed, i): it can
  *   be rerun alone with start=i count=1 verbose=1 dump=1.
  * Output (COM1): "B <first> <hash>" per batch of programs (default 64),
- *   with verbose=1 also "P <i> ..." per program (registers, flags, control
- *   registers, faults, memory checksum), with dump=1 "C <i> <hex bytes>"
- *   (the program's code, at address "at"), and last
+ *   with verbose=1 also "P <i> h=<hash> m=<mode> ..." per program
+ *   (registers, flags, control registers, faults, memory checksum), with
+ *   dump=1 "C <i> at=<addr> <hex bytes> <mode>", then
+ *   "fuzzguest: modes real=N pm16=N ..." and last
  *   "fuzzguest: done seed=S start=N count=N hash=H".
  *
- * The sandbox (why nothing outside it can be written): programs use the
- * general registers but ESP; memory operands are absolute addresses in
- * the scratch pages 1..7 (identity mapped) or in the window (16 pages at
- * WINDOW_VA whose PTEs are random per program: scratch pages with random
- * R/W/U/PWT/PCD/A/D/G bits, the window's own page table read-only, an
- * unbacked physical range (MMIO that nobody claims: reads all-ones on bare
- * Bochs and through the demo), or not present). CR0.WP stays set, so
- * read-only PTEs hold at CPL0. String instructions get their ESI/EDI/ECX
- * set right before them, with a margin larger than the longest run.
- * Control values keep the kernel alive: CR0.PE and WP stay set, CR4.PAE and
- * CR3's table never change, EFLAGS.IF/TF/NT stay clear. Every program
- * ends with a forward jump to fuzz_exit (no backward jumps), a fault
- * resumes at the next instruction, and after MAX_FAULTS faults the program
- * is ended: every program terminates.
- * After each program the kernel restores CR0, CR2, CR3, CR4, XCR0, DR0-7,
- * the MSRs programs may write and FS/GS, so a program's outcome depends on
- * nothing run before it. */
+ * The sandbox (why nothing outside it can be written): everything a
+ * program reaches lies below 64 KiB (fuzzguest.h). Programs use the
+ * general registers but (E/R)SP; memory operands are absolute (or
+ * RIP-relative) addresses in the scratch pages 1..7 or in the window (16
+ * pages at WINDOW_VA whose PTEs are random per program: scratch pages with
+ * random flags, paging structures and the code page read-only, reserved
+ * bits, unbacked physical memory, not present). CR0.WP stays set in
+ * protected mode, so read-only PTEs hold at CPL0. String instructions get
+ * their (E/R)SI/(E/R)DI/(E/R)CX set right before them, with a margin larger
+ * than the longest run. Segment bases programs can load are 0 or reach at
+ * most scratch page 8. Control values keep the kernel alive: CR0.PE stays
+ * as the mode has it, PG too where clearing it would leave IA-32e mode,
+ * CR4.PAE and CR3's tables never change in a paged mode, EFLAGS.IF/TF/NT
+ * stay clear. Every program ends with a forward jump to its mode's exit (no
+ * backward jumps), a fault resumes at the next instruction, and after
+ * MAX_FAULTS faults the program is ended: every program terminates.
+ * After each program the kernel restores CR0, CR2, CR3, CR4, EFER, XCR0,
+ * DR0-7, the MSRs programs may write and FS/GS, so a program's outcome
+ * depends on nothing run before it. */
 #include "libtest.h"
+#include "fuzzguest.h"
 
-#define SCRATCH_PAGES 8
 #define WINDOW_VA     0x40000000u
 #define WINDOW_PAGES  16
 #define MMIO_PA       0xd0000000u   /* nothing there on bare Bochs nor in the demo's PC */
-#define STACK_TOP_OFF 0x800         /* ESP at start: middle of scratch page 0 */
-#define MAX_FAULTS    16
-#define MAX_INSNS     160
-#define CODE_SIZE     4096
+#define UNBACKED_PA   0x40000000u   /* above the RAM of both: MMIO exits in the demo */
+
+typedef long long s64;
 
 /* Page-aligned areas carved from one pool at start (multiboot.ld wants
  * no alignment gap before the BSS). */
-#define POOL_PAGES (SCRATCH_PAGES + 1 + 1 + 4 + 1)
+#define POOL_PAGES (1 + 4 + 1 + 6)
 static u8 pool[(POOL_PAGES + 1) * 4096];
-static u8 *scratch, *code;
-static u32 *pd, (*ident_pt)[1024], *window_pt;    /* ident: 0..16 MiB */
+static u32 *pd, (*ident_pt)[1024], *window_pt;    /* 32-bit paging; ident: 0..16 MiB */
+static u64 *pae_pdpt, *l4, *l3, *pd0, *pd1, *window_pt64;   /* PAE and 4-level */
+static u8 idt64[256 * 16] __attribute__((aligned(16)));
 
-extern u32 fz_in[9], fz_out[11];
-void fuzz_enter(const void *code);
-extern u8 fuzz_exit[];
+#define LCB32(off) (*(volatile u32 *)(uptr)(off))
+#define LCB64(off) (*(volatile u64 *)(uptr)(off))
+static u8 *const code = (u8 *)CODE_VA;
+static u16 *const starts = (u16 *)LCB_STARTS;
+static u8 *const idxtab = (u8 *)IDX_VA;
+
+void fuzz_enter(u32 mode);
+extern u8 fz_exit32[], fz_exit64[], fz_blob[], fz_blob_end[];
+extern const u16 fz_rm_stubs[], rm_exit_at[], pm16_exit_at[];
+extern const u32 fz_stubs64[33];
+extern u32 fz_base_cr0, fz_base_cr3, fz_base_cr4, fz_pae_cr3, fz_long_cr3;
+extern struct __attribute__((packed)) { u16 limit; u32 base; } fz_idt64_desc;
+
+static const char *const mode_names[M_COUNT] = { "real", "pm16", "pm32", "pm32np", "pae", "long",
+                                                  "compat" };
 
 /* ------------------------------------------------------------------ PRNG */
 static u64 rng_state;
@@ -74,6 +95,7 @@ static u64 splitmix(u64 *s)
     return z ^ (z >> 31);
 }
 static u32 rnd(void) { return (u32)(splitmix(&rng_state) >> 32); }
+static u64 rnd64(void) { return splitmix(&rng_state); }
 static u32 below(u32 n) { return (u32)(((u64)rnd() * n) >> 32); }
 static int chance(u32 pct) { return below(100) < pct; }
 
@@ -86,47 +108,120 @@ static u32 fnv(u32 h, u32 v)
     }
     return h;
 }
+static u32 fnv64(u32 h, u64 v) { return fnv(fnv(h, (u32)v), (u32)(v >> 32)); }
 
 /* -------------------------------------------------------------- emitter */
+static int no_invd, no_pgoff, no_rf, no_cd, no_strio, no_strmmio, no_swapgs, use_mmio;  /* switches */
+static u8 win_unbacked[WINDOW_PAGES];   /* window pages that map unbacked memory */
+static u32 mode, bits;              /* the program's mode; 16, 32 or 64 */
 static u32 pc_off;                  /* next byte of code[] */
-static u16 starts[MAX_INSNS + 2];   /* instruction boundaries */
 static u32 ninsn;
 static int pushes;                  /* net pushes so far (bounded) */
+static int osz;                     /* immediate size of this instruction: 2 or 4 */
+static u32 asz;                     /* address size of this instruction: 16, 32, 64 */
+static int rexw;
+static int fix_at = -1;             /* RIP-relative displacement to patch */
+static u32 fix_target;
 
 static void e8(u32 b) { if (pc_off < CODE_SIZE) code[pc_off++] = (u8)b; }
 static void e16(u32 v) { e8(v); e8(v >> 8); }
 static void e32(u32 v) { e16(v); e16(v >> 16); }
-static int osz16;                   /* 0x66 emitted: imm32 operands are imm16 */
-static void p66(void) { e8(0x66); osz16 = 1; }
-static void eimm(u32 v) { if (osz16) e16(v); else e32(v); }
+static void eimm(u32 v) { if (osz == 2) e16(v); else e32(v); }
+
+/* The end of an instruction: its RIP-relative displacement is known. */
+static void end_insn(void)
+{
+    if (fix_at >= 0) {
+        u32 d = fix_target - (CODE_VA + pc_off);
+        for (int i = 0; i < 4; i++)
+            code[fix_at + i] = (u8)(d >> (8 * i));
+        fix_at = -1;
+    }
+}
 static void begin(void)
 {
-    osz16 = 0;
+    end_insn();
+    osz = bits == 16 ? 2 : 4;
+    asz = bits;
+    rexw = 0;
     if (ninsn < MAX_INSNS)
         starts[ninsn++] = (u16)pc_off;
 }
+static void p66(void) { e8(0x66); if (!rexw) osz = osz == 2 ? 4 : 2; }
+static void p67(void) { e8(0x67); asz = bits == 32 ? 16 : 32; }
+/* A REX prefix (64-bit mode), right before the opcode. For memory forms
+ * REX.X stays 0: the absolute SIB form would get an index register. */
+static void rex(int mem)
+{
+    if (bits != 64 || !chance(50))
+        return;
+    u32 w = chance(40);
+    e8(0x40 | w << 3 | below(2) << 2 | (mem ? 0 : below(2) << 1) | below(2));
+    if (w) {
+        rexw = 1;
+        osz = 4;
+    }
+}
+/* In 16-bit code: a 0x66 so that the instruction takes 32-bit operands. */
+static void op32(void) { if (bits == 16) p66(); }
 static void modrm(u32 mod, u32 reg, u32 rm) { e8(mod << 6 | (reg & 7) << 3 | (rm & 7)); }
 
-/* A general register other than ESP. */
+/* A general register other than (E/R)SP. */
 static u32 R(void)
 {
     static const u8 regs[] = { 0, 1, 2, 3, 5, 6, 7 };
     return regs[below(sizeof regs)];
 }
 
+/* Whether window addresses are reachable with address size a. */
+static int window_ok(u32 a)
+{
+    if (a == 16 || mode == M_REAL)
+        return 0;
+    if (mode == M_PM32NP)
+        return !no_pgoff;
+    return 1;
+}
+
 /* An address programs may touch with up to `margin` bytes either side. */
-static u32 rand_addr(u32 margin)
+static u32 rand_addr(u32 margin, int win)
 {
     u32 r = below(100);
-    if (r < 55)
-        return (u32)(uptr)scratch + 4096 + margin + below((SCRATCH_PAGES - 1) * 4096 - 2 * margin);
+    if (!win || r < 55)
+        return SCRATCH_VA + 4096 + margin + below(7 * 4096 - 2 * margin);
     if (r < 95)
         return WINDOW_VA + below(WINDOW_PAGES * 4096);
+    if (bits == 64 && r < 97)
+        return 0x80000000u + below(0x10000000);     /* sign-extended: high half, unmapped */
     return WINDOW_VA + WINDOW_PAGES * 4096 + below(4096);   /* not present */
 }
 
-static void mov_imm(u32 reg, u32 v) { begin(); e8(0xb8 + reg); e32(v); }
-static void mem_abs(u32 reg, u32 addr) { modrm(0, reg, 5); e32(addr); }
+static void mov_imm(u32 reg, u32 v) { begin(); op32(); e8(0xb8 + reg); e32(v); }
+/* 64-bit mode: sometimes RAX gets bits 63:32 too (OR with a sign-extended
+ * imm32), for MOV CR/DR and WRMSR-like users of RAX. */
+static void maybe_hi_rax(void)
+{
+    if (bits == 64 && chance(10)) {
+        begin(); e8(0x48); e8(0x0d); e32(0x80000000u | rnd());
+    }
+}
+
+static void mem_abs(u32 reg, u32 addr)
+{
+    if (asz == 16) {
+        modrm(0, reg, 6); e16(addr);
+    } else if (bits == 64 && asz == 64 && addr < 0x40100000u && chance(40)) {
+        modrm(0, reg, 5);           /* RIP-relative */
+        fix_at = (int)pc_off;
+        fix_target = addr;
+        e32(0);
+    } else if (bits == 64) {
+        modrm(0, reg, 4); e8(0x25); e32(addr);
+    } else {
+        modrm(0, reg, 5); e32(addr);
+    }
+}
+
 
 static void maybe_prefixes(int seg_ok)
 {
@@ -134,6 +229,8 @@ static void maybe_prefixes(int seg_ok)
         p66();
     if (seg_ok && chance(15))
         e8(below(2) ? 0x64 : 0x65);
+    if (chance(bits == 16 ? 35 : 8))
+        p67();
     if (chance(3))
         e8(0xf0);                   /* LOCK: #UD where not allowed */
 }
@@ -148,29 +245,39 @@ static void t_alu_rr(void)
     begin();
     int wide = op & 1;
     if (wide && chance(15))
-        e8(0x66);
+        p66();
+    rex(0);
     e8(op);
     modrm(3, wide ? R() : below(8), wide ? R() : below(8));
 }
 
 static void t_alu_ri(void)
 {
-    u32 k = below(12);
+    u32 k = below(13);
     begin();
     if (chance(10))
         p66();
+    rex(0);
     switch (k) {
     case 0: e8(0x81); modrm(3, below(8), R()); eimm(rnd()); break;
     case 1: e8(0x83); modrm(3, below(8), R()); e8(rnd()); break;
     case 2: e8(0x80); modrm(3, below(8), below(8)); e8(rnd()); break;
-    case 3: e8(0xc1); modrm(3, below(8), R()); e8(below(40)); break;
+    case 3: e8(0xc1); modrm(3, below(8), R()); e8(below(70)); break;
     case 4: e8(0xd1 + 2 * below(2)); modrm(3, below(8), R()); break;     /* by 1 / by CL */
     case 5: e8(0xd0 + 2 * below(2)); modrm(3, below(8), below(8)); break;
     case 6: e8(0xf7); modrm(3, 2 + below(6), R()); break;   /* not neg mul imul div idiv */
     case 7: e8(0xf6); modrm(3, 2 + below(6), below(8)); break;
-    case 8: e8(0xb8 + R()); eimm(chance(30) ? below(64) : rnd()); break;
+    case 8:
+        e8(0xb8 + R());
+        if (rexw) {
+            e32(rnd()); e32(rnd());                         /* mov r64, imm64 */
+        } else {
+            eimm(chance(30) ? below(64) : rnd());
+        }
+        break;
     case 9: e8(0x69); modrm(3, R(), R()); eimm(rnd()); break;
     case 10: e8(0x6b); modrm(3, R(), R()); e8(rnd()); break;
+    case 11: e8(0x63); modrm(3, R(), R()); break;          /* ARPL / MOVSXD (#UD in real mode) */
     default: e8(0xc0); modrm(3, below(8), below(8)); e8(below(20)); break;
     }
 }
@@ -184,16 +291,17 @@ static void t_0f(void)
     switch (k) {
     case 0: case 1:
         if (chance(10))
-            e8(0x66);
+            p66();
+        rex(0);
         e8(0x0f); e8(rr[below(sizeof rr)]); modrm(3, R(), R()); break;
-    case 2: e8(0x0f); e8(0xba); modrm(3, 4 + below(4), R()); e8(rnd()); break;
-    case 3: e8(0x0f); e8(0xc8 + R()); break;
-    case 4: e8(0x0f); e8(0xa4 + 8 * below(2)); modrm(3, R(), R()); e8(below(40)); break;
-    case 5: e8(0x0f); e8(0x90 + below(16)); modrm(3, 0, below(8)); break;
-    case 6: e8(0x0f); e8(below(2) ? 0xb6 : 0xbe); modrm(3, R(), below(8)); break;
+    case 2: rex(0); e8(0x0f); e8(0xba); modrm(3, 4 + below(4), R()); e8(rnd()); break;
+    case 3: rex(0); e8(0x0f); e8(0xc8 + R()); break;
+    case 4: rex(0); e8(0x0f); e8(0xa4 + 8 * below(2)); modrm(3, R(), R()); e8(below(70)); break;
+    case 5: rex(0); e8(0x0f); e8(0x90 + below(16)); modrm(3, 0, below(8)); break;
+    case 6: rex(0); e8(0x0f); e8(below(2) ? 0xb6 : 0xbe); modrm(3, R(), below(8)); break;
     default: {                      /* popcnt / tzcnt / lzcnt */
         static const u8 f3[] = { 0xb8, 0xbc, 0xbd };
-        e8(0xf3); e8(0x0f); e8(f3[below(3)]); modrm(3, R(), R()); break;
+        e8(0xf3); rex(0); e8(0x0f); e8(f3[below(3)]); modrm(3, R(), R()); break;
     }
     }
 }
@@ -213,6 +321,8 @@ static void t_misc(void)
             else
                 pushes++;
         }
+        if (b == 0x98 || b == 0x99)
+            rex(0);                 /* CDQE / CQO */
         e8(b);
         break;
     }
@@ -222,7 +332,14 @@ static void t_misc(void)
         static const u8 bad[] = { 0x04, 0x0a, 0x0c, 0x0e, 0x24, 0x25, 0x26, 0x27, 0x36, 0x37, 0xff, 0xb9 };
         e8(0x0f); e8(bad[below(sizeof bad)]); modrm(3, 0, 0); break;
     }
-    default:                                                             /* lea with SIB */
+    default:                                                             /* lea */
+        if (bits == 16 && chance(50)) {
+            e8(0x8d); modrm(2, R(), below(8)); e16(rnd());
+            break;
+        }
+        if (bits == 16)
+            p67();
+        rex(0);
         e8(0x8d); modrm(2, R(), 4);
         e8(below(4) << 6 | (below(8) & 7) << 3 | below(8)); e32(rnd()); break;
     }
@@ -234,11 +351,11 @@ static void t_stack(void)
     if (pushes >= 48)
         k = 1;
     switch (k) {
-    case 0: begin(); e8(0x50 + below(8)); pushes++; break;
+    case 0: begin(); rex(0); e8(0x50 + below(8)); pushes++; break;
     case 1: begin(); e8(0x58 + R()); pushes--; break;
     case 2: begin(); e8(0x6a); e8(rnd()); pushes++; break;
     default:                    /* POPF of a random value without IF, TF, NT */
-        begin(); e8(0x68); e32(rnd() & ~0x4300u); begin(); e8(0x9d); break;
+        begin(); e8(0x68); eimm(rnd() & ~0x4300u); begin(); e8(0x9d); break;
     }
 }
 
@@ -247,10 +364,11 @@ static void t_mem(void)
     static const u8 rm_ops[] = { 0x01, 0x03, 0x09, 0x0b, 0x11, 0x13, 0x19, 0x1b, 0x21, 0x23,
                                  0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85, 0x87, 0x89, 0x8b,
                                  0x00, 0x02, 0x20, 0x30, 0x86, 0x88, 0x8a, 0x38 };
-    u32 addr = rand_addr(16);
     u32 k = below(12);
     begin();
     maybe_prefixes(1);
+    rex(1);
+    u32 addr = rand_addr(16, window_ok(asz));
     switch (k) {
     case 0: case 1: case 2: {
         u8 op = rm_ops[below(sizeof rm_ops)];
@@ -267,29 +385,60 @@ static void t_mem(void)
         break;
     case 6: e8(0xf7 - below(2)); mem_abs(2 + below(6), addr); break;
     case 7: e8(0xff - below(2)); mem_abs(below(2), addr); break;
-    case 8: e8(0xc1); mem_abs(below(8), addr); e8(below(40)); break;
+    case 8: e8(0xc1); mem_abs(below(8), addr); e8(below(70)); break;
     case 9: e8(0x0f); e8(0xba); mem_abs(4 + below(4), addr); e8(rnd()); break;
     case 10: {
         static const u8 ops0f[] = { 0xb1, 0xc1, 0xb6, 0xb7, 0xbe, 0xbf, 0xaf, 0xb0, 0xc0 };
         e8(0x0f); e8(ops0f[below(sizeof ops0f)]); mem_abs(R(), addr); break;
     }
-    default: e8(0x0f); e8(0xc7); mem_abs(1, addr); break;               /* cmpxchg8b */
+    default: e8(0x0f); e8(0xc7); mem_abs(1, addr); break;   /* cmpxchg8b/16b */
     }
+}
+
+/* A string operand's address. nostrmmio: none that reaches unbacked
+ * memory (window pages mapping it, or the window with paging off), 600
+ * bytes either side included. */
+static u32 string_addr(int win)
+{
+    if (no_strmmio && mode == M_PM32NP)
+        win = 0;
+    u32 a = rand_addr(600, win);
+    if (no_strmmio && a >= WINDOW_VA && a < WINDOW_VA + WINDOW_PAGES * 4096) {
+        u32 pg = (a - WINDOW_VA) >> 12;
+        if (win_unbacked[pg] || (pg && win_unbacked[pg - 1]) ||
+            (pg + 1 < WINDOW_PAGES && win_unbacked[pg + 1]))
+            a = SCRATCH_VA + 4096 + 600 + (a & 0x3fff);
+    }
+    return a;
+}
+
+/* Sets (E/R)SI, (E/R)DI, (E/R)CX for a string instruction; returns 1 when
+ * it gets a 0x67 prefix. */
+static int string_regs(void)
+{
+    int a67 = chance(20);
+    u32 a = a67 ? (bits == 32 ? 16 : 32) : bits;
+    int win = window_ok(a);
+    mov_imm(6, string_addr(win));
+    mov_imm(7, string_addr(win));
+    mov_imm(1, below(100) < 80 ? below(34) : below(65));
+    return a67;
 }
 
 static void t_string(void)
 {
     static const u8 ops[] = { 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
-    mov_imm(6, rand_addr(300));
-    mov_imm(7, rand_addr(300));
-    mov_imm(1, below(100) < 80 ? below(34) : below(65));
+    int a67 = string_regs();
     begin();
+    if (a67)
+        p67();
     if (chance(20))
-        e8(0x66);
+        p66();
     if (chance(20))
         e8(0x64 + below(2));
     if (chance(70))
         e8(0xf3 - below(2));
+    rex(0);
     e8(ops[below(sizeof ops)]);
 }
 
@@ -302,15 +451,13 @@ static u32 rand_port(void)
     return ports[below(sizeof ports / sizeof ports[0])];
 }
 
-static int no_strio;
-
 static void t_io(void)
 {
     u32 k = below(4);
     if (k == 0) {
         begin();
         if (chance(30))
-            e8(0x66);
+            p66();
         e8(0xe4 + below(4));        /* in/out al|eax, imm8 */
         e8(0x80);
         return;
@@ -319,7 +466,7 @@ static void t_io(void)
     if (k == 1) {
         begin();
         if (chance(30))
-            e8(0x66);
+            p66();
         e8(0xec + below(4));
         return;
     }
@@ -327,54 +474,78 @@ static void t_io(void)
         begin(); e8(0xec + below(4));
         return;
     }
-    mov_imm(6, rand_addr(300));
-    mov_imm(7, rand_addr(300));
-    mov_imm(1, below(34));
+    int a67 = string_regs();
     begin();
+    if (a67)
+        p67();
     if (chance(25))
-        e8(0x66);
+        p66();
     if (chance(20))
         e8(0x64 + below(2));
     if (chance(75))
         e8(0xf3);
+    rex(0);
     e8(0x6c + below(4));
 }
 
-static int no_invd, no_pgoff, no_rf, no_cd, no_fmaskhi;
-
+/* CR0 values. PE as the mode has it (real mode: 0; PG without PE #GPs);
+ * WP stays set in protected mode (read-only PTEs); PG stays where clearing
+ * it would leave IA-32e mode (compatibility mode; 64-bit mode: #GP). */
 static u32 rand_cr0(void)
 {
-    static const u32 bits[] = { 0x2, 0x4, 0x8, 0x20, 0x40000, 0x20000000, 0x40000000, 0x80000000,
-                                0x10000, 0x1000, 0x100 };
+    static const u32 bits_[] = { 0x2, 0x4, 0x8, 0x20, 0x40000, 0x20000000, 0x40000000, 0x80000000,
+                                 0x10000, 0x1000, 0x100 };
     u32 v = 0x80010033u;    /* PG WP NE ET MP PE */
+    if (mode == M_REAL)
+        v = 0x30;
+    else if (mode == M_PM32NP)
+        v = 0x10033u;
     for (u32 n = below(4); n; n--)
-        v ^= bits[below(sizeof bits / 4)];
-    v |= 0x10000 | 1;       /* WP and PE stay: the sandbox depends on them */
-    if (no_pgoff)
-        v |= 0x80000000u;
+        v ^= bits_[below(sizeof bits_ / 4)];
+    if (mode == M_REAL) {
+        v &= ~1u;
+        if (!chance(10))
+            v &= ~0x80000000u;
+    } else {
+        v |= 0x10000 | 1;   /* WP and PE stay: the sandbox depends on them */
+        if (no_pgoff && mode != M_PM32NP)
+            v |= 0x80000000u;
+        if (mode == M_COMPAT || (mode == M_LONG && !chance(10)))
+            v |= 0x80000000u;
+    }
     if (no_cd)
         v &= ~0x40000000u;
     return v;
 }
 
 static u32 base_cr4;
+/* CR4: never VMXE (intended difference); PAE as the mode's tables want it
+ * in the legacy paged modes; free in real mode (no paging there) and in
+ * IA-32e mode (clearing it #GPs). */
 static u32 rand_cr4(void)
 {
-    static const u32 bits[] = { 0x1, 0x2, 0x4, 0x8, 0x10, 0x40, 0x80, 0x100, 0x200, 0x400,
-                                0x800, 0x1000, 0x4000, 0x10000, 0x20000, 0x40000, 0x100000,
-                                0x200000, 0x400000, 0x800000, 0x1000000, 0x80000000 };
+    static const u32 bits_[] = { 0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200, 0x400,
+                                 0x800, 0x1000, 0x4000, 0x10000, 0x20000, 0x40000, 0x100000,
+                                 0x200000, 0x400000, 0x800000, 0x1000000, 0x80000000 };
     u32 v = base_cr4;
+    if (mode == M_PAE || mode == M_LONG || mode == M_COMPAT)
+        v |= 0x20;
     for (u32 n = 1 + below(3); n; n--)
-        v ^= bits[below(sizeof bits / 4)];
-    return v & ~0x2020u;    /* never PAE (the tables) nor VMXE (intended difference) */
+        v ^= bits_[below(sizeof bits_ / 4)];
+    v &= ~0x2000u;
+    if (mode == M_PAE)
+        v |= 0x20;
+    else if (mode == M_PM16 || mode == M_PM32 || mode == M_PM32NP)
+        v &= ~0x20u;
+    return v;
 }
 
-/* Data addresses for DR0-3: the scratch pages and the window, not page 0
- * where the handler's frames go. */
+/* Data addresses for DR0-3: the scratch pages and the window, not the
+ * kernel's memory; random ones lie above 16 MiB, where nothing runs. */
 static u32 rand_dr(u32 n)
 {
     if (n < 4)
-        return chance(80) ? rand_addr(16) : (chance(50) ? 0x80 : rnd());
+        return chance(80) ? rand_addr(16, window_ok(32)) : (chance(50) ? 0x80 : rnd() | 0x01000000u);
     if (n == 6)
         return rnd();
     /* DR7: some of L0-3/G0-3, R/W and LEN random, sometimes GD or junk */
@@ -406,28 +577,65 @@ static u32 rand_msr(void)
     return 0x50000000 + rnd() % 0x60000000;
 }
 
+static void t_wrmsr(int write)
+{
+    u32 msr = rand_msr();
+    mov_imm(1, msr);
+    if (write) {
+        u32 lo = rnd(), hi = chance(60) ? 0 : rnd();
+        if (chance(40))
+            lo &= 0xfff;
+        if (msr == 0xc0000084)
+            hi = 0;     /* intended difference: FMASK 63:32 (README) */
+        if (msr == 0xc0000080 && mode == M_PAE)
+            lo &= ~0x100u;  /* LME with PAE tables would enter IA-32e mode */
+        if (msr == 0xc0000100 || msr == 0xc0000101 || msr == 0xc0000102) {
+            /* Only 0 or a non-canonical value (#GP), and in 64-bit mode
+             * also bases that keep FS:/GS: addresses in the scratch pages
+             * (SWAPGS swaps KERNEL_GS_BASE in). Intended difference: bare
+             * Bochs keeps addressing a flat FS/GS with base 0 after WRMSR
+             * outside 64-bit mode (its flat-segment fast path is not
+             * recomputed), while a VM entry reloads the segment with the
+             * new base. */
+            hi = chance(50) ? 0 : 0x8000u << below(16);
+            lo = hi ? rnd() : 0;
+            if (!hi && mode == M_LONG && chance(50))
+                lo = chance(50) ? 0x100 : 0x800;
+        }
+        mov_imm(0, lo);
+        mov_imm(2, hi);
+    }
+    begin(); e8(0x0f); e8(write ? 0x30 : 0x32);
+}
+
 static void t_priv(void)
 {
-    u32 k = below(16);
+    u32 k = below(18);
     switch (k) {
     case 0: case 1:                 /* MOV CR0 / CR4 */
         mov_imm(0, k ? rand_cr4() : rand_cr0());
+        maybe_hi_rax();
         begin(); e8(0x0f); e8(0x22); modrm(3, k ? 4 : 0, 0);
         break;
-    case 2: {                       /* MOV from CRn (1,5,6,7,8: #UD) */
+    case 2: {                       /* MOV from CRn (1,5,6,7: #UD; 8: #UD outside 64-bit mode) */
         static const u8 crs[] = { 0, 2, 3, 4, 0, 4, 1, 5, 8 };
         begin(); e8(0x0f); e8(0x20); modrm(3, crs[below(sizeof crs)], R());
         break;
     }
     case 3:                         /* CR3 again, with PWT/PCD/ignored bits */
-        begin(); e8(0x0f); e8(0x20); modrm(3, 3, 0);
-        begin(); e8(0x83); modrm(3, 1, 0); e8(below(256) & 0x18);
+        if (mode == M_REAL && chance(50)) {
+            mov_imm(0, rnd());      /* no paging in real mode: any value */
+        } else {
+            begin(); e8(0x0f); e8(0x20); modrm(3, 3, 0);
+            begin(); op32(); e8(0x83); modrm(3, 1, 0); e8(below(256) & 0x18);
+        }
         begin(); e8(0x0f); e8(0x22); modrm(3, 3, 0);
         break;
     case 4: {                       /* MOV DRn, r / r, DRn */
         u32 n = below(8);
         if (chance(60)) {
             mov_imm(0, rand_dr(n));
+            maybe_hi_rax();
             begin(); e8(0x0f); e8(0x23); modrm(3, n, 0);
         } else {
             begin(); e8(0x0f); e8(0x21); modrm(3, n, R());
@@ -435,29 +643,7 @@ static void t_priv(void)
         break;
     }
     case 5: case 6:                 /* RDMSR / WRMSR */
-        mov_imm(1, rand_msr());
-        if (k == 6) {
-            u32 msr = *(u32 *)(code + pc_off - 4);
-            u32 lo = rnd(), hi = chance(60) ? 0 : rnd();
-            if (chance(40))
-                lo &= 0xfff;
-            if (msr == 0xc0000084 && no_fmaskhi)
-                hi = 0;
-            if (msr == 0xc0000100 || msr == 0xc0000101) {
-                /* Only 0 or a non-canonical value (#GP). Intended
-                 * difference: bare Bochs keeps addressing a flat FS/GS
-                 * with base 0 after WRMSR outside 64-bit mode (its
-                 * flat-segment fast path is not recomputed), while a VM
-                 * entry reloads the segment with the new base. */
-                lo = rnd();
-                hi = chance(50) ? 0 : 0x8000u << below(16);
-                if (!hi)
-                    lo = 0;
-            }
-            mov_imm(0, lo);
-            mov_imm(2, hi);
-        }
-        begin(); e8(0x0f); e8(k == 5 ? 0x32 : 0x30);
+        t_wrmsr(k == 6);
         break;
     case 7: {                       /* XSETBV / XGETBV */
         static const u32 xcr0s[] = { 1, 3, 7, 0, 2, 5, 0xe7, 0x207, 0x107, 0x80000003u, 0x1f };
@@ -478,32 +664,54 @@ static void t_priv(void)
         mov_imm(1, below(3));
         begin(); e8(0x0f); e8(0xa2);
         if (leaf == 1) {            /* MONITOR (ECX 3), VMX (ECX 5), hypervisor (ECX 31) */
-            begin(); e8(0x81); modrm(3, 4, 1); e32(~((1u << 3) | (1u << 5) | (1u << 31)));
+            begin(); op32(); e8(0x81); modrm(3, 4, 1); e32(~((1u << 3) | (1u << 5) | (1u << 31)));
         }
         break;
     }
     case 9:                         /* INVLPG */
-        begin(); e8(0x0f); e8(0x01); mem_abs(7, rand_addr(0));
+        begin(); e8(0x0f); e8(0x01); mem_abs(7, rand_addr(0, window_ok(asz)));
         break;
     case 10:                        /* CLTS / WBINVD / INVD */
         begin(); e8(0x0f); e8(below(3) == 0 ? 0x06 : (chance(50) || no_invd ? 0x09 : 0x08));
         break;
     case 11:                        /* LMSW r / SMSW r */
         if (chance(60)) {
-            mov_imm(0, rnd() & 0xffff);
+            mov_imm(0, rnd() & (mode == M_REAL ? 0xfffe : 0xffff));  /* real mode: not PE */
             begin(); e8(0x0f); e8(0x01); modrm(3, 6, 0);
         } else {
-            begin(); e8(0x0f); e8(0x01); modrm(3, 4, R());
+            begin(); rex(0); e8(0x0f); e8(0x01); modrm(3, 4, R());
         }
         break;
     case 12: {                      /* FS / GS loads and reads */
         static const u16 sels[] = { 0x10, 0x10, 0x20, 0x43, 0x08, 0x18, 0x28, 0x30, 0x48, 0x1000, 0, 3, 0x13, 0x23 };
-        mov_imm(0, sels[below(sizeof sels / 2)]);
+        static const u16 rsegs[] = { 0, 0x10, 0x40, 0x100 };    /* real mode: bases up to 0x1000 */
+        mov_imm(0, mode == M_REAL ? rsegs[below(4)] : sels[below(sizeof sels / 2)]);
         begin(); e8(0x8e); modrm(3, 4 + below(2), 0);
         break;
     }
     case 13:
         begin(); e8(0x8c); modrm(3, below(6), R());
+        break;
+    case 14:                        /* SWAPGS: 64-bit mode only (noswapgs: a NOP) */
+        begin();
+        if (no_swapgs) {
+            e8(0x90);
+        } else {
+            e8(0x0f); e8(0x01); e8(0xf8);
+        }
+        break;
+    case 15:                        /* MOV CR8 (TPR): 64-bit mode only, #UD elsewhere */
+        if (bits == 64) {
+            if (chance(60)) {
+                mov_imm(0, chance(70) ? below(16) : rnd());
+                maybe_hi_rax();
+                begin(); e8(0x44); e8(0x0f); e8(0x22); modrm(3, 0, 0);
+            } else {
+                begin(); e8(0x44); e8(0x0f); e8(0x20); modrm(3, 0, R());
+            }
+            break;
+        }
+        t_io();
         break;
     default:
         t_io();
@@ -526,55 +734,64 @@ static void gen_one(void)
     else t_priv();
 }
 
+static u32 exit_ip;                 /* the mode's exit stub */
+
 static void gen_program(void)
 {
     pc_off = 0;
     ninsn = 0;
     pushes = 0;
+    fix_at = -1;
     u32 n = 4 + below(24);
     for (u32 i = 0; i < n && pc_off < CODE_SIZE - 256 && ninsn < MAX_INSNS - 16; i++) {
         if (chance(6)) {            /* Jcc over the next instruction */
             u32 at = pc_off;
             begin(); e8(0x70 + below(16)); e8(0);
             gen_one();
+            end_insn();
             code[at + 1] = (u8)(pc_off - at - 2);
         } else {
             gen_one();
         }
     }
     begin();
-    starts[ninsn] = (u16)pc_off;    /* the final jump, counted as a boundary */
+    ninsn--;                        /* the final jump: a boundary, not counted */
     e8(0xe9);
-    e32((u32)(uptr)fuzz_exit - ((u32)(uptr)code + pc_off + 4));
+    if (bits == 16)
+        e16(exit_ip - (CODE_VA + pc_off + 2));
+    else
+        e32(exit_ip - (CODE_VA + pc_off + 4));
+    /* the instruction index of every code byte, for the asm handlers */
+    for (u32 i = 0, b = 0; b < CODE_SIZE; b++) {
+        while (i < ninsn && b >= starts[i + 1])
+            i++;
+        idxtab[b] = (u8)i;
+    }
 }
 
 /* ------------------------------------------------------------- running */
-struct fault_rec { u32 vec, err, insn, extra, flags; };   /* flags: pushed EFLAGS (RF!) */
-static struct fault_rec faults[MAX_FAULTS];
-static volatile u32 nfaults;
+struct fault_rec { u32 vec, err, insn, extra, extra_hi, flags; };  /* flags: pushed EFLAGS (RF!) */
+#define FAULTS ((volatile struct fault_rec *)LCB_FAULTS)
 static volatile int fz_active;
 
 static u32 insn_index(u32 off)
 {
     u32 i = 0;
-    while (i + 1 < ninsn && starts[i + 1] <= off)
+    while (i < ninsn && starts[i + 1] <= off)
         i++;
     return i;
 }
 
+/* Faults of the modes that run on the kernel's IDT (pm16, pm32, pm32np,
+ * pae); the same as common64 and rm_common in enter.S. */
 static void fuzz_trap(struct trap_frame *f)
 {
-    u32 ip = f->ip, base = (u32)(uptr)code;
+    u32 ip = f->ip, base = CODE_VA;
     if (f->vec == 1 && (!fz_active || ip < base || ip > base + pc_off))
         return;     /* the kernel hit a program's breakpoint (or GD): go on */
-    if (!fz_active) {
-        printf("FATAL: vector %u error 0x%x at 0x%08x outside a program\n", (u32)f->vec,
-               (u32)f->err, ip);
-        exit(0x7e);
-    }
-    if (ip < base || ip > base + pc_off) {
-        printf("FATAL: vector %u error 0x%x at 0x%08x outside the program\n", (u32)f->vec,
-               (u32)f->err, ip);
+    if (!fz_active || ip < base || ip > base + pc_off) {
+        printf("FATAL: vector %u error 0x%x at 0x%08x outside %s\n", (u32)f->vec,
+               (u32)f->err, ip, fz_active ? "the program" : "a program");
         exit(0x7e);
     }
     u32 off = ip - base, extra = 0;
@@ -590,17 +807,18 @@ static void fuzz_trap(struct trap_frame *f)
     }
     if (no_rf)
         f->flags &= ~0x10000u;      /* quarantine: frames compared without RF */
-    if (nfaults < MAX_FAULTS)
-        faults[nfaults] = (struct fault_rec){ (u32)f->vec, (u32)f->err, insn_index(off), extra,
-                                              (u32)f->flags };
-    if (++nfaults >= MAX_FAULTS) {
-        f->ip = (uptr)fuzz_exit;
+    u32 nf = LCB32(LCB_NF);
+    if (nf < MAX_FAULTS)
+        FAULTS[nf] = (struct fault_rec){ (u32)f->vec, (u32)f->err, insn_index(off), extra, 0,
+                                         (u32)f->flags };
+    LCB32(LCB_NF) = ++nf;
+    if (nf >= MAX_FAULTS) {
+        f->ip = exit_ip;
         return;
     }
     if (trap)
         return;
-    u32 i = insn_index(off) + 1;
-    f->ip = base + (i <= ninsn ? starts[i] : pc_off - 5);
+    f->ip = base + starts[insn_index(off) + 1];
 }
 
 static u32 base_cr0, base_cr3, base_xcr0;
@@ -613,23 +831,65 @@ static u32 xgetbv0(void)
     return lo;
 }
 
-static int use_mmio;
-
-static void set_window(void)
+/* The window's PTEs, new for each program. 32-bit paging (pm16, pm32,
+ * pm32np with PG set again): scratch pages with random R/W U/S PWT PCD A D
+ * G, the window's own table read-only, unbacked memory, not present. */
+static void set_window32(void)
 {
     for (u32 i = 0; i < WINDOW_PAGES; i++) {
-        u32 r = below(100), flags = rnd() & 0x17e;     /* RW US PWT PCD A D G (PAT bit 7) */
+        u32 r = below(100), flags = rnd() & 0x17e;
         u32 pa;
         if (r < 70)
-            pa = (u32)(uptr)scratch + 4096 * (1 + below(SCRATCH_PAGES - 1));
+            pa = SCRATCH_VA + 4096 * (1 + below(SCRATCH_PAGES - 1));
         else if (r < 78)
             pa = (u32)(uptr)window_pt, flags &= ~2u;   /* read-only view of the PTEs */
-        else if (r < 88 && use_mmio)
+        else if (r < 84 && use_mmio)
             pa = MMIO_PA + 4096 * below(4);
+        else if (r < 88 && !no_pgoff)
+            pa = UNBACKED_PA + 4096 * below(16), win_unbacked[i] = 1;
         else
             pa = rnd() & ~1u, flags = 0;               /* not present */
         window_pt[i] = flags ? (pa & ~0xfffu) | flags | 1 : pa;
     }
+}
+
+/* PAE and 4-level paging: scratch pages (flags, PAT, NX at random), the
+ * paging structures and the code page read-only, entries with reserved
+ * bits (#PF RSVD), unbacked memory, not present; the window's second 2 MiB
+ * is a large page with reserved address bits. */
+static void set_window64(void)
+{
+    for (u32 i = 0; i < WINDOW_PAGES; i++) {
+        u32 r = below(100);
+        u64 flags = (rnd() & 0x1fe) | 1, pa;
+        if (chance(15))
+            flags |= 1ull << 63;                        /* NX (reserved without EFER.NXE) */
+        if (r < 58) {
+            pa = SCRATCH_VA + 4096 * (1 + below(SCRATCH_PAGES - 1));
+        } else {
+            flags &= ~2ull;                             /* read-only from here on */
+            if (r < 64)
+                pa = (u32)(uptr)window_pt64;
+            else if (r < 68)
+                pa = (u32)(uptr)pd1;
+            else if (r < 71)
+                pa = mode == M_PAE ? (u32)(uptr)pae_pdpt : (u32)(uptr)l4;
+            else if (r < 74)
+                pa = CODE_VA;
+            else if (r < 82) {
+                pa = SCRATCH_VA + 4096 * (1 + below(SCRATCH_PAGES - 1));
+                pa |= 1ull << (40 + below(12));         /* bits 51:40: reserved (MAXPHYADDR 40) */
+            } else if (r < 88 && !no_pgoff) {
+                pa = UNBACKED_PA + 4096 * below(16);
+                win_unbacked[i] = 1;
+            } else {
+                pa = rnd64() & ~1ull;                   /* not present */
+                flags = 0;
+            }
+        }
+        window_pt64[i] = flags ? (pa & ~0xfffull) | flags : pa;
+    }
+    pd1[1] = 0x200000ull | 0x183 | (u64)(1 + below(255)) << 13;   /* PS, reserved 20:13 */
 }
 
 static void restore_state(void)
@@ -650,76 +910,138 @@ static void restore_state(void)
 }
 
 static int verbose, dump;
+static u32 mode_mask = (1u << M_COUNT) - 1, mode_count[M_COUNT];
+
+static u32 pick_mode(void)
+{
+    u32 n = 0, list[M_COUNT];
+    for (u32 m = 0; m < M_COUNT; m++)
+        if (mode_mask & (1u << m))
+            list[n++] = m;
+    return list[below(n)];
+}
 
 /* Runs program `idx`; returns its outcome hash. */
 static u32 run_program(u32 seed, u32 idx)
 {
     rng_state = ((u64)seed << 32) ^ (idx * 0x9e3779b97f4a7c15ull) ^ 0x5eed;
     splitmix(&rng_state);
-    u32 *w = (u32 *)scratch;
+    mode = pick_mode();
+    bits = mode == M_REAL || mode == M_PM16 ? 16 : mode == M_LONG ? 64 : 32;
+    exit_ip = mode == M_REAL ? rm_exit_at[0] : mode == M_PM16 ? pm16_exit_at[0]
+            : mode == M_LONG ? (u32)(uptr)fz_exit64 : (u32)(uptr)fz_exit32;
+    mode_count[mode]++;
+
+    u32 *w = (u32 *)SCRATCH_VA;
     for (u32 i = 0; i < 1024; i++)
         w[i] = 0;
-    for (u32 i = 1024; i < SCRATCH_PAGES * 1024; i++)
-        w[i] = rnd();
-    set_window();
+    u32 x = rnd() | 1;              /* xorshift32: cheaper than rnd() per word */
+    for (u32 i = 1024; i < (SCRATCH_PAGES - 1) * 1024; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        w[i] = x;
+    }
+    for (u32 i = (SCRATCH_PAGES - 1) * 1024; i < SCRATCH_PAGES * 1024; i++)
+        w[i] = 0;
+    memset(win_unbacked, 0, sizeof win_unbacked);
+    if (mode == M_PAE || mode == M_LONG || mode == M_COMPAT)
+        set_window64();
+    else
+        set_window32();
     write_cr3(base_cr3);
-    for (u32 i = 0; i < 8; i++)
-        fz_in[i] = chance(20) ? below(64) : rnd();
-    fz_in[4] = (u32)(uptr)scratch + STACK_TOP_OFF;
-    fz_in[8] = (rnd() & 0x8d5u) | 2;    /* CF PF AF ZF SF DF OF */
+    memset((void *)LCB, 0, LCB_STARTS - LCB);
+    for (u32 i = 0; i < 16; i++) {
+        u64 v = chance(20) ? below(64) : rnd();
+        if (bits == 64)
+            v |= chance(50) ? (u64)rnd() << 32 : 0;
+        LCB64(LCB_IN + 8 * i) = v;
+    }
+    LCB64(LCB_IN + 32) = STACK_TOP;
+    LCB64(LCB_IN_FL) = (rnd() & 0x8d5u) | 2;    /* CF PF AF ZF SF DF OF */
+    LCB64(LCB_TARGET) = CODE_VA;
+    LCB32(LCB_NORF) = (u32)no_rf;
+    LCB32(LCB_EXIT) = exit_ip;
+    *(volatile u16 *)(uptr)LCB_IVTDESC = 0x3ff;
+    LCB32(LCB_IVTDESC + 2) = LOW_IVT;
+    memset(code, 0xcc, CODE_SIZE);
+    outb(0x80, 0);                  /* port 0x80 reads back the last write: none carried over */
     gen_program();
+    LCB32(LCB_LEN) = pc_off;
     if (dump) {     /* before it runs: a program that kills the machine is shown too */
-        printf("C %u at=%08x ", idx, (u32)(uptr)code);
+        printf("C %u at=%08x ", idx, CODE_VA);
         for (u32 i = 0; i < pc_off; i++)
             printf("%02x", code[i]);
-        printf("\n");
+        printf(" %s\n", mode_names[mode]);
     }
 
-    nfaults = 0;
     fz_active = 1;
-    fuzz_enter(code);
+    fuzz_enter(mode);
     fz_active = 0;
+    if (LCB32(LCB_FATAL)) {
+        printf("FATAL: vector %u at 0x%08x outside the program (seed %u program %u, %s)\n",
+               LCB32(LCB_FATAL) - 1, LCB32(LCB_FATALIP), seed, idx, mode_names[mode]);
+        exit(0x7e);
+    }
 
-    u32 cr0 = (u32)read_cr0(), cr2 = (u32)read_cr2(), cr4 = (u32)read_cr4();
-    uptr dr6, dr7;
-    __asm__ volatile("mov %%dr6, %0; mov %%dr7, %1" : "=r"(dr6), "=r"(dr7));
-    /* the program's breakpoints off before the kernel reads the scratch */
-    __asm__ volatile("mov %0, %%dr7" : : "r"((uptr)0x400));
+    u32 p80 = inb(0x80);            /* the last byte written there */
+    u32 cr0 = LCB32(LCB_CR0), cr2 = LCB32(LCB_CR2), cr4 = LCB32(LCB_CR4);
+    u32 dr6 = LCB32(LCB_DR6), dr7 = LCB32(LCB_DR7);
+    u64 cr2full = (u64)LCB32(LCB_CR2HI) << 32 | cr2;
     u64 mv[NMSR_RW];
     u32 mh = 2166136261u;
     for (u32 i = 0; i < NMSR_RW; i++) {
         mv[i] = 0;
-        if (msr_ok[i])
+        if (msrs_rw[i] == 0xc0000080)
+            mv[i] = LCB64(LCB_EFER);        /* as the program left it */
+        else if (msr_ok[i])
             rdmsr_safe(msrs_rw[i], &mv[i]);
-        mh = fnv(fnv(mh, (u32)mv[i]), (u32)(mv[i] >> 32));
+        mh = fnv64(mh, mv[i]);
     }
     u32 xcr0 = have_xsave && (cr4 & 0x40000) ? xgetbv0() : 0;
     restore_state();
 
-    u32 mem = 2166136261u;
+    u32 nf = LCB32(LCB_NF);
+    u32 mem = 2166136261u;          /* FNV-1a a word at a time */
     for (u32 i = 0; i < SCRATCH_PAGES * 1024; i++)
-        mem = fnv(mem, w[i]);
-    u32 h = 2166136261u;
-    for (u32 i = 0; i < 11; i++)
-        h = fnv(h, fz_out[i]);
-    h = fnv(fnv(fnv(fnv(fnv(fnv(h, cr0), cr2), cr4), (u32)dr6), (u32)dr7), xcr0);
-    h = fnv(fnv(fnv(h, mh), mem), nfaults);
-    for (u32 i = 0; i < nfaults && i < MAX_FAULTS; i++)
-        h = fnv(fnv(fnv(fnv(fnv(h, faults[i].vec), faults[i].err), faults[i].insn), faults[i].extra),
-                faults[i].flags);
+        mem = (mem ^ w[i]) * 16777619u;
+    if (mode == M_PAE || mode == M_LONG || mode == M_COMPAT)
+        for (u32 i = 0; i < WINDOW_PAGES; i++)
+            mem = fnv64(mem, window_pt64[i]);       /* A/D bits */
+    else
+        for (u32 i = 0; i < WINDOW_PAGES; i++)
+            mem = fnv(mem, window_pt[i]);
+    u32 h = fnv(2166136261u, mode);
+    u32 nregs = bits == 64 ? 16 : 8;
+    for (u32 i = 0; i < nregs; i++)
+        h = fnv64(h, LCB64(LCB_OUT + 8 * i));
+    u64 rfl = LCB64(LCB_OUT_FL);
+    u32 fs = LCB32(LCB_OUT_FS) & 0xffff, gs = LCB32(LCB_OUT_GS) & 0xffff, cr8 = LCB32(LCB_CR8);
+    h = fnv(fnv(fnv64(h, rfl), fs), gs);
+    h = fnv(fnv(fnv64(fnv(fnv(fnv(fnv(h, cr0), cr4), dr6), dr7), cr2full), xcr0), cr8);
+    h = fnv(fnv(fnv(fnv(h, mh), mem), nf), p80);
+    for (u32 i = 0; i < nf && i < MAX_FAULTS; i++)
+        h = fnv(fnv(fnv(fnv(fnv(fnv(h, FAULTS[i].vec), FAULTS[i].err), FAULTS[i].insn),
+                        FAULTS[i].extra), FAULTS[i].extra_hi), FAULTS[i].flags);
 
     if (verbose) {
-        printf("P %u h=%08x a=%08x c=%08x d=%08x b=%08x sp=%08x bp=%08x si=%08x di=%08x "
-               "fl=%08x fs=%x gs=%x cr0=%08x cr2=%08x cr4=%08x dr6=%08x dr7=%08x xcr0=%x "
-               "msr=%08x mem=%08x nf=%u", idx, h, fz_out[0], fz_out[1], fz_out[2], fz_out[3],
-               fz_out[4], fz_out[5], fz_out[6], fz_out[7], fz_out[8], fz_out[9], fz_out[10],
-               cr0, cr2, cr4, (u32)dr6, (u32)dr7, xcr0, mh, mem, nfaults);
-        for (u32 i = 0; i < nfaults && i < MAX_FAULTS; i++)
-            printf(" %u:%x@%u/%x/%x", faults[i].vec, faults[i].err, faults[i].insn, faults[i].extra,
-                   faults[i].flags);
+        static const char *const rn[16] = { "a", "c", "d", "b", "sp", "bp", "si", "di", "r8", "r9",
+                                            "r10", "r11", "r12", "r13", "r14", "r15" };
+        printf("P %u h=%08x m=%s", idx, h, mode_names[mode]);
+        for (u32 i = 0; i < nregs; i++)
+            printf(" %s=%llx", rn[i], LCB64(LCB_OUT + 8 * i));
+        printf(" fl=%llx fs=%x gs=%x cr0=%08x cr2=%llx cr4=%08x dr6=%08x dr7=%08x xcr0=%x cr8=%x "
+               "p80=%x msr=%08x mem=%08x nf=%u", rfl, fs, gs, cr0, cr2full, cr4, dr6, dr7, xcr0, cr8,
+               p80, mh, mem, nf);
+        for (u32 i = 0; i < nf && i < MAX_FAULTS; i++) {
+            printf(" %u:%x@%u/", FAULTS[i].vec, FAULTS[i].err, FAULTS[i].insn);
+            if (FAULTS[i].extra_hi)
+                printf("%x", FAULTS[i].extra_hi);
+            printf("%x/%x", FAULTS[i].extra, FAULTS[i].flags);
+        }
         printf("\n");
         printf("S %u", idx);     /* the stack around the start ESP: frames, pushes */
-        for (u32 i = (STACK_TOP_OFF - 0x80) / 4; i < (STACK_TOP_OFF + 0x20) / 4; i++)
+        for (u32 i = (STACK_TOP - SCRATCH_VA - 0x80) / 4; i < (STACK_TOP - SCRATCH_VA + 0x20) / 4; i++)
             printf(" %x", w[i]);
         printf("\n");
         printf("H %u", idx);
@@ -737,26 +1059,69 @@ static u32 run_program(u32 seed, u32 idx)
     return h;
 }
 
+static u64 *page64(u8 **p)
+{
+    u64 *t = (u64 *)*p;
+    *p += 4096;
+    return t;
+}
+
 static void setup(void)
 {
     u8 *p = (u8 *)(((uptr)pool + 4095) & ~(uptr)4095);
-    scratch = p, p += SCRATCH_PAGES * 4096;
-    code = p, p += 4096;
     pd = (u32 *)p, p += 4096;
     ident_pt = (u32 (*)[1024])p, p += 4 * 4096;
-    window_pt = (u32 *)p;
+    window_pt = (u32 *)p, p += 4096;
+    pae_pdpt = page64(&p), l4 = page64(&p), l3 = page64(&p), pd0 = page64(&p);
+    pd1 = page64(&p), window_pt64 = page64(&p);
     for (u32 t = 0; t < 4; t++)
         for (u32 i = 0; i < 1024; i++)
             ident_pt[t][i] = (t * 0x400000 + i * 0x1000) | 3;
     for (u32 t = 0; t < 4; t++)
         pd[t] = (u32)(uptr)ident_pt[t] | 3;
     pd[WINDOW_VA >> 22] = (u32)(uptr)window_pt | 7;
+    /* PAE and 4-level: 0..16 MiB identity in 2 MiB pages, the window at
+     * 1 GiB (user-accessible down to its PTEs) */
+    memset(pae_pdpt, 0, 6 * 4096);
+    for (u32 i = 0; i < 8; i++)
+        pd0[i] = (u64)i * 0x200000 | 0x83;
+    pd1[0] = (u32)(uptr)window_pt64 | 7;
+    pae_pdpt[0] = (u32)(uptr)pd0 | 1;
+    pae_pdpt[1] = (u32)(uptr)pd1 | 1;
+    l3[0] = (u32)(uptr)pd0 | 3;
+    l3[1] = (u32)(uptr)pd1 | 7;
+    l4[0] = (u32)(uptr)l3 | 7;
+    fz_pae_cr3 = (u32)(uptr)pae_pdpt;
+    fz_long_cr3 = (u32)(uptr)l4;
+
+    /* the low area: 16-bit stubs, real-mode IVT, 64-bit IDT */
+    memset((void *)LCB, 0, SCRATCH_VA - LCB);
+    memcpy((void *)LOW_BLOB, fz_blob, (size_t)(fz_blob_end - fz_blob));
+    if (fz_blob_end - fz_blob > CODE_VA - LOW_BLOB) {
+        printf("FATAL: the 16-bit blob is too large\n");
+        exit(0x7e);
+    }
+    u32 *ivt = (u32 *)LOW_IVT;
+    for (u32 v = 0; v < 256; v++)
+        ivt[v] = (u32)fz_rm_stubs[0] + 5 * (v < 32 ? v : 32);      /* segment 0 */
+    for (u32 v = 0; v < 256; v++) {
+        u32 a = fz_stubs64[v < 32 ? v : 32];
+        u8 *g = idt64 + 16 * v;
+        memset(g, 0, 16);
+        g[0] = (u8)a; g[1] = (u8)(a >> 8);
+        g[2] = GDT_CODE64; g[3] = 0;
+        g[5] = 0x8e;
+        g[6] = (u8)(a >> 16); g[7] = (u8)(a >> 24);
+    }
+    fz_idt64_desc.base = (u32)(uptr)idt64;
+
     u32 a, b, c, d;
     cpuid(1, 0, &a, &b, &c, &d);
     have_xsave = (c >> 26) & 1;
     base_cr4 = 0x600 | (have_xsave ? 0x40000 : 0);      /* OSFXSR OSXMMEXCPT [OSXSAVE] */
     base_cr3 = (u32)(uptr)pd;
     base_cr0 = 0x80010033u;
+    fz_base_cr0 = base_cr0, fz_base_cr3 = base_cr3, fz_base_cr4 = base_cr4;
     write_cr4(base_cr4);
     write_cr3(base_cr3);
     write_cr0(base_cr0);
@@ -776,6 +1141,28 @@ static void setup(void)
         trap_set_handler(v, fuzz_trap);
 }
 
+/* modes=a,b,...: the modes programs are drawn from. */
+static void parse_modes(void)
+{
+    const char *s = arg_get("modes");
+    if (!s || !*s)
+        return;
+    u32 m = 0;
+    while (*s) {
+        u32 n = 0;
+        while (s[n] && s[n] != ',')
+            n++;
+        for (u32 k = 0; k < M_COUNT; k++)
+            if (strlen(mode_names[k]) == n && !memcmp(s, mode_names[k], n))
+                m |= 1u << k;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    if (m)
+        mode_mask = m;
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -789,8 +1176,10 @@ int main(int argc, char **argv)
     no_pgoff = (int)arg_u32("nopgoff", 0);
     no_rf = (int)arg_u32("norf", 0);
     no_cd = (int)arg_u32("nocd", 0);
-    no_fmaskhi = (int)arg_u32("nofmaskhi", 0);
     no_strio = (int)arg_u32("nostrio", 0);
+    no_strmmio = (int)arg_u32("nostrmmio", 0);
+    no_swapgs = (int)arg_u32("noswapgs", 0);
+    parse_modes();
     if (!batch)
         batch = 64;
     setup();
@@ -805,6 +1194,10 @@ int main(int argc, char **argv)
             bh = 2166136261u;
         }
     }
+    printf("fuzzguest: modes");
+    for (u32 m = 0; m < M_COUNT; m++)
+        printf(" %s=%u", mode_names[m], mode_count[m]);
+    printf("\n");
     printf("fuzzguest: done seed=%u start=%u count=%u hash=%08x\n", seed, start, count, all);
     return 0;
 }

@@ -274,6 +274,44 @@ static void test_fmask_high_bits_gp(void **state)
     host_stop(&h);
 }
 
+/* SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE without a VM exit
+ * (SDM Vol. 2, SWAPGS). The guest's new KERNEL_GS_BASE must survive the
+ * return to the embedder, and the host's must come back, also when guest
+ * and host held the same value at entry (nothing was switched). Found by
+ * the guest fuzzer: seed 6, program 10250. */
+#define KGS 0xc0000102u
+static void guest_swapgs(struct x86vcpu_regs *regs, unsigned n)
+{
+    (void)regs;
+    (void)n;
+    mock_set_msr(KGS, 0x800);       /* the old GS.base went to KGS */
+}
+
+static void test_swapgs_kernel_gs_base_kept(void **state)
+{
+    (void)state;
+    struct host h;
+    host_start(&h, X86VCPU_MODE_LONG64);
+    for (int equal = 0; equal < 2; equal++) {
+        uint64_t host_val = equal ? 0 : 0xffff800000001000ull;
+        mock_set_msr(KGS, host_val);
+        RUN_STEPS(&h, { X86VCPU_EXIT_REASON_HLT, 1, 1, guest_swapgs });
+        assert_int_equal(h.e.kind, X86VCPU_EXIT_HLT);
+        assert_int_equal(mock_msr(KGS), host_val);      /* the host's again */
+        /* Next run: the guest's 0x800 goes back in before the entry. */
+        mock_clear_ops();
+        RUN_STEPS(&h, { X86VCPU_EXIT_REASON_HLT, 1, 1, 0 });
+        const struct mock_op *in = mock_first(OP_WRMSR, 1, KGS);
+        assert_non_null(in);
+        assert_int_equal(in->b, 0x800);
+        assert_int_equal(mock_msr(KGS), host_val);
+        /* the guest swaps back: 0 again for the next round */
+        mock_set_msr(KGS, host_val);
+        h.v->smsr_guest[SMSR_KGS] = 0;
+    }
+    host_stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +321,7 @@ int main(void)
         cmocka_unit_test_setup(test_real_mode_fault_no_rf, setup),
         cmocka_unit_test_setup(test_cr0_cd_nw_as_written, setup),
         cmocka_unit_test_setup(test_fmask_high_bits_gp, setup),
+        cmocka_unit_test_setup(test_swapgs_kernel_gs_base_kept, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
