@@ -104,12 +104,44 @@ static void serve_other(struct vm *vm, const struct x86vcpu_exit *e);
  * would (segments, paging, EPT rights; faults to the guest), a page at most
  * per exit; an element outside RAM comes back as the EPT violation it is.
  * Out of line: the OUT path below stays short. */
+static void serve_mmio(struct vm *vm, const struct x86vcpu_exit *e);
+
 static __attribute__((noinline)) void serve_string_io(struct vm *vm, struct x86vcpu_exit *e)
 {
     vm->string_ios++;
-    if (x86vcpu_string_io(vm->v, e, bus_port_io, &vm->bus) == 1 &&
-        (!vm->on_exit || !vm->on_exit(vm, e)))
+    if (x86vcpu_string_io(vm->v, e, bus_port_io, &vm->bus) != 1)
+        return;
+    /* An element whose memory is MMIO comes back as an MMIO exit. */
+    if (e->kind == X86VCPU_EXIT_MMIO)
+        serve_mmio(vm, e);
+    else if (!vm->on_exit || !vm->on_exit(vm, e))
         serve_other(vm, e);
+}
+
+/* A port the guest reaches directly (a bus pass range) can still exit:
+ * an INS/OUTS whose memory is MMIO comes back from the library as a plain
+ * IN/OUT of the element. Do what the guest's own instruction would have
+ * done: the hardware access. Returns 0 when the port is not passed. */
+static __attribute__((noinline)) int pass_io(struct vm *vm, const struct x86vcpu_exit *e,
+                                             uint64_t *val)
+{
+    uint32_t port = e->u.io.port, size = e->u.io.size;
+    for (uint32_t i = 0; i < vm->bus.npass; i++) {
+        const struct bus_pass *p = &vm->bus.pass[i];
+        if (p->space != BUS_PIO || port < p->base || port + size > p->base + p->len)
+            continue;
+        if (e->u.io.in)
+            *val = size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port)
+                                                               : inl((uint16_t)port);
+        else if (size == 1)
+            outb((uint16_t)port, (uint8_t)e->u.io.value);
+        else if (size == 2)
+            outw((uint16_t)port, (uint16_t)e->u.io.value);
+        else
+            outl((uint16_t)port, e->u.io.value);
+        return 1;
+    }
+    return 0;
 }
 
 /* Inlined into the run loop: the path of every port exit. */
@@ -119,10 +151,12 @@ static inline __attribute__((always_inline)) void serve_io(struct vm *vm, struct
     if (e->u.io.string) {
         serve_string_io(vm, e);
     } else if (e->u.io.in) {
-        bus_read(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, &val);
+        if (bus_read(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, &val) == BUS_UNCLAIMED)
+            pass_io(vm, e, &val);
         x86vcpu_complete_io_in(vm->v, (uint32_t)val);
-    } else {
-        bus_write(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, e->u.io.value);
+    } else if (bus_write(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, e->u.io.value) ==
+               BUS_UNCLAIMED) {
+        pass_io(vm, e, &val);
     }
 }
 

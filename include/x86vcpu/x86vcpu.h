@@ -332,8 +332,13 @@ X86VCPU_API int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done
  * what moved and the instruction runs again for the rest (REP semantics,
  * SDM 26.1.3). Returns X86VCPU_OK; or 1 when an element lies in
  * guest-physical memory that is not RAM with the needed rights (unmapped,
- * read-only for INS, an MMIO range): *exit then holds that EPT violation, as
- * the CPU's own access would have exited, for the embedder to handle. */
+ * read-only for INS): *exit then holds that EPT violation, as the CPU's own
+ * access would have exited, for the embedder to handle. An element in an
+ * MMIO range (within one page) returns 1 with *exit an X86VCPU_EXIT_MMIO of
+ * that element, completed with x86vcpu_complete_mmio like any: INS has read
+ * the port already (the exit writes its value to the device); OUTS reads
+ * the device, and the next run returns the element as a plain OUT
+ * X86VCPU_EXIT_IO (u.io.string = 0) without entering the guest. */
 #define X86VCPU_STRING_IO_MAX 4096
 typedef int (*x86vcpu_port_fn)(void *ctx, uint16_t port, uint32_t size, int in,
                                uint32_t *value);

@@ -66,18 +66,50 @@ static void clear(struct x86vcpu_insn *o)
     o->reg_high8 = 0; o->addr_size = 0; o->seg = SEG_DS; o->rep = 0;
     o->mem_is_dest = 0; o->mem_is_first = 0; o->has_imm = 0; o->lock = 0;
     o->rip_relative = 0; o->base = NONE; o->index = NONE; o->scale = 1;
+    o->sub = 0; o->cc = 0; o->count_cl = 0;
     for (unsigned k = 0; k < sizeof o->pad; k++)
         o->pad[k] = 0;
     o->imm = 0; o->disp = 0;
 }
 
 /* ADD OR ADC SBB AND SUB XOR CMP: the operation in bits 5:3 of opcodes
- * 00-3F and in ModRM.reg of group 1 (Vol. 2 Table A-2 and A-6). ADC/SBB
- * are not handled (0xff). */
+ * 00-3F and in ModRM.reg of group 1 (Vol. 2 Table A-2 and A-6). */
 static const uint8_t alu_ops[8] = {
-    X86VCPU_MMIO_ADD, X86VCPU_MMIO_OR, 0xff, 0xff,
+    X86VCPU_MMIO_ADD, X86VCPU_MMIO_OR, X86VCPU_MMIO_ADC, X86VCPU_MMIO_SBB,
     X86VCPU_MMIO_AND, X86VCPU_MMIO_SUB, X86VCPU_MMIO_XOR, X86VCPU_MMIO_CMP,
 };
+
+/* Does the instruction write its memory operand? */
+static int writes_mem(const struct x86vcpu_insn *o)
+{
+    switch (o->op) {
+    case X86VCPU_MMIO_CMP: case X86VCPU_MMIO_TEST: case X86VCPU_MMIO_MULDIV:
+    case X86VCPU_MMIO_IMUL: case X86VCPU_MMIO_CMOVCC: case X86VCPU_MMIO_LODS:
+    case X86VCPU_MMIO_SCAS: case X86VCPU_MMIO_CMPS: case X86VCPU_MMIO_PUSH:
+    case X86VCPU_MMIO_OUTS:
+        return 0;
+    case X86VCPU_MMIO_BT:
+        return o->sub != 0;
+    default:
+        return o->mem_is_first;
+    }
+}
+
+/* LOCK is allowed only on these with a memory destination, else #UD
+ * (Vol. 2 "LOCK"). */
+static int lockable(const struct x86vcpu_insn *o)
+{
+    switch (o->op) {
+    case X86VCPU_MMIO_ADD: case X86VCPU_MMIO_OR: case X86VCPU_MMIO_ADC: case X86VCPU_MMIO_SBB:
+    case X86VCPU_MMIO_AND: case X86VCPU_MMIO_SUB: case X86VCPU_MMIO_XOR: case X86VCPU_MMIO_NOT:
+    case X86VCPU_MMIO_NEG: case X86VCPU_MMIO_INC: case X86VCPU_MMIO_DEC: case X86VCPU_MMIO_BT:
+    case X86VCPU_MMIO_XCHG: case X86VCPU_MMIO_CMPXCHG: case X86VCPU_MMIO_XADD:
+    case X86VCPU_MMIO_CMPXCHG8B:
+        return o->mem_is_dest;
+    default:
+        return 0;
+    }
+}
 
 /* ModRM, SIB and displacement (Vol. 2 2.1.5, Tables 2-1 to 2-3; REX.X/B
  * 2.2.1.2; RIP-relative 2.2.1.6). Leaves the register field in *regf. */
@@ -165,7 +197,7 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
 {
     struct cursor c = { bytes, n, 0 };
     unsigned rex = 0, opsz_pfx = 0, addr_pfx = 0, lock = 0, rep = 0, seg_ovr = NONE;
-    unsigned opsize, form = F_EG, regf = 0, byte_op = 0, imm_size = 0;
+    unsigned opsize, form = F_EG, regf = 0, byte_op = 0, imm_size = 0, two_byte = 0;
     uint8_t opc, op = 0;
     int r;
 
@@ -216,7 +248,7 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
         out->addr_size = ((mode == 32) ^ addr_pfx) ? 4 : 2;
 
     /* Opcode (Vol. 2 Appendix A, Table A-2 one-byte and A-3 two-byte map). */
-    if (opc < 0x40 && (opc & 7) < 4 && alu_ops[opc >> 3] != 0xff) {
+    if (opc < 0x40 && (opc & 7) < 4) {
         op = alu_ops[opc >> 3];
         byte_op = !(opc & 1);
         form = (opc & 2) ? F_GE : F_EG;
@@ -235,10 +267,35 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
             byte_op = opc != 0x83; imm_size = 1; form = F_EI; break;
         case 0x81:
             imm_size = opsize > 4 ? 4 : opsize; form = F_EI; break;
-        case 0xc6: case 0xf6:
+        case 0xc6:
             byte_op = 1; imm_size = 1; form = F_EI; break;
-        case 0xc7: case 0xf7:
+        case 0xc7:
             imm_size = opsize > 4 ? 4 : opsize; form = F_EI; break;
+        case 0xf6: case 0xf7:   /* group 3: the immediate only for TEST, below */
+        case 0xfe: case 0xff:   /* groups 4, 5 */
+        case 0xd0: case 0xd1: case 0xd2: case 0xd3:     /* group 2 by 1 / CL */
+            byte_op = !(opc & 1); form = F_EI; break;
+        case 0xc0: case 0xc1:   /* group 2 by imm8 */
+            byte_op = opc == 0xc0; imm_size = 1; form = F_EI; break;
+        case 0x8f:              /* group 1A: POP r/m */
+            form = F_EI; break;
+        case 0x86: case 0x87:
+            op = X86VCPU_MMIO_XCHG; byte_op = opc == 0x86; form = F_EG; break;
+        case 0x69: case 0x6b:   /* IMUL r, r/m, imm */
+            op = X86VCPU_MMIO_IMUL; form = F_GE;
+            imm_size = opc == 0x6b ? 1 : opsize > 4 ? 4 : opsize; break;
+        case 0xa6: case 0xa7:
+            op = X86VCPU_MMIO_CMPS; byte_op = opc == 0xa6; form = F_STRING; break;
+        case 0xac: case 0xad:
+            op = X86VCPU_MMIO_LODS; byte_op = opc == 0xac; form = F_STRING; break;
+        case 0xae: case 0xaf:
+            op = X86VCPU_MMIO_SCAS; byte_op = opc == 0xae; form = F_STRING; break;
+        case 0x6c: case 0x6d:   /* at most 32 bits: REX.W does not widen them */
+            op = X86VCPU_MMIO_INS; byte_op = opc == 0x6c; form = F_STRING;
+            opsize = opsize > 4 ? 4 : opsize; break;
+        case 0x6e: case 0x6f:
+            op = X86VCPU_MMIO_OUTS; byte_op = opc == 0x6e; form = F_STRING;
+            opsize = opsize > 4 ? 4 : opsize; break;
         case 0xa0: case 0xa1:
             op = X86VCPU_MMIO_MOV_LOAD; byte_op = opc == 0xa0; form = F_MOFFS; break;
         case 0xa2: case 0xa3:
@@ -254,12 +311,29 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
             r = fetch(&c, &opc);
             if (r)
                 goto fail;
+            two_byte = 1;
+            form = F_GE;
             if (opc == 0xb6 || opc == 0xb7)
                 op = X86VCPU_MMIO_MOVZX;
             else if (opc == 0xbe || opc == 0xbf)
                 op = X86VCPU_MMIO_MOVSX;
+            else if (opc == 0xb0 || opc == 0xb1)
+                op = X86VCPU_MMIO_CMPXCHG, byte_op = opc == 0xb0, form = F_EG;
+            else if (opc == 0xc0 || opc == 0xc1)
+                op = X86VCPU_MMIO_XADD, byte_op = opc == 0xc0, form = F_EG;
+            else if (opc == 0xa3 || opc == 0xab || opc == 0xb3 || opc == 0xbb)
+                op = X86VCPU_MMIO_BT, out->sub = (uint8_t)((opc >> 3) & 3), form = F_EG;
+            else if (opc == 0xba)
+                imm_size = 1, form = F_EI;              /* group 8, BT* imm8 */
+            else if (opc == 0xc7)
+                form = F_EI;                            /* group 9 */
+            else if (opc == 0xaf)
+                op = X86VCPU_MMIO_IMUL;
+            else if ((opc & 0xf0) == 0x40)
+                op = X86VCPU_MMIO_CMOVCC, out->cc = opc & 15;
+            else if ((opc & 0xf0) == 0x90)
+                op = X86VCPU_MMIO_SETCC, out->cc = opc & 15, byte_op = 1, form = F_EI;
             else { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
-            form = F_GE;
             break;
         default:
             r = X86VCPU_DECODE_UNSUPPORTED;
@@ -284,21 +358,65 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
             goto fail;
         if (form == F_EI) {
             unsigned sub = regf & 7;
-            if (opc == 0xc6 || opc == 0xc7) {
+            /* The operation in ModRM.reg (Vol. 2 Table A-6, opcode
+             * extensions by group). */
+            if (two_byte && (opc & 0xf0) == 0x90) {
+                /* SETcc: ModRM.reg is ignored */
+            } else if (two_byte && opc == 0xba) {
+                if (sub < 4) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
+                op = X86VCPU_MMIO_BT;
+                out->sub = (uint8_t)(sub - 4);
+            } else if (two_byte) {              /* 0F C7 */
+                /* /1 CMPXCHG8B; with REX.W CMPXCHG16B (16 bytes: not here) */
+                if (sub != 1 || (rex & 8)) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
+                op = X86VCPU_MMIO_CMPXCHG8B;
+                out->mem_size = out->reg_size = 8;
+            } else if (opc == 0xc6 || opc == 0xc7) {
                 if (sub != 0) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
                 op = X86VCPU_MMIO_MOV_STORE_IMM;
             } else if (opc == 0xf6 || opc == 0xf7) {
-                /* Group 3 /0 TEST (Vol. 2 Table A-6); /1 is undocumented. */
+                /* Group 3: /0 TEST (/1 an undocumented alias the CPU runs
+                 * the same), /2 NOT, /3 NEG, /4-7 MUL IMUL DIV IDIV. */
+                if (sub <= 1) {
+                    op = X86VCPU_MMIO_TEST;
+                    imm_size = out->mem_size > 4 ? 4 : out->mem_size;
+                } else if (sub == 2) {
+                    op = X86VCPU_MMIO_NOT;
+                } else if (sub == 3) {
+                    op = X86VCPU_MMIO_NEG;
+                } else {
+                    op = X86VCPU_MMIO_MULDIV;
+                    out->sub = (uint8_t)sub;
+                }
+            } else if (opc == 0xfe || opc == 0xff) {
+                /* Group 4/5: /0 INC, /1 DEC, FF /6 PUSH; the branches
+                 * (/2-/5) are not data accesses emulated here. */
+                if (sub == 0 || sub == 1) {
+                    op = sub ? X86VCPU_MMIO_DEC : X86VCPU_MMIO_INC;
+                } else if (opc == 0xff && sub == 6) {
+                    op = X86VCPU_MMIO_PUSH;
+                } else { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
+            } else if (opc == 0x8f) {
                 if (sub != 0) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
-                op = X86VCPU_MMIO_TEST;
+                op = X86VCPU_MMIO_POP;
+            } else if (opc >= 0xc0 && opc <= 0xd3) {
+                op = X86VCPU_MMIO_SHIFT;
+                out->sub = (uint8_t)sub;
+                out->count_cl = opc == 0xd2 || opc == 0xd3;
             } else {
-                if (alu_ops[sub] == 0xff) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
                 op = alu_ops[sub];
+            }
+            if (op == X86VCPU_MMIO_PUSH || op == X86VCPU_MMIO_POP) {
+                /* In 64-bit mode the stack operand is 64 bits unless 66
+                 * (Vol. 2 "PUSH", "POP"; there is no 32-bit form). */
+                if (mode == 64)
+                    out->mem_size = out->reg_size = (uint8_t)(opsz_pfx && !(rex & 8) ? 2 : 8);
             }
             out->mem_is_first = 1;
         } else {
             out->reg = (uint8_t)regf;
             out->mem_is_first = form == F_EG;
+            /* CMOVcc, IMUL: reg op= mem */
             /* Byte registers 4-7 are AH CH DH BH without REX, SPL BPL SIL DIL
              * with any REX (Vol. 2 2.2.1.2, Vol. 1 3.4.1.1). */
             if (out->reg_size == 1 && rex == 0 && regf >= 4 && regf <= 7)
@@ -318,24 +436,35 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
          * DS:[rSI], DS overridable (Vol. 2 "STOS", "MOVS"). */
         out->mem_is_first = 1;
         out->rep = (uint8_t)rep;
-        if (op == X86VCPU_MMIO_STOS) {
+        if (op == X86VCPU_MMIO_INS) {
+            /* ES:[rDI], no override (Vol. 2 "INS") */
+            out->base = R_DI;
+            out->seg = SEG_ES;
+            seg_ovr = NONE;
+        } else if (op == X86VCPU_MMIO_OUTS) {
+            out->base = R_SI;       /* DS:[rSI], overridable (Vol. 2 "OUTS") */
+            out->mem_is_first = 0;
+        } else if (op == X86VCPU_MMIO_STOS || op == X86VCPU_MMIO_SCAS) {
+            /* ES:[rDI], no override (Vol. 2 "STOS", "SCAS") */
             out->reg = R_AX;
             out->base = R_DI;
             out->seg = SEG_ES;
             seg_ovr = NONE;
+            out->mem_is_first = op == X86VCPU_MMIO_STOS;
         } else {
+            /* MOVS, CMPS: seg:[rSI] first, ES:[rDI] second; LODS: seg:[rSI] */
             out->base = R_SI;
+            if (op == X86VCPU_MMIO_LODS) {
+                out->reg = R_AX;
+                out->mem_is_first = 0;
+            }
         }
     }
     out->op = op;
-    out->mem_is_dest = op != X86VCPU_MMIO_CMP && op != X86VCPU_MMIO_TEST && out->mem_is_first;
+    out->mem_is_dest = (uint8_t)writes_mem(out);
 
-    /* LOCK only with ADD/OR/AND/SUB/XOR (among these) writing memory,
-     * else #UD (Vol. 2 "LOCK"). */
     if (lock) {
-        if (!out->mem_is_dest ||
-            (op != X86VCPU_MMIO_ADD && op != X86VCPU_MMIO_OR && op != X86VCPU_MMIO_AND &&
-             op != X86VCPU_MMIO_SUB && op != X86VCPU_MMIO_XOR)) {
+        if (!lockable(out)) {
             r = X86VCPU_DECODE_INVALID;
             goto fail;
         }
@@ -344,7 +473,10 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
 
     if (imm_size) {
         uint64_t imm;
-        r = fetch_imm(&c, imm_size, 1, &imm);
+        /* Shift counts and bit offsets (C0/C1, 0F BA) are unsigned bytes;
+         * the other immediates are sign-extended to the operand size. */
+        int count = out->op == X86VCPU_MMIO_SHIFT || out->op == X86VCPU_MMIO_BT;
+        r = fetch_imm(&c, imm_size, !count, &imm);
         if (r)
             goto fail;
         out->imm = imm & size_mask(out->mem_size);

@@ -34,7 +34,33 @@ enum x86vcpu_mmio_op {
     X86VCPU_MMIO_ADD,           /* 00-03, 80/81/83 /0 */
     X86VCPU_MMIO_SUB,           /* 28-2B, 80/81/83 /5 */
     X86VCPU_MMIO_CMP,           /* 38-3B, 80/81/83 /7: flags only */
-    X86VCPU_MMIO_TEST,          /* 84/85, F6/F7 /0: flags only */
+    X86VCPU_MMIO_TEST,          /* 84/85, F6/F7 /0 (/1): flags only */
+    /* The rest execute through src/lib/alu.c (x86vcpu__insn_exec). */
+    X86VCPU_MMIO_ADC,           /* 10-13, 80/81/83 /2 */
+    X86VCPU_MMIO_SBB,           /* 18-1B, 80/81/83 /3 */
+    X86VCPU_MMIO_NOT,           /* F6/F7 /2 */
+    X86VCPU_MMIO_NEG,           /* F6/F7 /3 */
+    X86VCPU_MMIO_INC,           /* FE/FF /0 */
+    X86VCPU_MMIO_DEC,           /* FE/FF /1 */
+    X86VCPU_MMIO_SHIFT,         /* C0/C1 ib, D0/D1 (1), D2/D3 (CL); sub = ModRM.reg
+                                 * (ROL ROR RCL RCR SHL SHR SAL SAR) */
+    X86VCPU_MMIO_BT,            /* 0F A3/AB/B3/BB (bit offset in reg), 0F BA /4-7 ib;
+                                 * sub = 0 BT, 1 BTS, 2 BTR, 3 BTC */
+    X86VCPU_MMIO_XCHG,          /* 86/87 */
+    X86VCPU_MMIO_CMPXCHG,       /* 0F B0/B1 */
+    X86VCPU_MMIO_XADD,          /* 0F C0/C1 */
+    X86VCPU_MMIO_CMPXCHG8B,     /* 0F C7 /1 without REX.W (mem_size 8) */
+    X86VCPU_MMIO_MULDIV,        /* F6/F7 /4-7; sub = 4 MUL, 5 IMUL, 6 DIV, 7 IDIV */
+    X86VCPU_MMIO_IMUL,          /* 0F AF; 69/6B with an immediate: reg <- r/m * (reg|imm) */
+    X86VCPU_MMIO_SETCC,         /* 0F 90-9F: mem8 <- condition cc */
+    X86VCPU_MMIO_CMOVCC,        /* 0F 40-4F: reg <- mem if cc (mem is read anyway) */
+    X86VCPU_MMIO_LODS,          /* AC/AD: rAX <- seg:[rSI] */
+    X86VCPU_MMIO_SCAS,          /* AE/AF: flags of rAX - ES:[rDI] */
+    X86VCPU_MMIO_CMPS,          /* A6/A7: flags of seg:[rSI] - ES:[rDI] */
+    X86VCPU_MMIO_PUSH,          /* FF /6: push r/m (stack through SS:rSP) */
+    X86VCPU_MMIO_POP,           /* 8F /0: pop r/m */
+    X86VCPU_MMIO_INS,           /* 6C/6D: ES:[rDI] <- port DX (the port's side: the embedder) */
+    X86VCPU_MMIO_OUTS,          /* 6E/6F: port DX <- seg:[rSI] */
     X86VCPU_MMIO_OP_COUNT
 };
 
@@ -67,7 +93,10 @@ struct x86vcpu_insn {
                              * 16-bit addressing: BX/BP as base, SI/DI as index
                              * (or base when alone). MOVS: base rSI, STOS: rDI */
     uint8_t scale;          /* 1, 2, 4, 8 */
-    uint8_t pad[7];
+    uint8_t sub;            /* SHIFT, BT, MULDIV: which one (see the op) */
+    uint8_t cc;             /* SETCC, CMOVCC: the condition (opcode low nibble) */
+    uint8_t count_cl;       /* SHIFT: the count is CL (D2/D3); else imm, or 1 */
+    uint8_t pad[4];
     uint64_t imm;           /* immediate as the instruction uses it: sign-
                              * extended to the operand size, then truncated
                              * to it (83 ib, C7/81 id with REX.W) */

@@ -76,19 +76,18 @@ int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value)
         return X86VCPU_EINVAL;
     if (v->pending != PENDING_IO_IN)
         return X86VCPU_ESTATE;
+    if (v->mmio.ins) {
+        /* INS into MMIO (mmio.c): the port's value goes to the device as
+         * the next run's MMIO write exit. */
+        v->mmio.ins = 0;
+        v->mmio.write_value = value & (0xffffffffu >> (32 - 8 * v->pending_io_size));
+        v->pending = PENDING_MMIO_WRITE;
+        return X86VCPU_OK;
+    }
     v->regs.gpr[X86VCPU_RAX] = x86vcpu__io_in_merge(v->regs.gpr[X86VCPU_RAX], value,
                                                     v->pending_io_size);
     v->pending = PENDING_NONE;
     return X86VCPU_OK;
-}
-
-/* Update a register used as an address or count under the address size:
- * a 16-bit update keeps bits 63:16, a 32-bit one zero-extends (SDM 3.3.7). */
-static uint64_t addr_update(uint64_t old, uint64_t newval, unsigned bytes)
-{
-    if (bytes == 2)
-        return (old & ~0xffffull) | (newval & 0xffff);
-    return newval & addr_mask(bytes);
 }
 
 int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done)
@@ -99,13 +98,9 @@ int x86vcpu_complete_string_io(struct x86vcpu_vcpu *v, uint32_t done)
         return X86VCPU_ESTATE;
     if (done > v->strio.count)
         return X86VCPU_EINVAL;
-    uint64_t *g = v->regs.gpr;
-    unsigned idx = v->strio.in ? X86VCPU_RDI : X86VCPU_RSI, as = v->strio.addr_size;
-    uint64_t delta = (uint64_t)done * v->strio.size;
-    g[idx] = addr_update(g[idx], v->strio.df ? g[idx] - delta : g[idx] + delta, as);
+    x86vcpu__string_advance(v, v->strio.addr_size, v->strio.df, v->strio.size, done,
+                            !v->strio.in, v->strio.in, v->strio.rep);
     uint64_t left = v->strio.total - done;
-    if (v->strio.rep)
-        g[X86VCPU_RCX] = addr_update(g[X86VCPU_RCX], g[X86VCPU_RCX] - done, as);
     /* Done: complete the instruction on the next run. Otherwise leave RIP
      * on it: it runs again (and exits again) for the remaining elements. */
     if (left == 0)

@@ -3,21 +3,41 @@
  * the instruction (gmem.c: the guest's paging and the EPT, 4 GiB wrap
  * outside 64-bit mode), decodes it (src/lib/decode.c) and becomes an MMIO
  * read or write exit. Completing it finishes the instruction as the CPU
- * would. String forms (STOS, MOVS) move one element per exit and run again
- * while RCX says so; MOVS's other operand goes through its segment, the
- * guest's paging and the EPT page by page (gmem.c), MMIO -> MMIO as a read
- * exit then a write exit. Not emulated (MMIO_UNSUPPORTED): an access that
- * runs from an MMIO page into one that is not MMIO, or whose RAM operand
- * is half RAM, half MMIO. */
+ * would, through src/lib/alu.c (x86vcpu__insn_exec: results and RFLAGS as
+ * the CPU's): loads, stores, the ALU group, TEST, NOT/NEG/INC/DEC, shifts
+ * and rotates, BT*, XCHG, CMPXCHG(8B), XADD, MUL/IMUL/DIV/IDIV (#DE
+ * raised), SETcc, CMOVcc, PUSH/POP r/m. A read-modify-write is a read exit
+ * then a write exit (run returns it without an entry).
+ *
+ * String forms (MOVS, STOS, LODS, CMPS, SCAS) move one element per exit
+ * with RSI/RDI/RCX stepped after it, and the instruction runs again while
+ * RCX (and ZF for REPE/REPNE) says so: bounded per exit, resumable, events
+ * can come in between (as the CPU does between iterations, SDM Vol. 2
+ * "REP"). Their other operand goes through its segment, the guest's
+ * paging and the EPT page by page (gmem.c), MMIO -> MMIO as two exits.
+ *
+ * An operand across a page boundary is checked on both pages (the
+ * guest's #PF/#GP there, or that page's EPT violation for the embedder);
+ * RAM then MMIO (ModRM forms), and half-RAM string elements of LODS/SCAS/
+ * STOS/INS/OUTS/CMPS (the other CMPS operand in RAM), are split: the RAM bytes through
+ * gmem.c, the device gets the rest at its address with a smaller size.
+ * INS/OUTS on a port the embedder let through exit here (EPT violation):
+ * a plain IN/OUT exit carries the port's side.
+ *
+ * Not emulated (MMIO_UNSUPPORTED, decoded, for the embedder): a ModRM
+ * operand running from MMIO into RAM (kept so: tests/host/test_mutants.c);
+ * a half-RAM element of MOVS or of CMPS with both operands so, or one
+ * split and the other MMIO; instructions decode.h
+ * does not list (branches through memory FF /2-/5, far pointers, SSE/AVX/
+ * x87 loads and stores, BSF/BSR/POPCNT/LZCNT/TZCNT, SHLD/SHRD, MOVBE,
+ * MOV to/from segment registers, CMPXCHG16B, ENTER/LEAVE/PUSHA/POPA/XLAT,
+ * descriptor-table loads and stores). An operand spanning two MMIO pages
+ * goes to the device as one access at the first page's address. */
 #include "vmx/vcpu.h"
 #include "lib/walk.h"
+#include "lib/alu.h"
 
 /* ----------------------------------------------------------- registers */
-static unsigned reg_index(const struct x86vcpu_insn *i)
-{
-    return i->reg_high8 ? i->reg - 4u : i->reg; /* AH..BH live in RAX..RBX */
-}
-
 static uint64_t size_mask(unsigned bytes)
 {
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
@@ -37,6 +57,215 @@ static int string_gpa(struct x86vcpu__gctx *g, unsigned seg, unsigned reg, int w
     if (x86vcpu__seg_lin(g, seg, string_off(g->v, reg), g->v->mmio.insn.mem_size, write, lin, f))
         return -1;
     return x86vcpu__lin_xlate(g, *lin, write ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ, gpa, f);
+}
+
+/* The guest's registers as x86vcpu__insn_exec sees them (RSP from the
+ * VMCS), and back: only those it changed are written. */
+static void regs_load(struct x86vcpu_vcpu *v, uint64_t g[16])
+{
+    for (unsigned k = 0; k < 16; k++)
+        g[k] = v->regs.gpr[k];
+    g[X86VCPU_RSP] = x86vcpu__gpr_read(v, X86VCPU_RSP);
+}
+
+static void regs_store(struct x86vcpu_vcpu *v, const uint64_t g[16], const uint64_t old[16])
+{
+    for (unsigned k = 0; k < 16; k++)
+        if (g[k] != old[k])
+            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)k, g[k]);
+}
+
+/* The stack's address size: 64-bit mode 8, else SS.B (SDM Vol. 1 6.2.3). */
+static unsigned stack_size(struct x86vcpu_vcpu *v)
+{
+    if (v->mmio.mode == 64)
+        return 8;
+    return (VMRD(v, W32, GUEST_SS_AR) & (1u << 14)) ? 4 : 2;
+}
+
+/* The new stack pointer after moving it by delta under its address size
+ * (16-bit: bits 63:16 kept). */
+static uint64_t stack_move(uint64_t rsp, uint64_t delta, unsigned as)
+{
+    uint64_t m = size_mask(as);
+    return as == 2 ? (rsp & ~m) | ((rsp + delta) & m) : (rsp + delta) & m;
+}
+
+/* The forms whose memory operand is the ModRM one at its effective
+ * address (not the string forms, not the stack, not BT's register bit
+ * offset, which moves the address). */
+static int modrm_operand(const struct x86vcpu_insn *in)
+{
+    switch (in->op) {
+    case X86VCPU_MMIO_STOS: case X86VCPU_MMIO_MOVS: case X86VCPU_MMIO_LODS:
+    case X86VCPU_MMIO_SCAS: case X86VCPU_MMIO_CMPS: case X86VCPU_MMIO_INS:
+    case X86VCPU_MMIO_OUTS: case X86VCPU_MMIO_PUSH: case X86VCPU_MMIO_POP:
+        return 0;
+    case X86VCPU_MMIO_BT:
+        return in->has_imm;
+    default:
+        return 1;
+    }
+}
+
+/* An operand across a page boundary with RAM on one side and MMIO on the
+ * other (the CPU's access exited for the MMIO page): record the RAM part
+ * (v->mmio.split_*) and point *gpa at the device's. Both pages are checked
+ * now with the access's rights; returns 1 with *f when the guest gets a
+ * fault instead (#PF, #GP, or the EPT violation of the RAM side). */
+static int split_begin(struct x86vcpu_vcpu *v, struct x86vcpu__gctx *g, uint64_t rip,
+                       uint64_t *gpa, struct x86vcpu__gfault *f)
+{
+    const struct x86vcpu_insn *in = &v->mmio.insn;
+    uint64_t rg[16], lin, l2, g1, g2;
+    struct x86vcpu__gfault f1 = { 0 }, f2 = { 0 };
+    v->mmio.split_n = 0;
+    if (!modrm_operand(in))
+        return 0;
+    regs_load(v, rg);
+    uint64_t ea = x86vcpu__insn_ea(in, rg, rip + in->len);
+    if (x86vcpu__seg_lin(g, in->seg, ea, in->mem_size, in->mem_is_dest, &lin, f))
+        return 1;
+    uint32_t n1 = 4096 - (uint32_t)(lin & 0xfff);
+    if (n1 >= in->mem_size)
+        return 0;
+    l2 = g->mode == 64 ? (lin | 0xfff) + 1 : (uint32_t)((lin | 0xfff) + 1);
+    int acc = in->mem_is_dest ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ;
+    int r1 = x86vcpu__lin_xlate(g, lin, acc, &g1, &f1);
+    int r2 = x86vcpu__lin_xlate(g, l2, acc, &g2, &f2);
+    int m1 = r1 && f1.kind == GF_MMIO, m2 = r2 && f2.kind == GF_MMIO;
+    if (r1 && !m1) {
+        *f = f1;
+        return 1;
+    }
+    if (r2 && !m2) {
+        *f = f2;
+        return 1;
+    }
+    /* MMIO and MMIO: one device access, as before. MMIO then RAM: the
+     * mechanism below would do it too, but it stays MMIO_UNSUPPORTED for
+     * now (tests/host/test_mutants.c pins that rule). */
+    if (m1 == m2 || m1)
+        return 0;
+    v->mmio.split_ram_first = (uint8_t)m2;
+    v->mmio.split_n = (uint8_t)(m2 ? n1 : in->mem_size - n1);
+    v->mmio.split_lin = m2 ? lin : l2;
+    *gpa = m2 ? f2.gpa : f1.gpa;
+    return 0;
+}
+
+/* A string operand at seg:[reg] whose element crosses into the next
+ * linear page: that page is checked too (the CPU faults there as well:
+ * #PF, #GP, or its own EPT violation). 0: nothing against it (no crossing,
+ * or both pages RAM, or both MMIO); 1: the guest's fault in *f; 2: RAM and
+ * MMIO mixed in one element (not emulated for the string forms). */
+static int string_cross(struct x86vcpu__gctx *g, unsigned seg, unsigned reg, int write,
+                        struct x86vcpu__gfault *f)
+{
+    unsigned size = g->v->mmio.insn.mem_size;
+    uint64_t lin, l2, g1, g2;
+    struct x86vcpu__gfault f1 = { 0 }, f2 = { 0 };
+    if (x86vcpu__seg_lin(g, seg, string_off(g->v, reg), size, write, &lin, f))
+        return 1;
+    if ((lin & 0xfff) + size <= 4096)
+        return 0;
+    l2 = g->mode == 64 ? (lin | 0xfff) + 1 : (uint32_t)((lin | 0xfff) + 1);
+    int acc = write ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ;
+    int r1 = x86vcpu__lin_xlate(g, lin, acc, &g1, &f1);
+    int r2 = x86vcpu__lin_xlate(g, l2, acc, &g2, &f2);
+    if (r1 && f1.kind != GF_MMIO) {
+        *f = f1;
+        return 1;
+    }
+    if (r2 && f2.kind != GF_MMIO) {
+        *f = f2;
+        return 1;
+    }
+    if (!r1 == !r2)
+        return 0;
+    /* RAM and MMIO in one element: the RAM bytes through gmem.c, the device
+     * gets the rest (as split_begin for the ModRM forms). */
+    struct x86vcpu_vcpu *v = g->v;
+    v->mmio.split_ram_first = (uint8_t)!r1;
+    v->mmio.split_n = (uint8_t)(!r1 ? 4096 - (lin & 0xfff) : size - (4096 - (lin & 0xfff)));
+    v->mmio.split_lin = !r1 ? lin : l2;
+    v->mmio.split_gpa = !r1 ? f2.gpa : f1.gpa;
+    return 2;
+}
+
+/* The linear address of ES:[rDI]'s RAM part if its element were split
+ * (to tell which CMPS operand split_* describes). */
+static uint64_t split_dst_lin(struct x86vcpu_vcpu *v, struct x86vcpu__gctx *g)
+{
+    struct x86vcpu__gfault f = { 0 };
+    uint64_t lin;
+    if (x86vcpu__seg_lin(g, 0, string_off(v, X86VCPU_RDI), v->mmio.insn.mem_size, 0, &lin, &f))
+        return ~0ull;
+    uint64_t l2 = g->mode == 64 ? (lin | 0xfff) + 1 : (uint32_t)((lin | 0xfff) + 1);
+    return v->mmio.split_ram_first ? lin : l2;
+}
+
+/* The string form's operands, in the CPU's order (source read first). */
+static int string_operands_cross(struct x86vcpu__gctx *g, struct x86vcpu__gfault *f)
+{
+    const struct x86vcpu_insn *in = &g->v->mmio.insn;
+    int r = 0;
+    switch (in->op) {
+    case X86VCPU_MMIO_LODS: case X86VCPU_MMIO_OUTS:
+        return string_cross(g, in->seg, X86VCPU_RSI, 0, f);
+    case X86VCPU_MMIO_SCAS:
+        return string_cross(g, 0, X86VCPU_RDI, 0, f);
+    case X86VCPU_MMIO_STOS: case X86VCPU_MMIO_INS:
+        return string_cross(g, 0, X86VCPU_RDI, 1, f);
+    case X86VCPU_MMIO_MOVS: case X86VCPU_MMIO_CMPS:
+        r = string_cross(g, in->seg, X86VCPU_RSI, 0, f);
+        if (r)
+            return r;
+        return string_cross(g, 0, X86VCPU_RDI, in->op == X86VCPU_MMIO_MOVS, f);
+    default:
+        return 0;
+    }
+}
+
+/* The device's part of a full operand value, and the full value from the
+ * device's part and the RAM bytes (little-endian: the low bytes are the
+ * first page's). */
+static uint64_t split_dev_part(const struct x86vcpu_vcpu *v, uint64_t full)
+{
+    unsigned n = v->mmio.split_n;
+    if (!n)
+        return full;
+    return v->mmio.split_ram_first ? full >> (8 * n)
+                                   : full & size_mask(v->mmio.insn.mem_size - n);
+}
+
+/* Read (write = 0) or write the RAM bytes of a split operand: 0, or -1
+ * with the guest's fault queued (the mapping changed since the exit). */
+static int split_ram(struct x86vcpu_vcpu *v, uint64_t *full, int write)
+{
+    unsigned n = v->mmio.split_n, dn = v->mmio.insn.mem_size - n;
+    unsigned shift = v->mmio.split_ram_first ? 0 : 8 * dn;
+    struct x86vcpu__gctx g;
+    struct x86vcpu__gfault f = { 0 };
+    uint8_t b[8] = { 0 };
+    x86vcpu__gctx_init(v, &g);
+    if (write) {
+        for (unsigned i = 0; i < n; i++)
+            b[i] = (uint8_t)(*full >> (shift + 8 * i));
+        if (x86vcpu__lin_write(&g, v->mmio.split_lin, b, n, &f))
+            goto fault;
+        return 0;
+    }
+    if (x86vcpu__lin_read(&g, v->mmio.split_lin, b, n, X86VCPU_ACC_READ, &f))
+        goto fault;
+    uint64_t ram = 0, dev = *full & size_mask(dn);
+    for (unsigned i = 0; i < n; i++)
+        ram |= (uint64_t)b[i] << (8 * i);
+    *full = v->mmio.split_ram_first ? ram | (dev << (8 * n)) : dev | (ram << (8 * dn));
+    return 0;
+fault:
+    x86vcpu__gfault_raise(v, &f, 0);
+    return -1;
 }
 
 /* ---------------------------------------------------------- begin/end */
@@ -84,14 +313,20 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     v->mmio.rip = e->rip;
 
     /* Fetch up to 15 bytes at CS:RIP through the EPT (X), page by page;
-     * outside 64-bit mode the address wraps at 4 GiB (SDM Vol. 3A 3.3.7). */
-    uint64_t lin = g.mode == 64 ? e->rip
-                 : (uint32_t)((v->stats.vmreads++, hw_vmread(X86VCPU_VMCS_GUEST_CS_BASE)) + e->rip);
+     * outside 64-bit mode the address wraps at 4 GiB (SDM Vol. 3A 3.3.7);
+     * with a 16-bit code segment the IP itself wraps at 64 KiB (Vol. 1
+     * 3.6: 16-bit operand and address size, IP), so an instruction that
+     * runs past CS:FFFF continues at CS:0. */
+    uint64_t cs_base = g.mode == 64 ? 0 : (v->stats.vmreads++, hw_vmread(X86VCPU_VMCS_GUEST_CS_BASE));
     uint8_t bytes[15];
     uint32_t n = 0;
     while (n < 15) {
-        uint64_t l = g.mode == 64 ? lin + n : (uint32_t)(lin + n);
+        uint64_t l = g.mode == 64 ? e->rip + n
+                   : g.mode == 16 ? (uint32_t)(cs_base + ((e->rip + n) & 0xffff))
+                                  : (uint32_t)(cs_base + e->rip + n);
         uint32_t chunk = 4096 - (uint32_t)(l & 0xfff);
+        if (g.mode == 16 && chunk > 0x10000 - ((e->rip + n) & 0xffff))
+            chunk = 0x10000 - (uint32_t)((e->rip + n) & 0xffff);   /* up to the wrap */
         if (chunk > 15 - n)
             chunk = 15 - n;
         if (x86vcpu__lin_read(&g, l, bytes + n, chunk, X86VCPU_ACC_FETCH, &f))
@@ -112,29 +347,195 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         unsupported(e, bytes, n, err);
         return 0;
     }
-    /* The device sees one access in one MMIO page range; one that runs on
-     * into RAM (or nothing) is not emulated. */
-    if ((gpa & 0xfff) + in->mem_size > 4096 &&
+    /* An operand across a page boundary, one page RAM and the other MMIO:
+     * the RAM bytes through gmem.c, the device gets the rest (its gpa, a
+     * smaller size). Otherwise the device sees one access in one MMIO page
+     * range; one that runs on into something else is not emulated. */
+    if (split_begin(v, &g, e->rip, &gpa, &f))
+        return x86vcpu__gfault_raise(v, &f, e);
+    int split_src = 0, in_op_unsupported = 0;
+    switch (string_operands_cross(&g, &f)) {
+    case 1:
+        return x86vcpu__gfault_raise(v, &f, e);
+    case 2:
+        /* One operand's element half RAM, half MMIO: emulated for the
+         * one-operand forms and for CMPS with the other operand in RAM;
+         * not for MOVS. */
+        if (in->op == X86VCPU_MMIO_CMPS && v->mmio.split_lin != split_dst_lin(v, &g)) {
+            /* A CMPS source split: the destination must be whole RAM. */
+            uint8_t sn = v->mmio.split_n, sf = v->mmio.split_ram_first;
+            uint64_t sl = v->mmio.split_lin, sg = v->mmio.split_gpa;
+            int c = string_cross(&g, 0, X86VCPU_RDI, 0, &f);
+            v->mmio.split_n = sn, v->mmio.split_ram_first = sf;
+            v->mmio.split_lin = sl, v->mmio.split_gpa = sg;
+            if (c == 1) {
+                v->mmio.split_n = 0;
+                return x86vcpu__gfault_raise(v, &f, e);
+            }
+            split_src = 1;
+            if (c == 2)
+                in_op_unsupported = 1;
+        }
+        if (in->op == X86VCPU_MMIO_MOVS || in_op_unsupported) {
+            v->mmio.split_n = 0;
+            unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+            return 0;
+        }
+        gpa = v->mmio.split_gpa;
+        f = (struct x86vcpu__gfault){ 0 };
+        break;
+    default:
+        f = (struct x86vcpu__gfault){ 0 };
+        break;
+    }
+    if (!v->mmio.split_n && (gpa & 0xfff) + in->mem_size > 4096 &&
         !x86vcpu__ept_is_mmio(v->setup.ept, (gpa | 0xfff) + 1)) {
         unsupported(e, bytes, n, MMIO_ERR_SPLIT);
         return 0;
     }
-    e->u.mmio.size = in->mem_size;
+    e->u.mmio.gpa = gpa;
+    e->u.mmio.size = (uint8_t)(in->mem_size - v->mmio.split_n);
     v->mmio.dst_mmio = 0;
-    uint64_t *gr = v->regs.gpr;
+    v->mmio.second_read = 0;
+    v->mmio.outs = 0;
+    v->mmio.ins = 0;
     switch (in->op) {
+    case X86VCPU_MMIO_OUTS:
+        /* A port the embedder let through (no I/O exit), memory in MMIO:
+         * the element is read from the device, then the embedder gets a
+         * plain OUT exit for it (x86vcpu__mmio_pending_write). */
+        v->mmio.outs = 1;
+        v->mmio.port = (uint16_t)v->regs.gpr[X86VCPU_RDX];
+        break;
+    case X86VCPU_MMIO_INS:
+        /* The port first: a plain IN exit; x86vcpu_complete_io_in's value
+         * then goes to the device as the next run's MMIO write. */
+        v->mmio.ins = 1;
+        v->mmio.gpa = gpa;
+        v->mmio.write = 1;
+        e->kind = X86VCPU_EXIT_IO;
+        e->reason = X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+        e->instr_len = in->len;
+        e->qualification = 0;
+        e->u.io = (typeof(e->u.io)){ 0 };
+        e->u.io.port = (uint16_t)v->regs.gpr[X86VCPU_RDX];
+        e->u.io.size = in->mem_size;
+        e->u.io.in = 1;
+        v->pending_io_size = in->mem_size;
+        v->pending = PENDING_IO_IN;
+        return 0;
     case X86VCPU_MMIO_MOV_STORE:
-        e->u.mmio.write = 1;
-        e->u.mmio.value = in->reg_high8 ? (gr[reg_index(in)] >> 8) & 0xff
-                                        : x86vcpu__gpr_read(v, in->reg) & size_mask(in->mem_size);
-        break;
     case X86VCPU_MMIO_MOV_STORE_IMM:
+    case X86VCPU_MMIO_SETCC: {
+        /* Stores that read nothing: the value now. */
+        uint64_t rg[16], fl = in->op == X86VCPU_MMIO_SETCC ? VMRD(v, WNAT, GUEST_RFLAGS) : 0;
+        regs_load(v, rg);
+        x86vcpu__insn_exec(in, 0, rg, &fl, &v->mmio.write_value);
         e->u.mmio.write = 1;
-        e->u.mmio.value = in->imm & size_mask(in->mem_size);
+        e->u.mmio.value = split_dev_part(v, v->mmio.write_value);
         break;
+    }
+    case X86VCPU_MMIO_POP: {
+        /* POP r/m: the stack element (RAM) now, the device gets it; RSP
+         * moves when the write is done (SDM "POP"). */
+        uint8_t b[8] = { 0 };
+        uint64_t sl, val = 0;
+        unsigned as = stack_size(v);
+        if (x86vcpu__seg_lin(&g, 2, x86vcpu__gpr_read(v, X86VCPU_RSP) & size_mask(as),
+                             in->mem_size, 0, &sl, &f) ||
+            x86vcpu__lin_read(&g, sl, b, in->mem_size, X86VCPU_ACC_READ, &f)) {
+            if (f.kind == GF_MMIO) {
+                unsupported(e, bytes, n, MMIO_ERR_OPERAND);
+                return 0;
+            }
+            return x86vcpu__gfault_raise(v, &f, e);
+        }
+        for (uint32_t i = 0; i < in->mem_size; i++)
+            val |= (uint64_t)b[i] << (8 * i);
+        e->u.mmio.write = 1;
+        e->u.mmio.value = val;
+        break;
+    }
+    case X86VCPU_MMIO_CMPS: {
+        /* Source seg:[rSI], destination ES:[rDI], both read (SDM "CMPS"):
+         * the MMIO one(s) by exits, a RAM one here; faults on either
+         * before any device is read. */
+        uint64_t sl, sg, dl, dg;
+        struct x86vcpu__gfault fs = { 0 }, fd = { 0 };
+        if (v->mmio.split_n && split_src) {
+            /* The source's element is half RAM, half MMIO: this exit reads
+             * its device part; the destination must be RAM (read when it
+             * completes). */
+            if (string_gpa(&g, 0, X86VCPU_RDI, 0, &dl, &dg, &fd)) {
+                v->mmio.split_n = 0;
+                if (fd.kind != GF_MMIO)
+                    return x86vcpu__gfault_raise(v, &fd, e);
+                unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+                return 0;
+            }
+            break;
+        }
+        if (v->mmio.split_n) {
+            /* The destination's element is half RAM, half MMIO
+             * (string_cross); the source must be RAM, read now. */
+            uint8_t b[8] = { 0 };
+            if (x86vcpu__seg_lin(&g, in->seg, string_off(v, X86VCPU_RSI), in->mem_size, 0, &sl, &f) ||
+                x86vcpu__lin_read(&g, sl, b, in->mem_size, X86VCPU_ACC_READ, &f)) {
+                if (f.kind == GF_MMIO) {
+                    v->mmio.split_n = 0;
+                    unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+                    return 0;
+                }
+                return x86vcpu__gfault_raise(v, &f, e);
+            }
+            v->mmio.first_val = 0;
+            for (uint32_t i = 0; i < in->mem_size; i++)
+                v->mmio.first_val |= (uint64_t)b[i] << (8 * i);
+            v->mmio.second_read = 1;
+            break;
+        }
+        int src_ram = !string_gpa(&g, in->seg, X86VCPU_RSI, 0, &sl, &sg, &fs);
+        int dst_ram = !string_gpa(&g, 0, X86VCPU_RDI, 0, &dl, &dg, &fd);
+        if (!src_ram && fs.kind != GF_MMIO)
+            return x86vcpu__gfault_raise(v, &fs, e);
+        if (!dst_ram && fd.kind != GF_MMIO)
+            return x86vcpu__gfault_raise(v, &fd, e);
+        /* An MMIO element across a page has MMIO on both pages here
+         * (string_operands_cross): the device gets it whole at its first
+         * byte, as for the other forms (found by the guest fuzzer: REPNE
+         * CMPSD at EDI = 0x40002ffd, seed 5 program 14515). */
+        if ((src_ram && ((sl & 0xfff) + in->mem_size > 4096)) ||
+            (dst_ram && ((dl & 0xfff) + in->mem_size > 4096))) {
+            /* A RAM element across a page: its second page is not
+             * read here. */
+            unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+            return 0;
+        }
+        if (src_ram) {
+            uint8_t b[8] = { 0 };
+            if (x86vcpu__lin_read(&g, sl, b, in->mem_size, X86VCPU_ACC_READ, &f))
+                return x86vcpu__gfault_raise(v, &f, e);
+            v->mmio.first_val = 0;
+            for (uint32_t i = 0; i < in->mem_size; i++)
+                v->mmio.first_val |= (uint64_t)b[i] << (8 * i);
+            v->mmio.second_read = 1;    /* this exit reads the destination */
+            gpa = fd.gpa;
+            e->u.mmio.gpa = gpa;
+        } else if (!dst_ram) {
+            v->mmio.dst_mmio = 1;       /* MMIO and MMIO: a second read exit */
+            v->mmio.dst_gpa = fd.gpa;
+            gpa = fs.gpa;
+            e->u.mmio.gpa = gpa;
+        } else {
+            gpa = fs.gpa;
+            e->u.mmio.gpa = gpa;
+        }
+        break;
+    }
     case X86VCPU_MMIO_STOS:
         e->u.mmio.write = 1;
-        e->u.mmio.value = gr[X86VCPU_RAX] & size_mask(in->mem_size);
+        v->mmio.write_value = v->regs.gpr[X86VCPU_RAX] & size_mask(in->mem_size);
+        e->u.mmio.value = split_dev_part(v, v->mmio.write_value);
         break;
     case X86VCPU_MMIO_MOVS: {
         /* The CPU reads DS:[RSI] (segment overridable) and then writes
@@ -202,9 +603,28 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     return 0;
 }
 
-/* A read-modify-write's second half, returned by run without an entry. */
+/* The second access of an instruction, returned by run without an entry:
+ * a read-modify-write's write, MOVS MMIO -> MMIO's write, CMPS MMIO ->
+ * MMIO's destination read. */
 int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
+    int read = v->mmio.second_read;
+    if (v->mmio.outs) {
+        /* OUTS from MMIO: the element read from the device goes to the
+         * port as a plain OUT exit (registers already stepped). */
+        v->mmio.outs = 0;
+        e->kind = X86VCPU_EXIT_IO;
+        e->reason = X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+        e->rip = v->mmio.rip;
+        e->instr_len = v->mmio.insn.len;
+        e->qualification = 0;
+        e->u.io = (typeof(e->u.io)){ 0 };
+        e->u.io.port = v->mmio.port;
+        e->u.io.size = v->mmio.insn.mem_size;
+        e->u.io.value = (uint32_t)v->mmio.write_value;
+        v->pending = PENDING_NONE;
+        return X86VCPU_OK;
+    }
     e->kind = X86VCPU_EXIT_MMIO;
     e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
     e->rip = v->mmio.rip;
@@ -212,32 +632,49 @@ int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     e->qualification = 0;
     e->u.mmio = (typeof(e->u.mmio)){ 0 };
     e->u.mmio.gpa = v->mmio.gpa;
-    e->u.mmio.size = v->mmio.insn.mem_size;
-    e->u.mmio.write = 1;
-    e->u.mmio.value = v->mmio.write_value;
-    v->mmio.write = 1;
+    e->u.mmio.size = (uint8_t)(v->mmio.insn.mem_size - v->mmio.split_n);
+    e->u.mmio.write = (uint8_t)!read;
+    e->u.mmio.value = read ? 0 : split_dev_part(v, v->mmio.write_value);
+    v->mmio.write = (uint8_t)!read;
     v->pending = PENDING_MMIO;
     return X86VCPU_OK;
 }
 
-/* RSI/RDI (and RCX under REP) after one element; 1 when the instruction
- * is done (SDM MOVS/STOS: the pointers step by the size, DF sets down). */
-static int string_step(struct x86vcpu_vcpu *v, int movs)
+/* RSI and/or RDI (and RCX under REP) after one element; 1 when the
+ * instruction is done (SDM "MOVS"..."SCAS": the pointers step by the size,
+ * DF sets down; REPE/REPNE CMPS/SCAS also end on ZF, Vol. 2 "REP"). */
+static int string_step(struct x86vcpu_vcpu *v, int step_si, int step_di)
 {
     const struct x86vcpu_insn *in = &v->mmio.insn;
-    uint64_t *g = v->regs.gpr, m = size_mask(in->addr_size);
-    int64_t d = (VMRD(v, WNAT, GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)in->mem_size : in->mem_size;
-    /* Address-size updates: 16-bit keeps bits 63:16, 32-bit zero-extends. */
-#define STEP(r, delta) g[r] = in->addr_size == 2 ? (g[r] & ~m) | ((g[r] + (delta)) & m) \
-                                                 : (g[r] + (delta)) & m
-    STEP(X86VCPU_RDI, (uint64_t)d);
-    if (movs)
-        STEP(X86VCPU_RSI, (uint64_t)d);
-    if (!in->rep)
+    uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS);
+    uint64_t rcx = x86vcpu__string_advance(v, in->addr_size, (rflags & RFLAGS_DF) != 0,
+                                           in->mem_size, 1, step_si, step_di, in->rep != 0);
+    if (!in->rep || rcx == 0)
         return 1;
-    STEP(X86VCPU_RCX, ~0ull);
-#undef STEP
-    return (g[X86VCPU_RCX] & m) == 0;
+    if (in->op == X86VCPU_MMIO_CMPS || in->op == X86VCPU_MMIO_SCAS) {
+        int zf = (rflags & X86VCPU_FL_ZF) != 0;
+        return in->rep == 0xf3 ? !zf : zf;
+    }
+    return 0;
+}
+
+/* Read `size` bytes of guest memory at seg:[reg] (a string operand). */
+static int string_read(struct x86vcpu_vcpu *v, unsigned seg, unsigned reg, uint64_t *val)
+{
+    struct x86vcpu__gctx g;
+    struct x86vcpu__gfault f = { 0 };
+    uint64_t l;
+    uint8_t b[8] = { 0 };
+    x86vcpu__gctx_init(v, &g);
+    if (x86vcpu__seg_lin(&g, seg, string_off(v, reg), v->mmio.insn.mem_size, 0, &l, &f) ||
+        x86vcpu__lin_read(&g, l, b, v->mmio.insn.mem_size, X86VCPU_ACC_READ, &f)) {
+        x86vcpu__gfault_raise(v, &f, 0);
+        return -1;
+    }
+    *val = 0;
+    for (uint32_t i = 0; i < v->mmio.insn.mem_size; i++)
+        *val |= (uint64_t)b[i] << (8 * i);
+    return 0;
 }
 
 int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
@@ -247,21 +684,36 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
     if (v->pending != PENDING_MMIO)
         return X86VCPU_ESTATE;
     const struct x86vcpu_insn *in = &v->mmio.insn;
-    unsigned r = reg_index(in);
     int done = 1;
-    val &= size_mask(in->mem_size);
+    val &= size_mask(in->mem_size - v->mmio.split_n);
     v->pending = PENDING_NONE;
 
+    if (v->mmio.split_n && !v->mmio.write && split_ram(v, &val, 0))
+        return X86VCPU_OK;      /* its fault is queued; RIP stays */
+    if (v->mmio.outs && !v->mmio.write) {
+        /* OUTS whose source is MMIO (strio.c): RSI (and RCX) step now, the
+         * OUT goes to the embedder on the next run. */
+        if (string_step(v, 1, 0))
+            x86vcpu__skip_on_next_run(v, v->mmio.rip, in->len);
+        v->mmio.write_value = val;
+        v->pending = PENDING_MMIO_WRITE;
+        return X86VCPU_OK;
+    }
     if (v->mmio.write) {
-        if (in->op == X86VCPU_MMIO_STOS || in->op == X86VCPU_MMIO_MOVS)
-            done = string_step(v, in->op == X86VCPU_MMIO_MOVS);
+        if (in->op == X86VCPU_MMIO_STOS || in->op == X86VCPU_MMIO_MOVS ||
+            in->op == X86VCPU_MMIO_INS) {
+            if (v->mmio.split_n && split_ram(v, &v->mmio.write_value, 1))
+                return X86VCPU_OK;
+            done = string_step(v, in->op == X86VCPU_MMIO_MOVS, 1);
+        } else if (v->mmio.split_n && split_ram(v, &v->mmio.write_value, 1)) {
+            return X86VCPU_OK;  /* its fault is queued; RIP stays */
+        } else if (in->op == X86VCPU_MMIO_POP) {
+            unsigned as = stack_size(v);
+            x86vcpu_set_gpr(v, X86VCPU_RSP, stack_move(x86vcpu__gpr_read(v, X86VCPU_RSP),
+                                                       in->mem_size, as));
+        }
     } else {
         switch (in->op) {
-        case X86VCPU_MMIO_MOV_LOAD:
-        case X86VCPU_MMIO_MOVZX:
-        case X86VCPU_MMIO_MOVSX:
-            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu__insn_merge_reg(in, x86vcpu__gpr_read(v, r), val));
-            break;
         case X86VCPU_MMIO_MOVS: {
             if (v->mmio.dst_mmio) {
                 /* MMIO -> MMIO: the element goes to the destination
@@ -286,23 +738,78 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
                 x86vcpu__gfault_raise(v, &f, 0);
                 return X86VCPU_OK;
             }
-            done = string_step(v, 1);
+            done = string_step(v, 1, 1);
             break;
         }
-        default: { /* AND OR XOR ADD SUB CMP TEST */
-            uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS), nf;
-            uint64_t other = in->reg == X86VCPU_INSN_NONE ? 0 : x86vcpu__gpr_read(v, r);
-            uint64_t res = x86vcpu__insn_alu(in, val, other, rflags, &nf);
-            VMWR(v, WNAT, GUEST_RFLAGS, nf);
-            if (in->op == X86VCPU_MMIO_CMP || in->op == X86VCPU_MMIO_TEST)
-                break;
-            if (in->mem_is_dest) {
+        case X86VCPU_MMIO_CMPS: {
+            uint64_t src, dst, fl;
+            if (v->mmio.second_read) {
+                src = v->mmio.first_val;
+                dst = val;
+            } else if (v->mmio.dst_mmio) {
+                /* MMIO and MMIO: the destination is the next run's read. */
+                v->mmio.first_val = val;
+                v->mmio.second_read = 1;
+                v->mmio.gpa = v->mmio.dst_gpa;
+                v->pending = PENDING_MMIO_WRITE;
+                return X86VCPU_OK;
+            } else {
+                src = val;
+                if (string_read(v, 0, X86VCPU_RDI, &dst))
+                    return X86VCPU_OK;  /* its fault is queued */
+            }
+            /* Flags of source - destination (SDM "CMPS"). */
+            fl = VMRD(v, WNAT, GUEST_RFLAGS);
+            x86vcpu__alu(X86VCPU_ALU_CMP, in->mem_size, src, dst, &fl);
+            VMWR(v, WNAT, GUEST_RFLAGS, fl);
+            done = string_step(v, 1, 1);
+            break;
+        }
+        case X86VCPU_MMIO_PUSH: {
+            /* PUSH r/m: the element to SS:[rSP - size] (RAM), then rSP
+             * (SDM "PUSH"); a stack fault leaves rSP and RIP. */
+            struct x86vcpu__gctx g;
+            struct x86vcpu__gfault f = { 0 };
+            unsigned as = stack_size(v);
+            uint64_t rsp = stack_move(x86vcpu__gpr_read(v, X86VCPU_RSP), (uint64_t)-(int64_t)in->mem_size, as);
+            uint64_t sl;
+            uint8_t b[8];
+            x86vcpu__gctx_init(v, &g);
+            for (uint32_t i = 0; i < in->mem_size; i++)
+                b[i] = (uint8_t)(val >> (8 * i));
+            if (x86vcpu__seg_lin(&g, 2, rsp & size_mask(as), in->mem_size, 1, &sl, &f) ||
+                x86vcpu__lin_write(&g, sl, b, in->mem_size, &f)) {
+                x86vcpu__gfault_raise(v, &f, 0);
+                return X86VCPU_OK;
+            }
+            x86vcpu_set_gpr(v, X86VCPU_RSP, rsp);
+            break;
+        }
+        default: {
+            /* Everything else: x86vcpu__insn_exec on the value read. */
+            uint64_t rg[16], old[16], fl0 = VMRD(v, WNAT, GUEST_RFLAGS), fl = fl0, out;
+            regs_load(v, rg);
+            for (unsigned k = 0; k < 16; k++)
+                old[k] = rg[k];
+            int r = x86vcpu__insn_exec(in, val, rg, &fl, &out);
+            if (r & X86VCPU_EXEC_DE) {
+                /* Divide error: a fault, RIP stays (SDM Table 6-1, #DE). */
+                x86vcpu_queue_exception(v, 0, 0, 0, 0);
+                return X86VCPU_OK;
+            }
+            regs_store(v, rg, old);
+            if (fl != fl0)
+                VMWR(v, WNAT, GUEST_RFLAGS, fl);
+            if (in->op == X86VCPU_MMIO_LODS) {
+                done = string_step(v, 1, 0);
+            } else if (in->op == X86VCPU_MMIO_SCAS) {
+                done = string_step(v, 0, 1);
+            } else if (r & X86VCPU_EXEC_WRITE) {
                 /* The result goes back to the device: next run's exit. */
-                v->mmio.write_value = res;
+                v->mmio.write_value = out;
                 v->pending = PENDING_MMIO_WRITE;
                 return X86VCPU_OK;
             }
-            x86vcpu_set_gpr(v, (enum x86vcpu_gpr)r, x86vcpu__insn_merge_reg(in, x86vcpu__gpr_read(v, r), res));
             break;
         }
         }

@@ -1,12 +1,90 @@
 /* The library's string-I/O engine (x86vcpu_string_io): INS/OUTS elements
  * between the embedder's port and guest memory, through the guest's
  * segments, paging and the EPT (gmem.c), bounded per exit and resumable:
- * what is left runs again as the same instruction (SDM 26.1.3, REP). */
+ * what is left runs again as the same instruction (SDM 26.1.3, REP).
+ *
+ * An element whose memory is in an MMIO range goes on the MMIO engine's
+ * one-element-per-exit path (mmio.c, the same as MOVS/STOS/LODS there):
+ * INS reads the port here and the element becomes an MMIO write exit;
+ * OUTS becomes an MMIO read exit, then (on the next run, without an entry)
+ * a plain OUT exit with the value. RDI/RSI/RCX step per element and the
+ * instruction restarts for the rest, as for the RAM elements. */
 #include "vmx/vcpu.h"
+#include "lib/decode.h"
+
+/* The element at gpa (MMIO, within one page) as the MMIO engine's: a
+ * one-element INS/OUTS whose pointer and count step
+ * when it completes (x86vcpu_complete_mmio). */
+static int string_mmio(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_port_fn port,
+                       void *ctx, uint64_t gpa, uint64_t lin)
+{
+    struct x86vcpu_insn *in = &v->mmio.insn;
+    uint32_t val = 0;
+    uint16_t p = e->u.io.port;
+    if (v->strio.in && port(ctx, p, v->strio.size, 1, &val))
+        return X86VCPU_OK; /* the port refused: nothing moved, it runs again */
+    *in = (struct x86vcpu_insn){ 0 };
+    in->op = v->strio.in ? X86VCPU_MMIO_INS : X86VCPU_MMIO_OUTS;
+    in->len = (uint8_t)v->strio.len;
+    in->mem_size = v->strio.size;
+    in->reg_size = v->strio.size;
+    in->addr_size = v->strio.addr_size;
+    in->rep = v->strio.rep ? 0xf3 : 0;
+    in->reg = in->base = in->index = X86VCPU_INSN_NONE;
+    in->seg = v->strio.in ? 0 : e->u.io.seg;
+    in->mem_is_dest = in->mem_is_first = v->strio.in;
+    v->mmio.rip = v->strio.rip;
+    v->mmio.gpa = gpa;
+    v->mmio.dst_mmio = 0;
+    v->mmio.second_read = 0;
+    v->mmio.outs = !v->strio.in;
+    v->mmio.ins = 0;
+    v->mmio.split_n = 0;
+    v->mmio.port = p;
+    v->mmio.write = v->strio.in;
+    e->kind = X86VCPU_EXIT_MMIO;
+    e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
+    e->rip = v->strio.rip;
+    e->instr_len = v->strio.len;
+    e->qualification = 0;
+    e->u.mmio = (typeof(e->u.mmio)){ 0 };
+    e->u.mmio.gpa = gpa;
+    e->u.mmio.size = v->strio.size;
+    e->u.mmio.write = v->strio.in;
+    e->u.mmio.value = val;
+    (void)lin;
+    v->pending = PENDING_MMIO;
+    return 1;
+}
 
 static uint64_t mask(unsigned bytes)
 {
     return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
+/* A register used as an address or count, updated under the address size:
+ * a 16-bit update keeps bits 63:16, a 32-bit one zero-extends (SDM Vol. 1
+ * 3.3.7, Vol. 2 "REP": RCX under the address size). */
+static uint64_t addr_update(uint64_t old, uint64_t newval, unsigned bytes)
+{
+    if (bytes == 2)
+        return (old & ~0xffffull) | (newval & 0xffff);
+    return newval & mask(bytes);
+}
+
+uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int df,
+                                 unsigned size, uint64_t n, int si, int di, int rep)
+{
+    uint64_t *g = v->regs.gpr, delta = n * size;
+    if (si)
+        g[X86VCPU_RSI] = addr_update(g[X86VCPU_RSI], df ? g[X86VCPU_RSI] - delta
+                                                        : g[X86VCPU_RSI] + delta, addr_size);
+    if (di)
+        g[X86VCPU_RDI] = addr_update(g[X86VCPU_RDI], df ? g[X86VCPU_RDI] - delta
+                                                        : g[X86VCPU_RDI] + delta, addr_size);
+    if (rep)
+        g[X86VCPU_RCX] = addr_update(g[X86VCPU_RCX], g[X86VCPU_RCX] - n, addr_size);
+    return g[X86VCPU_RCX] & mask(addr_size);
 }
 
 int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_port_fn port,
@@ -28,6 +106,8 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
     uint64_t count = v->strio.count, page = 0;
     uint8_t *hva = 0; /* the current page, translated once (a TLB entry) */
     uint32_t done = 0;
+    int mmio_elem = 0; /* the element that stopped us is whole in an MMIO page */
+    uint64_t mmio_lin = 0;
     if (count > X86VCPU_STRING_IO_MAX)
         count = X86VCPU_STRING_IO_MAX;
     while (done < count) {
@@ -44,8 +124,11 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
         int split = size > in_page;
         if (!split) {
             if (!hva) {
-                if (x86vcpu__lin_xlate(&g, lin, access, &gpa, &f))
+                if (x86vcpu__lin_xlate(&g, lin, access, &gpa, &f)) {
+                    mmio_elem = f.kind == GF_MMIO;
+                    mmio_lin = lin;
                     break;
+                }
                 hva = x86vcpu__ept_page(v->setup.ept, gpa, in ? X86VCPU_EPT_R | X86VCPU_EPT_W
                                                               : X86VCPU_EPT_R, 0, &mt);
                 if (!hva)
@@ -61,8 +144,26 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
              * before the port is touched; it is this exit's last. */
             uint64_t g2;
             uint64_t lin2 = g.mode == 64 ? lin + in_page : (uint32_t)(lin + in_page);
-            if (x86vcpu__lin_xlate(&g, lin, access, &gpa, &f) ||
-                x86vcpu__lin_xlate(&g, lin2, access, &g2, &f))
+            struct x86vcpu__gfault f2 = { 0 };
+            int r1 = x86vcpu__lin_xlate(&g, lin, access, &gpa, &f);
+            int r2 = x86vcpu__lin_xlate(&g, lin2, access, &g2, &f2);
+            if (r1 && f.kind != GF_MMIO)
+                break;              /* the guest's fault on the first page */
+            if (r2 && f2.kind != GF_MMIO) {
+                f = f2;
+                break;
+            }
+            if (r1 && r2) {
+                /* Both pages MMIO: the element goes to the device whole,
+                 * at its first byte's address, as mmio.c does (found by
+                 * the guest fuzzer: a dword INS at 0x40009fff). */
+                mmio_elem = 1;
+                mmio_lin = lin;
+                break;
+            }
+            if (r2)
+                f = f2;             /* RAM and MMIO mixed: the embedder's */
+            if (r1 || r2)
                 break;
         }
         uint32_t val = 0;
@@ -99,6 +200,10 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
     int err = x86vcpu_complete_string_io(v, done);
     if (err)
         return err;
+    if (mmio_elem && done == 0 && x86vcpu__ept_is_mmio(v->setup.ept, f.gpa))
+        return string_mmio(v, e, port, ctx, f.gpa, mmio_lin);
+    if (mmio_elem && done)
+        return X86VCPU_OK; /* the MMIO element is the next exit's first */
     if (f.kind == GF_NONE || x86vcpu__gfault_raise(v, &f, e))
         return X86VCPU_OK;
     e->rip = v->strio.rip;

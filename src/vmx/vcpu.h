@@ -62,8 +62,17 @@ struct x86vcpu_vcpu {
     struct {                    /* the MMIO instruction being emulated (mmio.c) */
         struct x86vcpu_insn insn;
         uint64_t gpa, rip, write_value;
-        uint64_t dst_gpa;       /* MOVS MMIO -> MMIO: the destination */
+        uint64_t dst_gpa;       /* MOVS/CMPS MMIO -> MMIO: the destination */
+        uint64_t first_val;     /* CMPS: the source element, while the destination is read */
         uint8_t write, mode, dst_mmio;
+        uint8_t second_read;    /* the next-run access is a read (CMPS), not a write */
+        uint8_t outs;           /* OUTS from MMIO: the element then goes to `port` */
+        uint8_t ins;            /* INS into MMIO: x86vcpu_complete_io_in's value goes there */
+        uint8_t split_n;        /* an access across RAM and MMIO pages: its RAM bytes, */
+        uint8_t split_ram_first;/* whether they are the low ones, */
+        uint64_t split_lin;     /* and their linear address (the device gets the rest */
+        uint64_t split_gpa;     /* at this address) */
+        uint16_t port;
     } mmio;
     /* Event queues: external interrupts (vectors), exceptions and software
      * interrupts (VM-entry interruption info, error code, length, CR2). */
@@ -190,6 +199,12 @@ int x86vcpu__exit_dr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* The write half of a read-modify-write, returned by run without an entry. */
 int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+/* strio.c: the string engine's register update, shared by INS/OUTS (io.c)
+ * and the MMIO string forms (mmio.c): after n elements of `size` bytes
+ * RSI and/or RDI step (down with DF) and, under REP, RCX counts down, all
+ * under the address size. Returns RCX's new value under it (REP). */
+uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int df,
+                                 unsigned size, uint64_t n, int si, int di, int rep);
 
 /* ------------------------------------------------------------ the rest */
 /* vcpu.c */

@@ -70,13 +70,24 @@ static void check_fields(const struct x86vcpu_insn *o, int mode, uint32_t n)
         CHECK(o->seg >= 4 || o->seg == 0 || o->seg == 2 || o->seg == 3);
     CHECK(o->rep == 0 || o->rep == 0xf2 || o->rep == 0xf3);
     if (o->rep)
-        CHECK(o->op == X86VCPU_MMIO_STOS || o->op == X86VCPU_MMIO_MOVS);
+        CHECK(o->op == X86VCPU_MMIO_STOS || o->op == X86VCPU_MMIO_MOVS ||
+              o->op == X86VCPU_MMIO_LODS || o->op == X86VCPU_MMIO_SCAS ||
+              o->op == X86VCPU_MMIO_CMPS || o->op == X86VCPU_MMIO_INS ||
+              o->op == X86VCPU_MMIO_OUTS);
+    CHECK(o->op < X86VCPU_MMIO_OP_COUNT);
     CHECK(o->mem_is_dest <= 1 && o->mem_is_first <= 1 && o->has_imm <= 1 && o->lock <= 1 &&
           o->rip_relative <= 1);
     if (o->mem_is_dest)
         CHECK(o->mem_is_first && o->op != X86VCPU_MMIO_CMP && o->op != X86VCPU_MMIO_TEST);
-    if (o->lock)
-        CHECK(o->mem_is_dest && o->op >= X86VCPU_MMIO_AND && o->op <= X86VCPU_MMIO_SUB);
+    if (o->lock) /* Vol. 2 "LOCK": these, with a memory destination */
+        CHECK(o->mem_is_dest &&
+              ((o->op >= X86VCPU_MMIO_AND && o->op <= X86VCPU_MMIO_SUB) ||
+               o->op == X86VCPU_MMIO_ADC || o->op == X86VCPU_MMIO_SBB ||
+               o->op == X86VCPU_MMIO_NOT || o->op == X86VCPU_MMIO_NEG ||
+               o->op == X86VCPU_MMIO_INC || o->op == X86VCPU_MMIO_DEC ||
+               o->op == X86VCPU_MMIO_BT || o->op == X86VCPU_MMIO_XCHG ||
+               o->op == X86VCPU_MMIO_CMPXCHG || o->op == X86VCPU_MMIO_XADD ||
+               o->op == X86VCPU_MMIO_CMPXCHG8B));
     CHECK(o->base == NONE || o->base < (mode == 64 ? 16 : 8));
     CHECK(o->index == NONE || (o->index < (mode == 64 ? 16 : 8) && o->index != 4));
     CHECK(o->scale == 1 || o->scale == 2 || o->scale == 4 || o->scale == 8);
@@ -92,7 +103,7 @@ static void check_fields(const struct x86vcpu_insn *o, int mode, uint32_t n)
     }
     if (o->has_imm) {
         CHECK((o->imm & ~mask_of(o->mem_size)) == 0);
-        CHECK(o->reg == NONE);
+        CHECK(o->reg == NONE || o->op == X86VCPU_MMIO_IMUL);   /* IMUL r, r/m, imm */
     } else {
         CHECK(o->imm == 0);
     }
@@ -136,7 +147,7 @@ static void check_helpers(const struct x86vcpu_insn *o, const uint8_t *data, siz
     uint64_t r = x86vcpu__insn_alu(o, v[18], v[17], rflags, &nf);
     const uint64_t status = 0x8d5;                 /* CF PF AF ZF SF OF */
     CHECK((nf & ~status) == (rflags & ~status));
-    if (o->op >= X86VCPU_MMIO_AND) {
+    if (o->op >= X86VCPU_MMIO_AND && o->op <= X86VCPU_MMIO_TEST) {
         CHECK((r & ~mask_of(o->mem_size)) == 0);
         CHECK(!!(nf & 0x40) == (r == 0));          /* ZF */
     } else {

@@ -56,6 +56,14 @@ struct tcase {
 #define K_CMPM      X86VCPU_MMIO_CMP, 0, 1, 0   /* cmp r/m, reg|imm */
 #define K_CMPR      X86VCPU_MMIO_CMP, 0, 0, 0   /* cmp reg, r/m */
 #define K_TEST      X86VCPU_MMIO_TEST, 0, 1, 0
+#define K_MD        X86VCPU_MMIO_MULDIV, 0, 1, 0
+#define K_BT        X86VCPU_MMIO_BT, 0, 1, 0     /* BT: memory only read */
+#define K_PUSH      X86VCPU_MMIO_PUSH, 0, 1, 0
+#define K_LODS(r)   X86VCPU_MMIO_LODS, 0, 0, r
+#define K_SCAS(r)   X86VCPU_MMIO_SCAS, 0, 0, r
+#define K_CMPS(r)   X86VCPU_MMIO_CMPS, 0, 1, r
+#define K_INS(r)    X86VCPU_MMIO_INS, 1, 1, r
+#define K_OUTS(r)   X86VCPU_MMIO_OUTS, 0, 0, r
 /* Register operand: number, size, AH..BH. NOR: none (reg_size = mem_size). */
 #define R(r, s)     r, s, 0
 #define H(r)        r, 1, 1
@@ -283,30 +291,88 @@ static const struct tcase cases[] = {
     TL(16, "f0 80 07 01",   4, K_MR(ADD), 1, 2, NOR, M(DS, RBX, NO, 1, 0), I(1)),
 
     /* ---------------------------------------------------- not handled */
+    /* issue 11: the rest of what a guest can apply to memory */
+    T(32, "19 0d 82 e8 00 40", 6, K_MR(SBB), 4, 4, R(RCX, 4), M(DS, NO, NO, 1, 0x4000e882), NI),
+    TL(32, "f0 11 08",      3, K_MR(ADC), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "c1 20 05",       3, K_MR(SHIFT), 4, 4, NOR, M(DS, RAX, NO, 1, 0), I(5)),
+    T(32, "66 c1 38 ff",    4, K_MR(SHIFT), 2, 4, NOR, M(DS, RAX, NO, 1, 0), I(0xff)),   /* counts: not sign-extended */
+    T(32, "d1 38",          2, K_MR(SHIFT), 4, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "d2 28",          2, K_MR(SHIFT), 1, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(64, "48 d3 10",       3, K_MR(SHIFT), 8, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f a3 08",       3, K_BT, 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    TL(32, "f0 0f ab 08",   4, K_MR(BT), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 0f b3 08",    4, K_MR(BT), 2, 4, R(RCX, 2), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f ba 20 05",    4, K_BT, 4, 4, NOR, M(DS, RAX, NO, 1, 0), I(5)),
+    T(32, "0f ba 38 85",    4, K_MR(BT), 4, 4, NOR, M(DS, RAX, NO, 1, 0), I(0x85)),
+    TL(32, "f0 0f b1 08",   4, K_MR(CMPXCHG), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f b0 20",       3, K_MR(CMPXCHG), 1, 4, H(RSP), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f c1 08",       3, K_MR(XADD), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(64, "40 0f c0 20",    4, K_MR(XADD), 1, 8, R(RSP, 1), M(DS, RAX, NO, 1, 0), NI),
+    TL(32, "f0 0f c7 08",   4, K_MR(CMPXCHG8B), 8, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(64, "0f c7 08",       3, K_MR(CMPXCHG8B), 8, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
+    X(64, "48 0f c7 08", UNSUP),        /* CMPXCHG16B */
+    X(64, "0f c7 10", UNSUP),           /* 0F C7 /2 */
+    T(32, "0f af 08",       3, K_RM(IMUL), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "6b 08 fb",       3, K_RM(IMUL), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), I(0xfffffffb)),
+    T(32, "66 69 08 34 12", 5, K_RM(IMUL), 2, 4, R(RCX, 2), M(DS, RAX, NO, 1, 0), I(0x1234)),
+    T(64, "48 69 08 ff ff ff ff", 7, K_RM(IMUL), 8, 8, R(RCX, 8), M(DS, RAX, NO, 1, 0), I(~0ull)),
+    T(32, "f7 20",          2, K_MD, 4, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "f6 38",          2, K_MD, 1, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    TL(32, "f0 f7 18",      3, K_MR(NEG), 4, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "fe 00",          2, K_MR(INC), 1, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    TL(32, "f0 66 ff 08",   4, K_MR(DEC), 2, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f 94 00",       3, K_MR(SETCC), 1, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f 9f 38",       3, K_MR(SETCC), 1, 4, NOR, M(DS, RAX, NO, 1, 0), NI),   /* ModRM.reg ignored */
+    T(32, "0f 44 08",       3, K_RM(CMOVCC), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 0f 4f 08",    4, K_RM(CMOVCC), 2, 4, R(RCX, 2), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "ff 30",          2, K_PUSH, 4, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(64, "ff 30",          2, K_PUSH, 8, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(64, "66 ff 30",       3, K_PUSH, 2, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "8f 00",          2, K_MR(POP), 4, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(32, "f3 ad",          2, K_LODS(0xf3), 4, 4, R(RAX, 4), M(DS, RSI, NO, 1, 0), NI),
+    T(32, "64 ac",          2, K_LODS(0), 1, 4, R(RAX, 1), M(FS, RSI, NO, 1, 0), NI),
+    T(32, "f2 ae",          2, K_SCAS(0xf2), 1, 4, R(RAX, 1), M(ES, RDI, NO, 1, 0), NI),
+    T(32, "64 66 af",       3, K_SCAS(0), 2, 4, R(RAX, 2), M(ES, RDI, NO, 1, 0), NI),  /* ES fixed */
+    T(32, "f3 a6",          2, K_CMPS(0xf3), 1, 4, NOR, M(DS, RSI, NO, 1, 0), NI),
+    T(16, "65 a7",          2, K_CMPS(0), 2, 2, NOR, M(GS, RSI, NO, 1, 0), NI),
+    T(32, "f3 6c",          2, K_INS(0xf3), 1, 4, NOR, M(ES, RDI, NO, 1, 0), NI),
+    T(32, "64 6d",          2, K_INS(0), 4, 4, NOR, M(ES, RDI, NO, 1, 0), NI),  /* ES fixed */
+    T(64, "48 6d",          2, K_INS(0), 4, 8, NOR, M(ES, RDI, NO, 1, 0), NI),  /* at most 32 bits */
+    T(32, "64 f3 6e",       3, K_OUTS(0xf3), 1, 4, NOR, M(FS, RSI, NO, 1, 0), NI),
+    T(16, "66 6f",          2, K_OUTS(0), 4, 2, NOR, M(DS, RSI, NO, 1, 0), NI),
+    X(32, "f0 6e", INVAL),              /* LOCK OUTS: #UD */
+    X(32, "f0 f7 20", INVAL),           /* LOCK MUL: #UD */
+    X(32, "f0 0f a3 08", INVAL),        /* LOCK BT: #UD */
+    X(32, "f0 0f 44 08", INVAL),        /* LOCK CMOV: #UD */
+    X(32, "f0 0f 94 00", INVAL),        /* LOCK SETcc: #UD */
+    X(32, "ff 10", UNSUP),              /* CALL [mem]: not a data access emulated */
+    X(32, "fe 30", UNSUP),
+    X(32, "0f ba 00 01", UNSUP),        /* 0F BA /0 */
+    X(32, "8f 08", UNSUP),
     X(64, "89 c8", UNSUP),              /* mod = 11: register, no memory */
     X(64, "8b c1", UNSUP),
     X(64, "c6 c0 01", UNSUP),
     X(64, "0f b6 c0", UNSUP),
     X(16, "89 c0", UNSUP),
     X(64, "c6 08 01", UNSUP),           /* C6 /1: not MOV */
-    X(64, "80 10 01", UNSUP),           /* ADC */
-    X(64, "83 18 01", UNSUP),           /* SBB */
-    X(64, "10 08", UNSUP),
-    X(64, "1b 08", UNSUP),
-    X(64, "f6 10", UNSUP),              /* NOT */
-    X(64, "f6 08 01", UNSUP),           /* F6 /1 */
-    X(64, "f7 30", UNSUP),              /* DIV */
+    T(64, "80 10 01",       3, K_MR(ADC), 1, 8, NOR, M(DS, RAX, NO, 1, 0), I(1)),
+    T(64, "83 18 01",       3, K_MR(SBB), 4, 8, NOR, M(DS, RAX, NO, 1, 0), I(1)),
+    T(64, "10 08",          2, K_MR(ADC), 1, 8, R(RCX, 1), M(DS, RAX, NO, 1, 0), NI),
+    T(64, "1b 08",          2, K_RM(SBB), 4, 8, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(64, "f6 10",          2, K_MR(NOT), 1, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
+    T(64, "f6 08 01",       3, K_TEST, 1, 8, NOR, M(DS, RAX, NO, 1, 0), I(1)),   /* F6 /1: TEST alias */
+    T(64, "f7 30",          2, K_MD, 4, 8, NOR, M(DS, RAX, NO, 1, 0), NI),        /* DIV */
     X(64, "04 01", UNSUP),              /* ADD AL, imm: no memory */
     X(64, "0f 05", UNSUP),
     X(64, "0f 38 00 00", UNSUP),
     X(64, "90", UNSUP),
     X(64, "82 00 01", UNSUP),           /* 82 is invalid in 64-bit mode */
     X(64, "c5 f9 7e 00", UNSUP),        /* VEX */
-    X(64, "87 08", UNSUP),              /* XCHG */
+    T(64, "87 08",          2, K_MR(XCHG), 4, 8, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
     X(64, "8c 18", UNSUP),              /* MOV r/m, Sreg */
     X(32, "63 00", UNSUP),              /* ARPL outside 64-bit mode */
     X(32, "40 88 20", UNSUP),           /* 40 is INC EAX, not REX */
-    X(32, "ac", UNSUP),                 /* LODS */
+    T(32, "ac",             1, K_LODS(0), 1, 4, R(RAX, 1), M(DS, RSI, NO, 1, 0), NI),
     X(0, "89 08", UNSUP),               /* bad mode */
     X(8, "89 08", UNSUP),
     /* need more bytes */
@@ -765,6 +831,38 @@ static const char *op_class(const struct x86vcpu_insn *o)
     case X86VCPU_MMIO_ADD: return "add";
     case X86VCPU_MMIO_SUB: return "sub";
     case X86VCPU_MMIO_CMP: return "cmp";
+    case X86VCPU_MMIO_ADC: return "adc";
+    case X86VCPU_MMIO_SBB: return "sbb";
+    case X86VCPU_MMIO_NOT: return "not";
+    case X86VCPU_MMIO_NEG: return "neg";
+    case X86VCPU_MMIO_INC: return "inc";
+    case X86VCPU_MMIO_DEC: return "dec";
+    case X86VCPU_MMIO_SHIFT: {
+        static const char *const g2[8] = { "rol", "ror", "rcl", "rcr", "shl", "shr", "shl|sal", "sar" };
+        return g2[o->sub & 7];
+    }
+    case X86VCPU_MMIO_BT: {
+        static const char *const bt[4] = { "bt", "bts", "btr", "btc" };
+        return bt[o->sub & 3];
+    }
+    case X86VCPU_MMIO_XCHG: return "xchg";
+    case X86VCPU_MMIO_CMPXCHG: return "cmpxchg";
+    case X86VCPU_MMIO_XADD: return "xadd";
+    case X86VCPU_MMIO_CMPXCHG8B: return "cmpxchg8b";
+    case X86VCPU_MMIO_MULDIV: {
+        static const char *const md[4] = { "mul", "imul", "div", "idiv" };
+        return md[o->sub & 3];
+    }
+    case X86VCPU_MMIO_IMUL: return "imul";
+    case X86VCPU_MMIO_SETCC: return "set[a-z]+";
+    case X86VCPU_MMIO_CMOVCC: return "cmov[a-z]+";
+    case X86VCPU_MMIO_LODS: return "lods";
+    case X86VCPU_MMIO_SCAS: return "scas";
+    case X86VCPU_MMIO_CMPS: return "cmps";
+    case X86VCPU_MMIO_PUSH: return "push";
+    case X86VCPU_MMIO_POP: return "pop";
+    case X86VCPU_MMIO_INS: return "ins";
+    case X86VCPU_MMIO_OUTS: return "outs";
     default: return "test";
     }
 }
@@ -795,12 +893,21 @@ static void dump_one(struct dump *d, int mode, const uint8_t *b, const struct x8
         snprintf(imm, sizeof imm, "0x%llx", (unsigned long long)o->imm);
     else
         snprintf(imm, sizeof imm, "-");
+    /* objdump names the count of a shift as a register operand (cl, 1) and
+     * checks the last memory operand (CMPS: ES:[rDI]). */
+    const char *reg = o->reg == NO ? "-" : regname(o->reg, o->reg_size, o->reg_high8);
+    unsigned seg = o->seg;
+    if (o->op == X86VCPU_MMIO_SHIFT && !o->has_imm)
+        reg = o->count_cl ? "cl" : "1";
+    if (o->op == X86VCPU_MMIO_INS || o->op == X86VCPU_MMIO_OUTS)
+        reg = "dx";
+    if (o->op == X86VCPU_MMIO_CMPS)
+        base = regname(RDI, as, 0), seg = ES;
     fprintf(d->expect, "%d %lx %u %s %s %s %s %s %u %s 0x%llx 0x%llx %s %s %s ",
-            mode, d->off[m], o->len, op_class(o), sizes[o->mem_size],
-            o->reg == NO ? "-" : regname(o->reg, o->reg_size, o->reg_high8),
+            mode, d->off[m], o->len, op_class(o), sizes[o->mem_size], reg,
             base, index, o->index == NO ? 1 : o->scale, ds,
             (unsigned long long)((uint64_t)o->disp & amask), (unsigned long long)o->disp,
-            imm, segs[o->seg], src);
+            imm, segs[seg], src);
     for (unsigned k = 0; k < o->len; k++)
         fprintf(d->expect, "%02x", b[k]);
     fputc('\n', d->expect);
@@ -820,9 +927,12 @@ static const uint8_t gen_ops[] = {
     0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x20, 0x21, 0x22, 0x23, 0x28, 0x29, 0x2a,
     0x2b, 0x30, 0x31, 0x32, 0x33, 0x38, 0x39, 0x3a, 0x3b, 0x84, 0x85, 0x88, 0x89, 0x8a, 0x8b,
     0x80, 0x81, 0x82, 0x83, 0xc6, 0xc7, 0xf6, 0xf7, 0x63, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
-    0xaa, 0xab,
+    0xaa, 0xab, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19, 0x1a, 0x1b, 0x86, 0x87, 0xc0, 0xc1, 0xd0,
+    0xd1, 0xd2, 0xd3, 0xfe, 0xff, 0x8f, 0x69, 0x6b, 0xa6, 0xa7, 0xac, 0xad, 0xae, 0xaf,
+    0x6c, 0x6d, 0x6e, 0x6f,
 };
-static const uint8_t gen_ops0f[] = { 0xb6, 0xb7, 0xbe, 0xbf };
+static const uint8_t gen_ops0f[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xa3, 0xab, 0xb3, 0xbb, 0xba,
+                                     0xb0, 0xb1, 0xc0, 0xc1, 0xc7, 0xaf, 0x40, 0x4d, 0x92, 0x9f };
 static const uint8_t gen_sibs[] = { 0x24, 0x25, 0x65, 0x8d, 0xe5, 0x1c, 0x60, 0xfc };
 static const uint8_t gen_tails[2][12] = {
     { 0xf8, 0xff, 0xff, 0xff, 0x85, 0x96, 0xa7, 0xb8, 0x01, 0x02, 0x03, 0x04 },
@@ -855,7 +965,7 @@ static void gen_mode(struct dump *d, int mode)
                 b[n++] = gen_ops0f[k - sizeof gen_ops];
             }
             unsigned opend = n;
-            if (k < sizeof gen_ops && (gen_ops[k] & 0xf0) == 0xa0) {
+            if (k < sizeof gen_ops && ((gen_ops[k] & 0xf0) == 0xa0 || (gen_ops[k] & 0xfc) == 0x6c)) {
                 memcpy(b + n, gen_tails[counter++ & 1], 12);
                 gen_emit(d, mode, b, 15);
                 continue;
