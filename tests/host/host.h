@@ -102,4 +102,18 @@ static inline int steps_script(struct x86vcpu_regs *regs, unsigned n, void *ctx)
         host_run((h), steps_script, &st_);                                           \
     })
 
+/* Exit qualifications the tests script (SDM 28.2.1: EPT violation,
+ * Table 28-5 I/O instruction, Table 28-3 control-register access). */
+#define QUAL_R   1u
+#define QUAL_W   2u
+#define QUAL_X   4u
+#define QUAL_GLA 0x80u          /* bit 7: guest-linear address valid */
+#define QUAL_FIN 0x100u         /* bit 8: access to the translated address */
+#define QUAL_IO(port, size, in, str, rep) \
+    (((uint64_t)(port) << 16) | ((size) - 1) | ((in) << 3) | ((str) << 4) | ((rep) << 5))
+#define QUAL_CR(cr, type, reg) ((cr) | ((type) << 4) | ((reg) << 8))
+
+/* What a port callback of x86vcpu_string_io saw: calls, the next value. */
+struct port_log { unsigned calls; uint32_t next; };
+
 #endif

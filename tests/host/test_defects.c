@@ -9,9 +9,6 @@ static int setup(void **state)
     return 0;
 }
 
-#define QUAL_IO(port, size, in, str, rep) \
-    (((uint64_t)(port) << 16) | ((size) - 1) | ((in) << 3) | ((str) << 4) | ((rep) << 5))
-#define QUAL_CR(cr, type, reg) ((cr) | ((type) << 4) | ((reg) << 8))
 #define INFO_VALID 0x80000000u
 
 /* ------------------------------------------------------ defect 3: IA32_XSS */

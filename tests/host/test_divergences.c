@@ -13,7 +13,6 @@ static int setup(void **state)
     return 0;
 }
 
-#define QUAL_CR(cr, type, reg) ((cr) | ((type) << 4) | ((reg) << 8))
 #define INFO_VALID 0x80000000u
 #define INFO_HW_EXC (3u << 8)
 #define INFO_HAS_ERR (1u << 11)

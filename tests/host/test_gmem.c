@@ -10,11 +10,6 @@
  *   0x4000 -> frame 3 read-only (R-X); MMIO at 0x10000-0x10fff. */
 #include "host.h"
 
-#define QUAL_R   1u
-#define QUAL_W   2u
-#define QUAL_X   4u
-#define QUAL_GLA 0x80u          /* bit 7: guest-linear address valid */
-#define QUAL_FIN 0x100u         /* bit 8: access to the translated address */
 #define INFO_VALID 0x80000000u
 #define MMIO     0x10000u
 
@@ -279,10 +274,7 @@ static void test_compat_fetch_wraps(void **state)
 }
 
 /* ------------------------------------------- string I/O (x86vcpu_string_io) */
-#define QUAL_IO(port, size, in, str, rep) \
-    (((uint64_t)(port) << 16) | ((size) - 1) | ((in) << 3) | ((str) << 4) | ((rep) << 5))
 
-struct port_log { unsigned calls; uint32_t next; };
 static int port_fn(void *ctx, uint16_t port, uint32_t size, int in, uint32_t *val)
 {
     struct port_log *l = ctx;

@@ -14,16 +14,10 @@
  * hook in phys_to_virt that can play another CPU changing a paging entry. */
 #include "host.h"
 
-#define QUAL_R   1u
-#define QUAL_W   2u
-#define QUAL_GLA 0x80u          /* bit 7: guest-linear address valid */
-#define QUAL_FIN 0x100u         /* bit 8: access to the translated address */
 #define MMIO     0x10000u
 #define MMIO_LIN 0x210000u
 #define PTE_A    0x20u
 #define PTE_D    0x40u
-#define QUAL_IO(port, size, in, str, rep) \
-    (((uint64_t)(port) << 16) | ((size) - 1) | ((in) << 3) | ((str) << 4) | ((rep) << 5))
 
 enum { PML4, PDPT, PD, PT, CODE, DATA, RODATA, DATA2, NFRAMES };
 static const uint64_t frame_gpa[NFRAMES] = { 0x200000, 0x201000, 0x202000, 0x203000,
@@ -300,7 +294,6 @@ static void test_movs_split_across_linear_pages(void **state)
 
 /* ------------------------------------------------ strio.c: guest paging */
 
-struct port_log { unsigned calls; uint32_t next; };
 static int port_in(void *ctx, uint16_t port, uint32_t size, int in, uint32_t *val)
 {
     struct port_log *l = ctx;
