@@ -120,8 +120,10 @@ static __attribute__((noinline)) void serve_string_io(struct vm *vm, struct x86v
 
 /* A port the guest reaches directly (a bus pass range) can still exit:
  * an INS/OUTS whose memory is MMIO comes back from the library as a plain
- * IN/OUT of the element. Do what the guest's own instruction would have
- * done: the hardware access. Returns 0 when the port is not passed. */
+ * IN/OUT of the element, with reason EPT_VIOLATION (a port exit proper is
+ * never a passed port: the unclaimed OUT path stays a compare). Do what
+ * the guest's own instruction would have done: the hardware access.
+ * Returns 0 when the port is not passed. */
 static __attribute__((noinline)) int pass_io(struct vm *vm, const struct x86vcpu_exit *e,
                                              uint64_t *val)
 {
@@ -151,11 +153,13 @@ static inline __attribute__((always_inline)) void serve_io(struct vm *vm, struct
     if (e->u.io.string) {
         serve_string_io(vm, e);
     } else if (e->u.io.in) {
-        if (bus_read(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, &val) == BUS_UNCLAIMED)
+        if (bus_read(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, &val) == BUS_UNCLAIMED &&
+            e->reason != X86VCPU_EXIT_REASON_IO_INSTRUCTION)
             pass_io(vm, e, &val);
         x86vcpu_complete_io_in(vm->v, (uint32_t)val);
     } else if (bus_write(&vm->bus, BUS_PIO, e->u.io.port, e->u.io.size, e->u.io.value) ==
-               BUS_UNCLAIMED) {
+                   BUS_UNCLAIMED &&
+               e->reason != X86VCPU_EXIT_REASON_IO_INSTRUCTION) {
         pass_io(vm, e, &val);
     }
 }

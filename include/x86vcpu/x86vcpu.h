@@ -207,7 +207,9 @@ enum x86vcpu_gpr {
 enum x86vcpu_exit_kind {
     X86VCPU_EXIT_NONE = 0,
     X86VCPU_EXIT_HYPERCALL,     /* VMCALL: nr = RAX, args RDI RSI RDX RCX R8 R9 */
-    X86VCPU_EXIT_IO,            /* IN/OUT (non-string) */
+    X86VCPU_EXIT_IO,            /* IN/OUT (non-string); reason EPT_VIOLATION when it is
+                                 * the port half of an INS/OUTS on a port the guest
+                                 * reaches directly, whose memory is MMIO */
     X86VCPU_EXIT_HLT,
     X86VCPU_EXIT_SHUTDOWN,      /* triple fault */
     X86VCPU_EXIT_ENTRY_FAILED,  /* VM entry failed: reason + qualification */

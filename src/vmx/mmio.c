@@ -414,7 +414,7 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         v->mmio.gpa = gpa;
         v->mmio.write = 1;
         e->kind = X86VCPU_EXIT_IO;
-        e->reason = X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+        e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION; /* what exited: see x86vcpu.h */
         e->instr_len = in->len;
         e->qualification = 0;
         e->u.io = (typeof(e->u.io)){ 0 };
@@ -614,7 +614,7 @@ int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
          * port as a plain OUT exit (registers already stepped). */
         v->mmio.outs = 0;
         e->kind = X86VCPU_EXIT_IO;
-        e->reason = X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+        e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
         e->rip = v->mmio.rip;
         e->instr_len = v->mmio.insn.len;
         e->qualification = 0;

@@ -643,6 +643,7 @@ static void test_mmio_ins_outs(void **state)
     run_idle(&g);
     assert_int_equal(g.h.e.kind, X86VCPU_EXIT_IO);
     assert_int_equal(g.h.e.u.io.port, 0x80);
+    assert_int_equal(g.h.e.reason, X86VCPU_EXIT_REASON_EPT_VIOLATION);
     assert_int_equal(g.h.e.u.io.size, 1);
     assert_int_equal(g.h.e.u.io.in, 0);
     assert_int_equal(g.h.e.u.io.string, 0);
@@ -659,6 +660,7 @@ static void test_mmio_ins_outs(void **state)
     assert_int_equal(VIOL(&g.h, MMIO + 8, QUAL_W | QUAL_GLA | QUAL_FIN), X86VCPU_OK);
     assert_int_equal(g.h.e.kind, X86VCPU_EXIT_IO);
     assert_int_equal(g.h.e.u.io.port, 0x80);
+    assert_int_equal(g.h.e.reason, X86VCPU_EXIT_REASON_EPT_VIOLATION);
     assert_int_equal(g.h.e.u.io.in, 1);
     assert_int_equal(x86vcpu_complete_io_in(g.h.v, 0x77), X86VCPU_OK);
     assert_int_equal(g.h.v->regs.gpr[X86VCPU_RAX], 0);     /* not into AL */
