@@ -222,11 +222,24 @@ static void serve_hlt(struct vm *vm, const struct x86vcpu_exit *e)
         vm_end(vm, VM_STOPPED, "x86vcpu_halt failed");
 }
 
+/* KVM's hypercall error numbers (include/uapi/linux/kvm_para.h): a guest
+ * written for KVM probes with VMCALL and goes on when it gets one. */
+#define KVM_ENOSYS 1000
+#define KVM_EPERM  1
+
 static void serve_other(struct vm *vm, const struct x86vcpu_exit *e)
 {
     switch (e->kind) {
     case X86VCPU_EXIT_HLT:
         serve_hlt(vm, e);
+        break;
+    case X86VCPU_EXIT_HYPERCALL:
+        /* The demo's PC implements no hypercall (the test image's harness
+         * does, in its on_exit hook): -KVM_ENOSYS in RAX, -KVM_EPERM from
+         * CPL > 0 (only the guest's kernel may call), as KVM answers. */
+        vm->hypercalls_refused++;
+        x86vcpu_set_hypercall_result(vm->v, e->u.hypercall.cpl ? (uint64_t)-KVM_EPERM
+                                                                : (uint64_t)-KVM_ENOSYS);
         break;
     case X86VCPU_EXIT_NMI:
         /* The platform's NMI is the guest's; this CPU must IRET before it

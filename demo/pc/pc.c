@@ -209,9 +209,10 @@ void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cm
         uint64_t t1 = rdtsc();
         con_guest_flush();
         vm_print_stats(vm, "x86vcpu demo: exit statistics:");
-        con_printf("    HLT waits %lu, all-ones/ignored accesses %lu, ROM writes dropped %lu\n",
+        con_printf("    HLT waits %lu, all-ones/ignored accesses %lu, ROM writes dropped %lu, "
+                   "hypercalls refused %lu\n",
                    (unsigned long)vm->hlt_waits, (unsigned long)vm->unassigned,
-                   (unsigned long)pc.rom_writes);
+                   (unsigned long)pc.rom_writes, (unsigned long)vm->hypercalls_refused);
         con_printf("x86vcpu demo: guest ran %lu ticks from entry to exit\n",
                    (unsigned long)(t1 - t0));
         /* What the guest tried on the host's interrupt hardware, and what

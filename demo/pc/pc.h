@@ -28,6 +28,8 @@
  *            the PIC and PIT (this CPU's lines).
  *   HLT      waits in the HLT activity state; interrupts go straight to
  *            the guest's IDT.
+ *   VMCALL   no hypercall is implemented: RAX = -1000 (-KVM_ENOSYS), or
+ *            -1 (-KVM_EPERM) from CPL > 0, as KVM answers (vm.c).
  *
  * The run ends with a line "x86vcpu demo: guest exit status N (why)": odd
  * N = (v << 1) | 1 for an isa-debug-exit write of v; 0 = power-off or

@@ -236,7 +236,12 @@ struct x86vcpu_exit {
     uint32_t instr_len;         /* as the CPU reported it (0 when not given) */
     uint32_t pad;
     union {
-        struct { uint64_t nr; uint64_t args[6]; } hypercall;
+        struct {
+            uint64_t nr;        /* RAX */
+            uint64_t args[6];   /* RDI RSI RDX RCX R8 R9 */
+            uint32_t cpl;       /* the caller's privilege level (SS.DPL, SDM 5.5):
+                                 * VMCALL exits at any CPL (SDM 26.1.2) */
+        } hypercall;
         struct {
             uint16_t port;
             uint8_t size;       /* 1, 2 or 4 */

@@ -109,6 +109,7 @@ static int exit_vmcall(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     e->u.hypercall.args[3] = g[X86VCPU_RCX];
     e->u.hypercall.args[4] = g[X86VCPU_R8];
     e->u.hypercall.args[5] = g[X86VCPU_R9];
+    e->u.hypercall.cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
     x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
     return 0;
 }
