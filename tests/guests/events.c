@@ -150,6 +150,31 @@ int main(void)
                  "syscall MSRs: guest STAR..TSC_AUX (RDMSR, RDTSCP) intact across 2000 exits");
     }
 
+    /* SWAPGS changes KERNEL_GS_BASE without an exit (SDM Vol. 2 SWAPGS).
+     * The guest's KERNEL_GS_BASE starts equal to the host's (nothing to
+     * switch at entry); after SWAPGS and an exit to the embedder the guest
+     * reads its new value and the host, checking its own around the run,
+     * finds its value intact (was: the guest's value lost, and left in the
+     * host's MSR). */
+    {
+        const uint64_t host_kgs = 0xffff800000003000ull, gs = 0x00007f0055550000ull;
+        uint32_t lo, hi;
+        wrmsr(0xc0000102u, host_kgs);
+        wrmsr(0xc0000101u, gs);
+        hypercall(HC_HOST_FPU, 1, 0, 0, 0);
+        __asm__ volatile("swapgs");
+        outb(GUEST_PORT_NOP, 0);
+        __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000102u));
+        uint64_t kgs = (uint64_t)hi << 32 | lo;
+        __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000101u));
+        uint64_t gsb = (uint64_t)hi << 32 | lo;
+        __asm__ volatile("swapgs");
+        hypercall(HC_HOST_FPU, 0, 0, 0, 0);
+        check_eq(kgs == gs && gsb == host_kgs, 1,
+                 "SWAPGS: KERNEL_GS_BASE and GS.base exchanged, kept across an exit to the embedder");
+        wrmsr(0xc0000101u, 0);
+    }
+
     /* External interrupts from the host's local APIC timer: first they
      * exit to the demo with the acknowledged vector, then (pass-through)
      * they arrive at the guest's IDT. */
