@@ -33,16 +33,6 @@ void *vm_gpa(const struct vm *vm, uint64_t gpa, uint64_t len)
     return vm->ram + gpa;
 }
 
-int vm_read_gpa(void *ctx, uint64_t gpa, void *buf, uint32_t len)
-{
-    const uint8_t *src = vm_gpa(ctx, gpa, len);
-    if (!src)
-        return -1;
-    for (uint32_t i = 0; i < len; i++)
-        ((uint8_t *)buf)[i] = src[i];
-    return 0;
-}
-
 /* The bus's pass-through ranges into the vCPU's intercept bitmaps (every
  * port and MSR exits until opened). */
 static int open_passes(struct vm *vm)
@@ -65,8 +55,6 @@ int vm_start_vcpu(struct vm *vm, struct x86vcpu_setup *s)
 {
     s->ept = vm->ept;
     s->vpid = 1;
-    s->read_gpa = vm_read_gpa;
-    s->read_gpa_ctx = vm;
     vm->done = 0;
     vm->status = 0;
     vm->why = 0;

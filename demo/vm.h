@@ -72,10 +72,8 @@ int vm_init(struct vm *vm, struct x86vcpu_cpu *cpu, uint64_t ram_size);
 int vm_map_ram(struct vm *vm);
 /* Host pointer to guest-physical [gpa, gpa + len) of RAM, or NULL. */
 void *vm_gpa(const struct vm *vm, uint64_t gpa, uint64_t len);
-/* x86vcpu_setup.read_gpa over the vm's RAM (ctx = the vm). */
-int vm_read_gpa(void *ctx, uint64_t gpa, void *buf, uint32_t len);
 
-/* Create, set up (with the vm's EPT, VPID 1, vm_read_gpa) and bind a vCPU,
+/* Create, set up (with the vm's EPT, VPID 1) and bind a vCPU,
  * open the bus's pass-through ranges, reset the run. Returns 0 or an
  * x86vcpu error (no vCPU left then). */
 int vm_start_vcpu(struct vm *vm, struct x86vcpu_setup *s);

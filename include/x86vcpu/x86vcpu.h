@@ -189,9 +189,11 @@ struct x86vcpu_setup {
      * timer, a slice also ends after 1024 exits handled inside one run. */
     uint32_t time_slice;
     uint32_t pad;
-    /* Optional: read guest-physical memory (PAE PDPTEs when the library
-     * emulates a CR write that turns on PAE paging). Returns 0 on success;
-     * without it, or when it fails, such a CR write gets #GP. */
+    /* Optional, for vCPUs on an embedder-built EPT (ept_root): read
+     * guest-physical memory (PAE PDPTEs when the library emulates a CR
+     * write that loads them). Returns 0 on success; without it, or when it
+     * fails, such a CR write gets #GP. With the library's EPT (ept) the
+     * library reads them itself, through the EPT with its rights. */
     int (*read_gpa)(void *ctx, uint64_t gpa, void *buf, uint32_t len);
     void *read_gpa_ctx;
 };

@@ -60,7 +60,12 @@ static int read_pdptes(struct x86vcpu_vcpu *v, const struct x86vcpu_cr_ctx *c, u
     if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LMA))
         return 0;
     uint64_t cr3 = VMRD(v, WNAT, GUEST_CR3) & 0xffffffe0u;
-    if (!v->setup.read_gpa || v->setup.read_gpa(v->setup.read_gpa_ctx, cr3, pdpte, 32))
+    /* Through the library's EPT with its rights when it has one (gmem.c,
+     * like every access made for the guest); else the embedder's reader. */
+    struct x86vcpu__gfault f;
+    if (v->setup.ept ? x86vcpu__gpa_read(v, cr3, pdpte, 32, &f) != 0
+                     : !v->setup.read_gpa ||
+                           v->setup.read_gpa(v->setup.read_gpa_ctx, cr3, pdpte, 32))
         return -1;
     unsigned mpa = c->maxphyaddr ? c->maxphyaddr : 36;
     uint64_t rsvd = 0x1e6ull | (mpa < 64 ? ~0ull << mpa : 0);

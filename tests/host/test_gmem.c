@@ -373,6 +373,44 @@ static void run_idle(struct gm *g)
 #define RFL(v) mock_set_vmcs(F(GUEST_RFLAGS), (v))
 #define FLAGS_ARITH 0x8d5u
 
+/* PAE PDPTEs loaded by an emulated CR write come through the library's
+ * EPT (gmem.c), not the embedder's reader: from RAM they load; from an
+ * MMIO range (nothing the EPT lets the library read) the write is #GP and
+ * nothing changes (SDM 4.4.1). MOV CR0 turning paging on with CR4.PAE set. */
+static void test_pae_pdptes_through_ept(void **state)
+{
+    (void)state;
+    static const uint8_t mov_cr0[] = { 0x0f, 0x22, 0xc0 };          /* mov cr0, eax */
+    struct gm g;
+    for (int mmio = 0; mmio < 2; mmio++) {
+        gm_start(&g, mov_cr0, sizeof mov_cr0);
+        uint64_t *pd = (uint64_t *)(void *)g.ram[1];
+        pd[0] = 0x5001;
+        pd[1] = 0x6001;
+        pd[2] = pd[3] = 0;
+        mock_set_vmcs(F(GUEST_CR3), mmio ? MMIO : 0x2000);
+        mock_set_vmcs(F(GUEST_CR4), mock_vmcs(F(GUEST_CR4)) | CR4_PAE);
+        mock_set_vmcs(F(CR4_READ_SHADOW), CR4_PAE);
+        for (int i = 0; i < 4; i++)
+            mock_set_vmcs(F(GUEST_PDPTE0) + 2 * i, 0x1111);
+        g.h.v->regs.gpr[X86VCPU_RAX] = CR0_PG | CR0_PE | CR0_ET;
+        assert_int_equal(RUN_STEPS(&g.h, { X86VCPU_EXIT_REASON_CR_ACCESS, 0, 3, 0 }),
+                         X86VCPU_OK);
+        if (mmio) {
+            assert_int_equal(mock.entry_intr_info & 0xff, 13);      /* #GP */
+            assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1000);
+            assert_int_equal(mock_vmcs(F(GUEST_PDPTE0)), 0x1111);
+        } else {
+            assert_int_equal(mock.entry_intr_info, 0);
+            assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1003);
+            assert_int_equal(mock_vmcs(F(GUEST_PDPTE0)), 0x5001);
+            assert_int_equal(mock_vmcs(F(GUEST_PDPTE1)), 0x6001);
+            assert_int_equal(mock_vmcs(F(GUEST_PDPTE2)), 0);
+        }
+        gm_stop(&g);
+    }
+}
+
 /* SBB r/m32, r32 on MMIO (the fuzzer's `sbb %ecx,0x4000e882`): a read
  * exit, then the result as a write exit, flags as the CPU's, RIP after
  * the write. Was MMIO_UNSUPPORTED. */
@@ -932,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_mmio_cmps),
         cmocka_unit_test(test_mmio_setcc_push_shift),
         cmocka_unit_test(test_mmio_ins_outs),
+        cmocka_unit_test(test_pae_pdptes_through_ept),
         cmocka_unit_test(test_ins_element_across_two_mmio_pages),
         cmocka_unit_test(test_string_io_element_across_two_mmio_pages),
         cmocka_unit_test(test_mmio_cmps_element_across_mmio_pages),
