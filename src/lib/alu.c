@@ -5,6 +5,7 @@
  * top result bits (right) for any count, MUL/IMUL SF ZF PF from the low
  * half with AF = 0, DIV/IDIV and BT* leave them unchanged. */
 #include "lib/alu.h"
+#include "lib/arch.h"
 
 #define CF X86VCPU_FL_CF
 #define PF X86VCPU_FL_PF
@@ -13,15 +14,10 @@
 #define SF X86VCPU_FL_SF
 #define OF X86VCPU_FL_OF
 
-static uint64_t mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
 /* Sign-extend the low `size` bytes. */
 static uint64_t sext(uint64_t x, unsigned size)
 {
-    uint64_t m = mask(size);
+    uint64_t m = x86vcpu__size_mask(size);
     x &= m;
     return size < 8 && (x >> (8 * size - 1)) & 1 ? x | ~m : x;
 }
@@ -35,7 +31,7 @@ static uint64_t szp(uint64_t res, unsigned size)
     p ^= p >> 1;
     if (!(p & 1))
         f |= PF;
-    if ((res & mask(size)) == 0)
+    if ((res & x86vcpu__size_mask(size)) == 0)
         f |= ZF;
     if ((res >> (8 * size - 1)) & 1)
         f |= SF;
@@ -51,7 +47,7 @@ static void set(uint64_t *rflags, uint64_t which, uint64_t val)
  * SUB/SBB/CMP: CF carry/borrow out, OF signed overflow, AF out of bit 3). */
 static uint64_t add(unsigned size, uint64_t a, uint64_t b, unsigned c, uint64_t *fl)
 {
-    uint64_t m = mask(size), sign = 1ull << (8 * size - 1);
+    uint64_t m = x86vcpu__size_mask(size), sign = 1ull << (8 * size - 1);
     uint64_t res = (a + b + c) & m, f = szp(res, size);
     if (res < a || (c && res == a))
         f |= CF;
@@ -65,7 +61,7 @@ static uint64_t add(unsigned size, uint64_t a, uint64_t b, unsigned c, uint64_t 
 
 static uint64_t sub(unsigned size, uint64_t a, uint64_t b, unsigned c, uint64_t *fl)
 {
-    uint64_t m = mask(size), sign = 1ull << (8 * size - 1);
+    uint64_t m = x86vcpu__size_mask(size), sign = 1ull << (8 * size - 1);
     uint64_t res = (a - b - c) & m, f = szp(res, size);
     if (a < b || (c && a == b))
         f |= CF;
@@ -87,7 +83,7 @@ static uint64_t logic(unsigned size, uint64_t res, uint64_t *fl)
 static uint64_t shift(unsigned op, unsigned size, uint64_t a, uint64_t count, uint64_t *fl)
 {
     unsigned bits = 8 * size, c = (unsigned)(count & (size == 8 ? 63 : 31)), n, k;
-    uint64_t m = mask(size), res = a, cf = 0;
+    uint64_t m = x86vcpu__size_mask(size), res = a, cf = 0;
 #define MSB(x) (((x) >> (bits - 1)) & 1)
 #define MSB2(x) (((x) >> (bits - 2)) & 1)
     if (c == 0)
@@ -190,12 +186,13 @@ static uint64_t udiv128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
 /* Write `size` bytes of val into a register (Vol. 1 3.4.1.1). */
 static uint64_t merge(uint64_t old, uint64_t val, unsigned size)
 {
-    return size == 4 ? val & 0xffffffffull : size == 8 ? val : (old & ~mask(size)) | (val & mask(size));
+    uint64_t m = x86vcpu__size_mask(size);
+    return size == 4 ? val & 0xffffffffull : size == 8 ? val : (old & ~m) | (val & m);
 }
 
 uint64_t x86vcpu__alu(unsigned op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)
 {
-    uint64_t m = mask(size), a = dst & m, b = src & m, res, f, hi, lo;
+    uint64_t m = x86vcpu__size_mask(size), a = dst & m, b = src & m, res, f, hi, lo;
     unsigned bits = 8 * size;
     switch (op) {
     case X86VCPU_ALU_ADD: return add(size, a, b, 0, rflags);
@@ -257,7 +254,7 @@ uint64_t x86vcpu__alu(unsigned op, unsigned size, uint64_t dst, uint64_t src, ui
 int x86vcpu__muldiv(unsigned op, unsigned size, uint64_t *ax, uint64_t *dx, uint64_t src,
                     uint64_t *rflags)
 {
-    uint64_t m = mask(size), b = src & m, hi, lo, q, r;
+    uint64_t m = x86vcpu__size_mask(size), b = src & m, hi, lo, q, r;
     unsigned bits = 8 * size;
     switch (op) {
     case 4: /* MUL: CF = OF = (upper half != 0) */
@@ -276,7 +273,7 @@ int x86vcpu__muldiv(unsigned op, unsigned size, uint64_t *ax, uint64_t *dx, uint
         {
             int wide = op == 4 ? hi != 0
                      : size == 8 ? hi != (uint64_t)((int64_t)lo >> 63)
-                                 : ((hi << bits) | lo) != (sext(lo, size) & mask(2 * size));
+                                 : ((hi << bits) | lo) != (sext(lo, size) & x86vcpu__size_mask(2 * size));
             set(rflags, X86VCPU_FL_ARITH, szp(lo, size) | (wide ? CF | OF : 0));
         }
         break;
@@ -400,7 +397,7 @@ int x86vcpu__insn_exec(const struct x86vcpu_insn *i, uint64_t mem, uint64_t gpr[
                        uint64_t *rflags, uint64_t *mem_out)
 {
     unsigned size = i->mem_size ? i->mem_size : 1;
-    uint64_t m = mask(size), r = reg_val(i, gpr), res;
+    uint64_t m = x86vcpu__size_mask(size), r = reg_val(i, gpr), res;
     int a;
     mem &= m;
     *mem_out = mem;

@@ -9,6 +9,13 @@
 #define BIT(n) (1ull << (n))
 #endif
 
+/* The low `bytes` bytes of a register: an operand, address or count size
+ * (1, 2, 4 or 8). */
+static inline unsigned long long x86vcpu__size_mask(unsigned bytes)
+{
+    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
 #define CR0_PE  BIT(0)
 #define CR0_MP  BIT(1)
 #define CR0_EM  BIT(2)

@@ -2,6 +2,7 @@
  * Vol. 2 chapter 2 and the instruction pages; every read goes through
  * fetch(), which never looks past n bytes nor past the 15-byte limit. */
 #include "lib/decode.h"
+#include "lib/arch.h"
 
 #define NONE X86VCPU_INSN_NONE
 
@@ -52,11 +53,6 @@ static int fetch_imm(struct cursor *c, unsigned size, int sext, uint64_t *v)
         x |= ~0ull << (8 * size);
     *v = x;
     return 0;
-}
-
-static uint64_t size_mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
 static void clear(struct x86vcpu_insn *o)
@@ -479,7 +475,7 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
         r = fetch_imm(&c, imm_size, !count, &imm);
         if (r)
             goto fail;
-        out->imm = imm & size_mask(out->mem_size);
+        out->imm = imm & x86vcpu__size_mask(out->mem_size);
         out->has_imm = 1;
     }
 
@@ -514,15 +510,15 @@ uint64_t x86vcpu__insn_ea(const struct x86vcpu_insn *i, const uint64_t gpr[16], 
     }
     /* Address-size truncation (Vol. 1 3.7.5; 16-bit wrap-around, 2.2.1.6 for
      * EIP-relative). */
-    return a & size_mask(i->addr_size);
+    return a & x86vcpu__size_mask(i->addr_size);
 }
 
 uint64_t x86vcpu__insn_merge_reg(const struct x86vcpu_insn *i, uint64_t old_reg, uint64_t loaded)
 {
-    uint64_t v = loaded & size_mask(i->mem_size);
+    uint64_t v = loaded & x86vcpu__size_mask(i->mem_size);
     if (i->op == X86VCPU_MMIO_MOVSX && i->mem_size && i->mem_size < 8 &&
         (v >> (8 * i->mem_size - 1)) & 1)
-        v |= ~size_mask(i->mem_size);
+        v |= ~x86vcpu__size_mask(i->mem_size);
     switch (i->reg_size) {
     case 1:
         v &= 0xff;
@@ -557,7 +553,7 @@ uint64_t x86vcpu__insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint6
                            uint64_t rflags, uint64_t *new_rflags)
 {
     unsigned size = i->mem_size ? i->mem_size : 1;
-    uint64_t m = size_mask(size), sign = 1ull << (8 * size - 1);
+    uint64_t m = x86vcpu__size_mask(size), sign = 1ull << (8 * size - 1);
     uint64_t a, b, res, fl = 0;
 
     if (i->has_imm)

@@ -5,11 +5,6 @@
 #include "vmx/vcpu.h"
 #include "lib/bitmap.h"
 
-static uint64_t addr_mask(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
-}
-
 /* INS/OUTS (SDM 28.2.5 instruction information, Table 28-8; the guest-linear
  * address field holds the first element's address). */
 static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
@@ -24,7 +19,7 @@ static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     /* REP: RCX under the address size, 64 bits in 64-bit mode. The
      * embedder is offered at most 2^32 - 1 elements an exit; the instruction
      * is done only when all of RCX is (SDM Vol. 2 REP). */
-    uint64_t total = e->u.io.rep ? v->regs.gpr[X86VCPU_RCX] & addr_mask(e->u.io.addr_size) : 1;
+    uint64_t total = e->u.io.rep ? v->regs.gpr[X86VCPU_RCX] & x86vcpu__size_mask(e->u.io.addr_size) : 1;
     e->u.io.count = total > 0xffffffffu ? 0xffffffffu : (uint32_t)total;
     if (total == 0) {
         /* REP with RCX = 0 moves nothing: the instruction is done. */

@@ -38,15 +38,10 @@
 #include "lib/alu.h"
 
 /* ----------------------------------------------------------- registers */
-static uint64_t size_mask(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
-}
-
 /* A string operand's offset: [reg] under the address size. */
 static uint64_t string_off(struct x86vcpu_vcpu *v, unsigned reg)
 {
-    return v->regs.gpr[reg] & size_mask(v->mmio.insn.addr_size);
+    return v->regs.gpr[reg] & x86vcpu__size_mask(v->mmio.insn.addr_size);
 }
 
 /* The linear address of a string operand through its segment (limit,
@@ -87,7 +82,7 @@ static unsigned stack_size(struct x86vcpu_vcpu *v)
  * (16-bit: bits 63:16 kept). */
 static uint64_t stack_move(uint64_t rsp, uint64_t delta, unsigned as)
 {
-    uint64_t m = size_mask(as);
+    uint64_t m = x86vcpu__size_mask(as);
     return as == 2 ? (rsp & ~m) | ((rsp + delta) & m) : (rsp + delta) & m;
 }
 
@@ -236,7 +231,7 @@ static uint64_t split_dev_part(const struct x86vcpu_vcpu *v, uint64_t full)
     if (!n)
         return full;
     return v->mmio.split_ram_first ? full >> (8 * n)
-                                   : full & size_mask(v->mmio.insn.mem_size - n);
+                                   : full & x86vcpu__size_mask(v->mmio.insn.mem_size - n);
 }
 
 /* Read (write = 0) or write the RAM bytes of a split operand: 0, or -1
@@ -258,7 +253,7 @@ static int split_ram(struct x86vcpu_vcpu *v, uint64_t *full, int write)
     }
     if (x86vcpu__lin_read(&g, v->mmio.split_lin, b, n, X86VCPU_ACC_READ, &f))
         goto fault;
-    uint64_t ram = 0, dev = *full & size_mask(dn);
+    uint64_t ram = 0, dev = *full & x86vcpu__size_mask(dn);
     for (unsigned i = 0; i < n; i++)
         ram |= (uint64_t)b[i] << (8 * i);
     *full = v->mmio.split_ram_first ? ram | (dev << (8 * n)) : dev | (ram << (8 * dn));
@@ -441,7 +436,7 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         uint8_t b[8] = { 0 };
         uint64_t sl, val = 0;
         unsigned as = stack_size(v);
-        if (x86vcpu__seg_lin(&g, 2, x86vcpu__gpr_read(v, X86VCPU_RSP) & size_mask(as),
+        if (x86vcpu__seg_lin(&g, 2, x86vcpu__gpr_read(v, X86VCPU_RSP) & x86vcpu__size_mask(as),
                              in->mem_size, 0, &sl, &f) ||
             x86vcpu__lin_read(&g, sl, b, in->mem_size, X86VCPU_ACC_READ, &f)) {
             if (f.kind == GF_MMIO) {
@@ -534,7 +529,7 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     }
     case X86VCPU_MMIO_STOS:
         e->u.mmio.write = 1;
-        v->mmio.write_value = v->regs.gpr[X86VCPU_RAX] & size_mask(in->mem_size);
+        v->mmio.write_value = v->regs.gpr[X86VCPU_RAX] & x86vcpu__size_mask(in->mem_size);
         e->u.mmio.value = split_dev_part(v, v->mmio.write_value);
         break;
     case X86VCPU_MMIO_MOVS: {
@@ -685,7 +680,7 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
         return X86VCPU_ESTATE;
     const struct x86vcpu_insn *in = &v->mmio.insn;
     int done = 1;
-    val &= size_mask(in->mem_size - v->mmio.split_n);
+    val &= x86vcpu__size_mask(in->mem_size - v->mmio.split_n);
     v->pending = PENDING_NONE;
 
     if (v->mmio.split_n && !v->mmio.write && split_ram(v, &val, 0))
@@ -777,7 +772,7 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
             x86vcpu__gctx_init(v, &g);
             for (uint32_t i = 0; i < in->mem_size; i++)
                 b[i] = (uint8_t)(val >> (8 * i));
-            if (x86vcpu__seg_lin(&g, 2, rsp & size_mask(as), in->mem_size, 1, &sl, &f) ||
+            if (x86vcpu__seg_lin(&g, 2, rsp & x86vcpu__size_mask(as), in->mem_size, 1, &sl, &f) ||
                 x86vcpu__lin_write(&g, sl, b, in->mem_size, &f)) {
                 x86vcpu__gfault_raise(v, &f, 0);
                 return X86VCPU_OK;

@@ -57,11 +57,6 @@ static int string_mmio(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_p
     return 1;
 }
 
-static uint64_t mask(unsigned bytes)
-{
-    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
-}
-
 /* A register used as an address or count, updated under the address size:
  * a 16-bit update keeps bits 63:16, a 32-bit one zero-extends (SDM Vol. 1
  * 3.3.7, Vol. 2 "REP": RCX under the address size). */
@@ -69,7 +64,7 @@ static uint64_t addr_update(uint64_t old, uint64_t newval, unsigned bytes)
 {
     if (bytes == 2)
         return (old & ~0xffffull) | (newval & 0xffff);
-    return newval & mask(bytes);
+    return newval & x86vcpu__size_mask(bytes);
 }
 
 uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int df,
@@ -84,7 +79,7 @@ uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int
                                                         : g[X86VCPU_RDI] + delta, addr_size);
     if (rep)
         g[X86VCPU_RCX] = addr_update(g[X86VCPU_RCX], g[X86VCPU_RCX] - n, addr_size);
-    return g[X86VCPU_RCX] & mask(addr_size);
+    return g[X86VCPU_RCX] & x86vcpu__size_mask(addr_size);
 }
 
 int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_port_fn port,
@@ -100,7 +95,7 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
     const int in = v->strio.in;
     const uint32_t size = v->strio.size;
     const unsigned seg = in ? 0 : e->u.io.seg; /* INS writes ES:[RDI] (not overridable) */
-    const uint64_t m = mask(v->strio.addr_size);
+    const uint64_t m = x86vcpu__size_mask(v->strio.addr_size);
     const uint64_t off0 = v->regs.gpr[in ? X86VCPU_RDI : X86VCPU_RSI] & m;
     const int access = in ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ;
     uint64_t count = v->strio.count, page = 0;
