@@ -38,6 +38,10 @@
 #                  read-only ACPI/BIOS tables, MOVS and REP INS across pages
 #                  through paging, #PF and huge ECX for string I/O --
 #                  hypervisor only
+#   taskswitch.elf 32-bit task switches (issue 12): JMP/CALL/IRET, GDT and
+#                  IDT task gates, #GP/#DF tasks with their error codes,
+#                  CR3/LDT loads, T flag, busy/not-present/short TSS, bad
+#                  SS/CS in the new task -- portable
 #
 # How each kernel runs (command line, initrd, exit status, bare or not) is
 # in tests/unittests.cfg: a kernel's run named after its file gives the
@@ -49,7 +53,8 @@ include tests/lib/lib.mk
 MBK_DIR      := $(BUILD)/mbk
 MBK_SRC      := tests/mbk
 MBK_OBJ      := $(MBK_DIR)/obj
-MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf hostile.elf
+MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf hostile.elf \
+                taskswitch.elf
 MBK_PORTABLE := $(shell tools/run-tests.sh --bare-list)
 MBK_HVONLY   := $(filter-out $(MBK_PORTABLE),$(MBK_KERNELS))
 MBK_INITRD   := $(MBK_DIR)/initrd.img

@@ -228,6 +228,9 @@ enum x86vcpu_exit_kind {
                                  * embedder executes IRET (e.g. INT 2 to its
                                  * NMI handler) */
     X86VCPU_EXIT_OTHER,         /* any exit the library does not handle: raw reason */
+    X86VCPU_EXIT_TASK_SWITCH,   /* a task switch the library does not emulate (to or from a
+                                 * virtual-8086 task, or no library EPT): reason 9, the
+                                 * qualification (SDM Table 28-2); RIP unchanged */
 };
 
 struct x86vcpu_exit {

@@ -213,6 +213,7 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     case X86VCPU_EXIT_REASON_CR_ACCESS:          return x86vcpu__exit_cr_access(v, e);
     case X86VCPU_EXIT_REASON_IO_INSTRUCTION:     return x86vcpu__exit_io(v, e);
     case X86VCPU_EXIT_REASON_DR_ACCESS:          return x86vcpu__exit_dr_access(v, e);
+    case X86VCPU_EXIT_REASON_TASK_SWITCH:        return x86vcpu__exit_task_switch(v, e);
     case X86VCPU_EXIT_REASON_RDMSR:              return x86vcpu__exit_rdmsr(v, e);
     case X86VCPU_EXIT_REASON_WRMSR:              return x86vcpu__exit_wrmsr(v, e);
     case X86VCPU_EXIT_REASON_EPT_VIOLATION:      return exit_ept_violation(v, e);

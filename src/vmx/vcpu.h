@@ -195,6 +195,7 @@ int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /
 int x86vcpu__exit_wrmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);          /* io.c */
 int x86vcpu__exit_dr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /* dr.c */
+int x86vcpu__exit_task_switch(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e); /* taskswitch.c */
 /* An EPT violation in an MMIO range (mmio.c): *e holds the violation. */
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* The write half of a read-modify-write, returned by run without an entry. */
