@@ -65,9 +65,10 @@ GUEST   ?=
 CMDLINE ?=
 INITRD  ?=
 MEM     ?= 128
+TSC_KHZ ?=
 GUEST_DIR := $(BUILD)/guest
 ifneq ($(GUEST),)
-DEMO_CMDLINE := guest mem=$(MEM)
+DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))
 DEMO_MODULES := $(GUEST_DIR)/kernel $(GUEST_DIR)/names $(if $(INITRD),$(GUEST_DIR)/initrd)
 DEMO_ISO     := $(BUILD)/guest.iso
 DEMO_OUT     := $(BUILD)/guest.out

@@ -42,7 +42,7 @@ DIFF_CFLAGS32 := -m32 $(DIFF_COMMON_CFLAGS)
 DIFF_CFLAGS64 := -m64 -mno-red-zone -mcmodel=small $(DIFF_COMMON_CFLAGS)
 DIFF_CFLAGS16 := -m16 -DRT_REAL_MODE $(DIFF_COMMON_CFLAGS)
 DIFF_LDFLAGS  := --no-warn-rwx-segments -z max-page-size=0x1000 --build-id=none -z noexecstack
-DIFF_HDRS     := $(DIFF_SRC)/diff.h $(TESTLIB_HDRS)
+DIFF_HDRS     := $(DIFF_SRC)/diff.h $(DIFF_SRC)/frames.h $(TESTLIB_HDRS)
 $(eval $(call testlib,diff32,32,DIFF_CC,DIFF_CFLAGS32))
 $(eval $(call testlib,diff64,64,DIFF_CC,DIFF_CFLAGS64))
 $(eval $(call testlib,diff16,16,DIFF_CC,DIFF_CFLAGS16))

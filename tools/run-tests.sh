@@ -83,7 +83,7 @@ parse() {
                 val=${val#"${val%%[![:space:]]*}"}
                 val=${val%"${val##*[![:space:]]}"}
                 case $key in
-                    file|cmdline|initrd|mem|timeout|status|expect|bare|groups) ;;
+                    file|cmdline|initrd|mem|timeout|status|expect|bare|groups|tsc_khz) ;;
                     *) echo "run-tests: $cfg:$lineno: unknown field '$key'" >&2; exit 2 ;;
                 esac
                 field[$sec.$key]=${val//'${BUILD}'/$build}
@@ -155,7 +155,8 @@ for name in "${selected[@]}"; do
     mem=$(get "$name" mem)
     tmo=$(get "$name" timeout)
     make --no-print-directory run BUILD="$build" GUEST="$kernel" INITRD="$(get "$name" initrd)" \
-        CMDLINE="$args" MEM="${mem:-128}" RUN_TIMEOUT="${tmo:-120}" >"$log" 2>&1 </dev/null
+        CMDLINE="$args" MEM="${mem:-128}" RUN_TIMEOUT="${tmo:-120}" \
+        TSC_KHZ="$(get "$name" tsc_khz)" >"$log" 2>&1 </dev/null
     rc=$(cat "$build/guest.status" 2>/dev/null || echo "none")
     secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     cp "$build/guest.out" "$outdir/$name.out" 2>/dev/null

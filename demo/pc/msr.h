@@ -1,17 +1,23 @@
 /* demo/pc/msr.h — the model-specific registers a PC guest finds besides
- * the ones the library keeps (EFER, PAT, SYSENTER, ...) and the local
- * APIC's (apic.c):
+ * the ones the library keeps and the local APIC's (apic.c).
+ *
+ * The library answers (src/vmx/msr.c, docs/CPUID.md): EFER, FS/GS base,
+ * SYSENTER, PAT, the syscall MSRs, IA32_TSC and TSC_ADJUST, IA32_XSS,
+ * IA32_MISC_ENABLE, the MTRRs (MTRRcap, MTRRdefType, fixed and variable),
+ * MCG_CAP/MCG_STATUS, and #GP for the MSRs of every hidden CPUID feature
+ * (PMU, debug store, Intel PT, thermal and power, VMX, machine-check banks).
+ * The rest reaches the demo, which gives:
  *
  *   FEATURE_CONTROL (0x3A)   locked, VMX off; writes #GP
- *   TSC_ADJUST (0x3B)        kept, not applied (the TSC is the machine's)
+ *   PLATFORM_ID (0x17)       0 (no host identification leaks); writes #GP
+ *   BIOS_SIGN_ID (0x8B)      0 (no microcode revision); writes dropped
+ *                            (the microcode-revision protocol writes 0)
  *   PKG_CST_CONFIG (0xE2)    no package C-states; writes dropped
- *   MTRRcap (0xFE)           no variable or fixed ranges (EPT decides types)
- *   MTRRdefType (0x2FF)      enabled, write-back; writes dropped
- *   TSC, PLATFORM_ID, BIOS_SIGN_ID, MISC_ENABLE, MCG_CAP/STATUS
- *                            read from the hardware; writes dropped
- *   TSC_DEADLINE (0x6E0)     the hardware's (the local APIC's timer)
+ *   TSC_DEADLINE (0x6E0)     the hardware's, both ways (the local APIC's
+ *                            timer is the host's, apic.c)
  *
- * Any other MSR the library passes on faults with #GP(0). Pure. */
+ * Unknown MSRs: #GP(0), as KVM with ignore_msrs=0. No host MSR is read
+ * for the guest but TSC_DEADLINE. Pure. */
 #ifndef DEMO_PC_MSR_H
 #define DEMO_PC_MSR_H
 
@@ -20,7 +26,7 @@
 struct vm;
 
 struct pc_msrs {
-    uint64_t tsc_adjust;
+    uint32_t attached;
 };
 int pc_msrs_attach(struct pc_msrs *m, struct vm *vm);
 

@@ -12,6 +12,7 @@
 #include "pc/debugcon.h"
 #include "pc/legacy.h"
 #include "pc/pc.h"
+#include "pc/tsc.h"
 
 #define MIB (1ull << 20)
 
@@ -188,6 +189,8 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
         return -1;
     }
     if (load_guest(pc, &g, mem))
+        return -1;
+    if (pc_tsc_setup(vm, demo_cmdline))   /* the guest's TSC frequency (pc/tsc.c) */
         return -1;
     err = apic_attach(&pc->apic, pc);
     err |= ioapic_attach(&pc->ioapic, pc);

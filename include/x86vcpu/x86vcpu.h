@@ -370,13 +370,42 @@ X86VCPU_API int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v);
 /* CPUID policy. An override changes one leaf (subleaf, or
  * X86VCPU_CPUID_ANY_SUBLEAF for all) after the built-in adjustments:
  * reg = (reg & ~clear[i]) | set[i] for EAX, EBX, ECX, EDX. It wins over
- * everything else; set and clear all zero removes it. Defaults hide
- * WAITPKG and LA57 (leaf 7). X86VCPU_ENOMEM when the table is full. */
+ * everything else; set and clear all zero removes it. There are no
+ * default entries: what is hidden is the allow-list's (docs/CPUID.md), and
+ * an override can show a bit it hides. X86VCPU_ENOMEM when the table is
+ * full. */
 #define X86VCPU_CPUID_ANY_SUBLEAF 0xffffffffu
 X86VCPU_API int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                                        const uint32_t set[4], const uint32_t clear[4]);
 /* The 12-byte signature of CPUID leaf 0x40000000 (EBX, ECX, EDX). */
 X86VCPU_API int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12]);
+
+/* Named CPUID features (docs/CPUID.md has every bit). By default a guest
+ * sees only what the library virtualizes; a hidden feature is absent: its
+ * CPUID bits read 0, its MSRs #GP (the library answers them) and its
+ * instructions #UD wherever a VMX control allows. An embedder that backs
+ * one (say, passes the perf MSRs through) turns it on by name. Call before
+ * x86vcpu_vcpu_setup (the VMX controls follow the set then): afterwards
+ * X86VCPU_ESTATE; X86VCPU_EINVAL for an unknown feature. The host must
+ * have the feature for its CPUID bits to show. */
+enum x86vcpu_feature {
+    X86VCPU_FEAT_PMU = 0,       /* architectural PMU: leaf 0xA, PDCM, RDPMC, perf MSRs (off) */
+    X86VCPU_FEAT_DS,            /* debug store, DTES64, DS-CPL, BTS/PEBS, IA32_DS_AREA (off) */
+    X86VCPU_FEAT_PT,            /* Intel PT: 7.0:EBX[25], leaf 0x14, RTIT MSRs (off) */
+    X86VCPU_FEAT_THERMAL,       /* leaf 6 (but ARAT), ACPI, TM, TM2, EST, PBE, their MSRs (off) */
+    X86VCPU_FEAT_MONITOR,       /* MONITOR/MWAIT, leaf 5: run natively when on (off) */
+    X86VCPU_FEAT_RDTSCP,        /* RDTSCP, RDPID, IA32_TSC_AUX (on) */
+    X86VCPU_FEAT_INVPCID,       /* INVPCID (on) */
+    X86VCPU_FEAT_XSAVES,        /* XSAVES/XRSTORS, IA32_XSS (on) */
+    X86VCPU_FEAT_RDRAND,        /* RDRAND (on) */
+    X86VCPU_FEAT_RDSEED,        /* RDSEED (on) */
+    X86VCPU_FEAT_APIC,          /* the embedder's local APIC, IA32_APIC_BASE (on) */
+    X86VCPU_FEAT_X2APIC,        /* x2APIC MSRs 0x800-0x8ff (on) */
+    X86VCPU_FEAT_TSC_DEADLINE,  /* IA32_TSC_DEADLINE (on) */
+    X86VCPU_FEAT_COUNT
+};
+X86VCPU_API int x86vcpu_cpuid_enable_feature(struct x86vcpu_vcpu *v, enum x86vcpu_feature f);
+X86VCPU_API int x86vcpu_cpuid_disable_feature(struct x86vcpu_vcpu *v, enum x86vcpu_feature f);
 
 /* Event injection. Events are delivered at VM entries in the SDM's priority
  * order: an event whose delivery was interrupted by the last VM exit (IDT-
@@ -449,6 +478,44 @@ X86VCPU_API void x86vcpu_set_gpr(struct x86vcpu_vcpu *v, enum x86vcpu_gpr r, uin
 X86VCPU_API uint32_t x86vcpu_vcpu_vm_error(const struct x86vcpu_vcpu *v);
 X86VCPU_API const char *x86vcpu_vm_error_name(uint32_t err);
 X86VCPU_API const char *x86vcpu_exit_reason_name(uint32_t reason);
+
+/* Time (SDM 17.17, 26.3). The guest's TSC is the host's, scaled by a
+ * multiplier ("use TSC scaling", only when it is not 1.0) plus an offset
+ * ("use TSC offsetting"): RDTSC, RDTSCP and RDMSR of IA32_TSC do not exit.
+ * Guest WRMSR of IA32_TSC sets the guest's TSC and moves its
+ * IA32_TSC_ADJUST by the same amount, WRMSR of IA32_TSC_ADJUST moves the
+ * TSC (SDM 17.17.3); TSC_ADJUST #GPs unless the guest's CPUID.(7,0):EBX[1]
+ * shows it. The host's TSC and TSC_ADJUST are never written; writes of
+ * IA32_TSC and all TSC_ADJUST accesses exit whatever x86vcpu_msr_intercept
+ * says. These calls work before setup (the values are written then) or on
+ * a vCPU bound to this CPU (X86VCPU_ESTATE otherwise); X86VCPU_ENOTSUP when
+ * the CPU lacks the control needed.
+ * - set/get_guest_tsc: what the guest's RDTSC reads now (moves the offset;
+ *   the guest's TSC_ADJUST stays, as for KVM's host-initiated writes).
+ * - set/get_tsc_offset: the raw offset.
+ * - set_tsc_khz: the host's TSC frequency (the library cannot measure
+ *   time: the embedder calibrates it, or knows it) and the guest's (0: the
+ *   host's). A different guest frequency uses TSC scaling; the guest's TSC
+ *   goes on from its current value at the new rate. Once given, the guest
+ *   finds its frequency in CPUID 0x15 (EAX = 1, EBX = kHz, ECX = 1000:
+ *   ECX * EBX / EAX Hz) and 0x16 (MHz) where its CPUID reaches them, and in
+ *   the timing leaf 0x40000010 (EAX = TSC kHz, EBX = 0: APIC bus unknown),
+ *   VMware's and KVM's convention. get_tsc_khz gives 0s before. */
+X86VCPU_API int x86vcpu_set_guest_tsc(struct x86vcpu_vcpu *v, uint64_t tsc);
+X86VCPU_API int x86vcpu_get_guest_tsc(const struct x86vcpu_vcpu *v, uint64_t *tsc);
+X86VCPU_API int x86vcpu_set_tsc_offset(struct x86vcpu_vcpu *v, uint64_t offset);
+X86VCPU_API int x86vcpu_get_tsc_offset(const struct x86vcpu_vcpu *v, uint64_t *offset);
+X86VCPU_API int x86vcpu_set_tsc_khz(struct x86vcpu_vcpu *v, uint32_t host_khz, uint32_t guest_khz);
+X86VCPU_API int x86vcpu_get_tsc_khz(const struct x86vcpu_vcpu *v, uint32_t *host_khz,
+                                    uint32_t *guest_khz);
+/* The multiplier in use: fixed point, 48 fractional bits (1 << 48 = 1.0). */
+X86VCPU_API int x86vcpu_get_tsc_multiplier(const struct x86vcpu_vcpu *v, uint64_t *multiplier);
+/* The host TSC value at which the guest's TSC reaches guest_tsc (never
+ * earlier; the host's TSC now when it already has): for an embedder that
+ * arms a host timer for the guest's IA32_TSC_DEADLINE, which the CPU
+ * compares with the host's TSC, neither offset nor scaled. ~0 beyond 2^64. */
+X86VCPU_API int x86vcpu_guest_tsc_to_host(const struct x86vcpu_vcpu *v, uint64_t guest_tsc,
+                                          uint64_t *host_tsc);
 
 /* Statistics. */
 #define X86VCPU_EXIT_REASON_MAX 80

@@ -38,6 +38,14 @@ static inline void hw_wrmsr(uint32_t msr, uint64_t val)
                      : "memory");
 }
 
+/* The host's TSC (the library's own time reads: guest TSC arithmetic). */
+static inline uint64_t hw_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 static inline uint64_t hw_xgetbv(uint32_t idx)
 {
     uint32_t lo, hi;

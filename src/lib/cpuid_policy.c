@@ -6,6 +6,7 @@
 #include "lib/cpuid_policy.h"
 
 #define XSAVE_LEGACY_AND_HEADER 576u   /* 512-byte legacy region + 64-byte header (13.4) */
+#define CPUID_D1_EAX_XSAVEC (1u << 1)  /* leaf 0DH, subleaf 1 */
 
 /* ------------------------------------------------------------ CPUID filter */
 void x86vcpu__cpuid_hv_leaf(uint32_t leaf, const char vendor[12], struct x86vcpu_cpuid_regs *r)
@@ -135,14 +136,11 @@ void x86vcpu__cpuid_policy_init(struct x86vcpu_cpuid_policy *p)
     }
     for (int i = 0; i < 12; i++)
         p->vendor[i] = vendor[i];
-    /* 7.0:ECX: WAITPKG[5] (UMWAIT/TPAUSE are not virtualized), LA57[16]
-     * (5-level guest paging is not offered). */
-    static const uint32_t clear70[4] = { 0, 0, (1u << 5) | (1u << 16), 0 };
-    put_override(&p->ov[0], 7, 0, 0, clear70);
-    /* 7.1:EAX: LASS[6], FRED[17], LAM[26]: their CR4 bits (27, 32, 28) are
-     * reserved for the guest (see x86vcpu__cr4_reserved_mask). */
-    static const uint32_t clear71[4] = { (1u << 6) | (1u << 17) | (1u << 26), 0, 0, 0 };
-    put_override(&p->ov[1], 7, 1, 0, clear71);
+    /* What is hidden is the allow-list's business (cpuid_features.c): no
+     * default overrides, every slot is the embedder's. */
+    p->features = X86VCPU_CPUID_DEFAULT_FEATURES;
+    p->max_basic = p->max_ext = 0;
+    x86vcpu__arch_msrs_reset(p, 0);
     update_hint(p);
 }
 
@@ -194,6 +192,12 @@ void x86vcpu__cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t 
     if (x86vcpu__cpuid_is_hv_leaf(leaf)) {
         x86vcpu__cpuid_hv_leaf(leaf, p->vendor, r);
     } else {
+        /* Only what is virtualized, or what the embedder turned on. */
+        x86vcpu__cpuid_mask(p->features, leaf, subleaf, r);
+        /* IA32_MISC_ENABLE[22] (limit CPUID maxval): CPUID.0:EAX reads 2
+         * at most (Vol. 4 Table 2-2). */
+        if (leaf == 0 && (p->msrs.misc_enable & BIT(22)) && r->eax > 2)
+            r->eax = 2;
         x86vcpu__cpuid_filter(leaf, subleaf, guest_cr4, r);
         /* CPUID.(07H,0):ECX.OSPKE[4] reads CR4.PKE[22] of the guest (2.5). */
         if (leaf == 7 && subleaf == 0) {
@@ -207,7 +211,7 @@ void x86vcpu__cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t 
     if (leaf == 0xd && layout) {
         if (subleaf == 0 && (r->eax & 1u))
             r->ebx = x86vcpu__xsave_area_size(layout, guest_xcr0);
-        else if (subleaf == 1 && (r->eax & CPUID_D1_EAX_XSAVES))
+        else if (subleaf == 1 && (r->eax & (CPUID_D1_EAX_XSAVEC | CPUID_D1_EAX_XSAVES)))
             r->ebx = x86vcpu__xsave_area_size_compacted(layout, guest_xcr0 | guest_xss);
     }
     /* Most leaves have no override: one test of the hint skips the scan

@@ -4,6 +4,7 @@
 #define X86VCPU_LIB_CPUID_POLICY_H
 
 #include <stdint.h>
+#include <x86vcpu/x86vcpu.h> /* enum x86vcpu_feature */
 
 /* ------------------------------------------------------- one CPUID's answer */
 struct x86vcpu_cpuid_regs { uint32_t eax, ebx, ecx, edx; };
@@ -63,17 +64,74 @@ struct x86vcpu_cpuid_override {
     uint32_t used;
 };
 
+/* The MSRs a PC has that follow from CPUID, kept per vCPU by the library
+ * (src/lib/cpuid_features.c, docs/CPUID.md): IA32_MISC_ENABLE, the MTRRs,
+ * MCG_STATUS. */
+#define X86VCPU_MTRR_VAR 8       /* variable ranges: IA32_MTRRCAP.VCNT */
+#define X86VCPU_MTRR_FIXED 11    /* fixed-range MSRs (SDM 12.11.2.2) */
+struct x86vcpu_arch_msrs {
+    uint64_t misc_enable;
+    uint64_t mtrr_def_type;
+    uint64_t mtrr_fixed[X86VCPU_MTRR_FIXED];
+    uint64_t mtrr_var[2 * X86VCPU_MTRR_VAR];   /* PhysBase0, PhysMask0, ... */
+    uint64_t mcg_status;
+};
+
 struct x86vcpu_cpuid_policy {
     struct x86vcpu_cpuid_override ov[X86VCPU_CPUID_OVERRIDES];
     char vendor[12];          /* hypervisor vendor signature for leaf 0x40000000 */
-    uint32_t pad;
+    uint32_t features;        /* bit f: enum x86vcpu_feature f shown */
     uint64_t leaf_hint;       /* derived from ov[] by init/set: skip the scan */
+    uint32_t max_basic, max_ext;  /* the host's CPUID.0:EAX, .80000000H:EAX (0: not read yet) */
+    struct x86vcpu_arch_msrs msrs;
 };
 
-/* Vendor "x86vcpuVMXhv" and two default overrides: leaf 7.0 hides WAITPKG
- * (ECX[5]) and LA57 (ECX[16]); leaf 7.1 hides LASS (EAX[6]), FRED (EAX[17])
- * and LAM (EAX[26]), whose CR4 bits the validators treat as reserved. */
+/* Vendor "x86vcpuVMXhv", the default feature set
+ * (X86VCPU_CPUID_DEFAULT_FEATURES), no overrides, MSRs at their reset
+ * values (x86vcpu__arch_msrs_reset with firmware = 0). */
 void x86vcpu__cpuid_policy_init(struct x86vcpu_cpuid_policy *p);
+
+/* ------------------------------------ default = what is virtualized
+ * src/lib/cpuid_features.c: an allow-list of CPUID bits, each shown always
+ * or with a named feature (enum x86vcpu_feature); every other bit of a
+ * known leaf, and every leaf not listed, reads 0. Table in docs/CPUID.md. */
+#define X86VCPU_CPUID_DEFAULT_FEATURES                                                  \
+    ((1u << X86VCPU_FEAT_RDTSCP) | (1u << X86VCPU_FEAT_INVPCID) |                      \
+     (1u << X86VCPU_FEAT_XSAVES) | (1u << X86VCPU_FEAT_RDRAND) |                       \
+     (1u << X86VCPU_FEAT_RDSEED) | (1u << X86VCPU_FEAT_APIC) |                         \
+     (1u << X86VCPU_FEAT_X2APIC) | (1u << X86VCPU_FEAT_TSC_DEADLINE))
+static inline int x86vcpu__feat_on(uint32_t features, unsigned f)
+{
+    return (features >> f) & 1;
+}
+/* The leaf whose data CPUID returns for `leaf` (Vol. 2A CPUID: an input
+ * above the highest basic or extended leaf returns the highest basic
+ * leaf's data). max_basic/max_ext: the host's. Not for 0x4xxxxxxx leaves. */
+uint32_t x86vcpu__cpuid_effective_leaf(uint32_t leaf, uint32_t max_basic, uint32_t max_ext);
+/* The bits of (leaf, subleaf) register reg (0 EAX .. 3 EDX) shown with
+ * these features. */
+uint32_t x86vcpu__cpuid_allowed(uint32_t features, uint32_t leaf, uint32_t subleaf, unsigned reg);
+/* r &= the allowed bits, register by register. */
+void x86vcpu__cpuid_mask(uint32_t features, uint32_t leaf, uint32_t subleaf,
+                         struct x86vcpu_cpuid_regs *r);
+/* 1 when the MSR belongs to a hidden feature (its accesses #GP, answered
+ * by the library), or to hardware the library's CPU model says is absent
+ * (VMX capability MSRs, machine-check banks: MCG_CAP.Count = 0). */
+int x86vcpu__msr_hidden(const struct x86vcpu_cpuid_policy *p, uint32_t msr);
+
+/* ------------------------------- MISC_ENABLE, MTRRs, MCG (SDM Vol. 4 2-2) */
+#define X86VCPU_MTRRCAP_VALUE (X86VCPU_MTRR_VAR | (1u << 8) | (1u << 10)) /* VCNT, FIX, WC */
+/* State after setup: firmware = 1 for a guest started past its firmware
+ * (protected or long mode: MTRRs enabled, default type WB, as a BIOS
+ * leaves them), 0 for power-on (everything 0). MISC_ENABLE from the
+ * features. */
+void x86vcpu__arch_msrs_reset(struct x86vcpu_cpuid_policy *p, int firmware);
+/* RDMSR of a library-kept MSR: 1 and *val, or 0 when not one. */
+int x86vcpu__arch_msr_read(const struct x86vcpu_cpuid_policy *p, uint32_t msr, uint64_t *val);
+/* WRMSR: -1 not one of them, 0 written, X86VCPU_VEC_GP to inject.
+ * maxphyaddr: the guest's CPUID.80000008H:EAX[7:0] (MTRR reserved bits). */
+int x86vcpu__arch_msr_write(struct x86vcpu_cpuid_policy *p, uint32_t msr, uint64_t val,
+                            unsigned maxphyaddr);
 
 /* Adds an override, or replaces the one for the same leaf and subleaf
  * (defaults included). set or clear NULL means all zeros; both all zeros
@@ -86,11 +144,13 @@ int x86vcpu__cpuid_policy_set(struct x86vcpu_cpuid_policy *p, uint32_t leaf, uin
 /* The guest view of one CPUID; *r holds the host's registers on entry (any
  * value for leaves 0x40000000-0x4fffffff) and the guest's on return:
  *  1. hypervisor leaves come from x86vcpu__cpuid_hv_leaf with p->vendor;
- *     other leaves get x86vcpu__cpuid_filter (VMX hidden, hypervisor bit,
+ *     other leaves: the allow-list (x86vcpu__cpuid_mask with p->features),
+ *     CPUID.0:EAX limited to 2 under MISC_ENABLE[22], then x86vcpu__cpuid_filter (VMX hidden, hypervisor bit,
  *     OSXSAVE from guest_cr4) and 7.0:ECX.OSPKE[4] = guest CR4.PKE[22];
  *  2. leaf 0xD (when layout is not NULL): subleaf 0 EBX = standard size for
  *     guest_xcr0 when 0xD.0:EAX[0] = 1 (XSAVE present); subleaf 1 EBX =
- *     compacted size for guest_xcr0 | guest_xss when 0xD.1:EAX.XSAVES[3] = 1;
+ *     compacted size for guest_xcr0 | guest_xss when 0xD.1:EAX.XSAVEC[1] or
+ *     XSAVES[3] = 1 (leaf the effective one: x86vcpu__cpuid_effective_leaf);
  *  3. the embedder's overrides, any-subleaf entries first, then the exact
  *     one: they win over everything above. */
 void x86vcpu__cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,

@@ -225,14 +225,24 @@ static int msr_exit(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, int write)
     uint64_t *g = v->regs.gpr;
     uint32_t msr = (uint32_t)g[X86VCPU_RCX];
     uint64_t val = ((g[X86VCPU_RDX] & 0xffffffffu) << 32) | (g[X86VCPU_RAX] & 0xffffffffu);
-    if (!write && builtin_read(v, msr, &val)) {
+    /* MSRs that follow from CPUID (guest_cpuid.c): a hidden feature's
+     * #GP; MISC_ENABLE, the MTRRs and MCG_* are kept per vCPU. */
+    if (x86vcpu__cpuid_msr_exit(v, msr, write, val))
+        return 1;
+    /* IA32_TSC and IA32_TSC_ADJUST (tsc.c): -1 not theirs, 0 done, a vector. */
+    int t = x86vcpu__tsc_msr(v, msr, write, &val);
+    if (!write && t > 0) {
+        x86vcpu__inject_exception(v, (uint32_t)t, 1, 0);
+        return 1;
+    }
+    if (!write && (t == 0 || builtin_read(v, msr, &val))) {
         g[X86VCPU_RAX] = (uint32_t)val;
         g[X86VCPU_RDX] = val >> 32;
         x86vcpu__skip_current(v);
         return 1;
     }
     if (write) {
-        int r = builtin_write(v, msr, val);
+        int r = t >= 0 ? t : builtin_write(v, msr, val);
         if (r >= 0) {
             if (r)
                 x86vcpu__inject_exception(v, (uint32_t)r, 1, 0);
@@ -300,6 +310,7 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
         return X86VCPU_EINVAL;
     /* Passing through an MSR the VMCS switches (EFER, PAT, SYSENTER, FS/GS
      * base) is safe: the hardware keeps the guest's value in the VMCS. */
+    x86vcpu__tsc_intercept_filter(msr, &read, &write);
     return x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
                                    read, write);
 }

@@ -220,6 +220,11 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     case X86VCPU_EXIT_REASON_EPT_MISCONFIG:      return exit_ept_misconfig(v, e);
     case X86VCPU_EXIT_REASON_PREEMPTION_TIMER:   return exit_preemption_timer(v, e);
     case X86VCPU_EXIT_REASON_XSETBV:             return x86vcpu__exit_xsetbv(v, e);
+    case X86VCPU_EXIT_REASON_RDRAND:
+    case X86VCPU_EXIT_REASON_RDSEED:
+    case X86VCPU_EXIT_REASON_MONITOR:
+    case X86VCPU_EXIT_REASON_MWAIT:              return x86vcpu__exit_hidden_ud(v, e);
+    case X86VCPU_EXIT_REASON_RDPMC:              return x86vcpu__exit_rdpmc(v, e);
     default:                                     return exit_other(v, e, reason);
     }
 }

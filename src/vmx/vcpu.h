@@ -110,6 +110,10 @@ struct x86vcpu_vcpu {
     uint64_t guest_dr[4], guest_dr6, guest_cr2;
     uint64_t host_dr[4], host_dr6, host_dr7, host_cr2;
     uint32_t time_slice;
+    /* The guest's TSC (tsc.c): scaled by tsc_mult (0: 1.0) plus tsc_offset;
+     * its IA32_TSC_ADJUST; the frequencies the embedder gave. */
+    uint64_t tsc_offset, tsc_mult, tsc_adjust;
+    uint32_t tsc_host_khz, tsc_guest_khz;
     uint64_t eptp;                /* as written to the VMCS */
     uint16_t vpid;                /* 0: VPID not in use */
     uint16_t vpid_pad[3];
@@ -152,12 +156,34 @@ static inline uint64_t x86vcpu__next_rip(struct x86vcpu_vcpu *v, uint64_t rip, u
     return (cs_ar & AR_DB) ? (uint32_t)next : (uint16_t)next;
 }
 
+/* A completed instruction under RFLAGS.TF (without IA32_DEBUGCTL.BTF)
+ * ends in a single-step #DB with DR6.BS (SDM 18.3.1.4). The VM exit the
+ * instruction caused does not keep it (SDM Vol. 3C "Saving Non-Register
+ * State": pending debug exceptions are saved clear; Bochs 2.7 keeps it,
+ * newer Bochs and the CPU do not): mark it pending, and VM entry delivers
+ * it before the guest's next instruction ("Delivery of Pending Debug
+ * Exceptions after VM Entry"), as KVM's kvm_skip_emulated_instruction
+ * does in software. One VMREAD (RFLAGS) on every completed instruction. */
+#define X86VCPU_RFLAGS_TF    (1ull << 8)
+#define X86VCPU_DEBUGCTL_BTF (1ull << 1)
+#define X86VCPU_PENDING_BS   (1ull << 14)
+static inline void x86vcpu__step_trap(struct x86vcpu_vcpu *v)
+{
+    if (__builtin_expect(!(VMRD(v, WNAT, GUEST_RFLAGS) & X86VCPU_RFLAGS_TF), 1))
+        return;
+    if (VMRD(v, W64, GUEST_IA32_DEBUGCTL) & X86VCPU_DEBUGCTL_BTF)
+        return;
+    VMWR(v, WNAT, GUEST_PENDING_DBG_EXCEPTIONS,
+         VMRD(v, WNAT, GUEST_PENDING_DBG_EXCEPTIONS) | X86VCPU_PENDING_BS);
+}
+
 static inline void x86vcpu__skip_insn(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
 {
     VMWR(v, WNAT, GUEST_RIP, x86vcpu__next_rip(v, rip, len));
     uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))
         VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
+    x86vcpu__step_trap(v);
 }
 
 /* Complete it now: an exit handled inside the library. */
@@ -189,6 +215,10 @@ static inline int x86vcpu__bound_here(const struct x86vcpu_vcpu *v)
  * One per basic exit reason the library knows, called by dispatch in run.c,
  * where their contract is. */
 int x86vcpu__exit_cpuid(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* guest_cpuid.c */
+/* guest_cpuid.c: instructions of hidden features (they exit only then):
+ * RDRAND/RDSEED/MONITOR/MWAIT #UD, RDPMC #GP(0). */
+int x86vcpu__exit_hidden_ud(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+int x86vcpu__exit_rdpmc(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 int x86vcpu__exit_cr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /* cr.c */
 int x86vcpu__exit_xsetbv(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);      /* cr.c */
 int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
@@ -217,6 +247,8 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
 void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
                                  struct x86vcpu_cpuid_regs *r);
+int x86vcpu__features_setup(struct x86vcpu_vcpu *v);
+int x86vcpu__cpuid_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t val);
 /* cr.c */
 uint64_t x86vcpu__gpr_read(struct x86vcpu_vcpu *v, unsigned reg);
 uint64_t x86vcpu__guest_cr0(struct x86vcpu_vcpu *v);
@@ -285,6 +317,14 @@ int x86vcpu__lin_write(struct x86vcpu__gctx *g, uint64_t lin, const void *buf, u
  * EPT access fault fill *e as the EPT-violation exit and return 0. */
 int x86vcpu__gfault_raise(struct x86vcpu_vcpu *v, const struct x86vcpu__gfault *f,
                           struct x86vcpu_exit *e);
+/* tsc.c: controls to ask for, VMCS fields at setup, IA32_TSC/TSC_ADJUST
+ * exits (-1 not theirs, 0 done, else a vector), intercepts forced, CPUID. */
+uint32_t x86vcpu__tsc_proc_opt(const struct x86vcpu_vcpu *v);
+uint32_t x86vcpu__tsc_proc2_opt(const struct x86vcpu_vcpu *v);
+int x86vcpu__tsc_vmcs_init(struct x86vcpu_vcpu *v);
+int x86vcpu__tsc_msr(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t *val);
+void x86vcpu__tsc_intercept_filter(uint32_t msr, int *read, int *write);
+void x86vcpu__tsc_cpuid_apply(struct x86vcpu_vcpu *v, uint32_t leaf, struct x86vcpu_cpuid_regs *r);
 /* msr.c */
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);

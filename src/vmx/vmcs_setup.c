@@ -27,20 +27,35 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     /* Every port and MSR goes through the bitmaps; HLT exits so the embedder
      * can schedule. CR3 load/store exiting is not needed with EPT. CR8 is
      * virtual: without a TPR shadow the guest would write the host's TPR.
-     * MOV DR exits until the guest first uses a debug register (dr.c). */
+     * MOV DR exits until the guest first uses a debug register (dr.c).
+     * A hidden feature's instructions exit where a control allows, and
+     * fault (guest_cpuid.c): MONITOR/MWAIT #UD, RDPMC #GP (docs/CPUID.md). */
+    uint32_t feats = v->cpuid.features;
+    uint32_t hide = (x86vcpu__feat_on(feats, X86VCPU_FEAT_MONITOR)
+                         ? 0 : PROC_MWAIT_EXITING | PROC_MONITOR_EXITING) |
+                    (x86vcpu__feat_on(feats, X86VCPU_FEAT_PMU) ? 0 : PROC_RDPMC_EXITING);
     if ((err = x86vcpu__ctls_negotiate(c->procbased,
                                        PROC_HLT_EXITING | PROC_USE_IO_BITMAPS |
                                            PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
                                            PROC_CR8_LOAD | PROC_CR8_STORE,
-                                       PROC_MOV_DR_EXITING, &r)))
+                                       PROC_MOV_DR_EXITING | x86vcpu__tsc_proc_opt(v) | hide,
+                                       &r)))
         return err;
     v->ctl_proc = r.value;
 
     /* Real mode needs "unrestricted guest" (SDM 26.3.1.1). Instructions the
-     * guest's CPUID advertises must not #UD: enable RDTSCP, INVPCID and
-     * XSAVES where the CPU allows it. */
+     * guest's CPUID advertises must not #UD: enable RDTSCP (and RDPID),
+     * INVPCID and XSAVES where the CPU allows it, and only then: left 0,
+     * they #UD (SDM 26.3), as a hidden feature's should. RDRAND/RDSEED
+     * exit while hidden (guest_cpuid.c: #UD). WAITPKG stays hidden: "enable
+     * user wait and pause" 0, its instructions #UD. */
     uint32_t req2 = PROC2_EPT | (s->mode == X86VCPU_MODE_REAL ? PROC2_UNRESTRICTED : 0);
-    uint32_t opt2 = PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
+    uint32_t opt2 = PROC2_UNRESTRICTED |
+                    (x86vcpu__feat_on(feats, X86VCPU_FEAT_RDTSCP) ? PROC2_RDTSCP : 0) |
+                    (x86vcpu__feat_on(feats, X86VCPU_FEAT_INVPCID) ? PROC2_INVPCID : 0) |
+                    (x86vcpu__feat_on(feats, X86VCPU_FEAT_XSAVES) ? PROC2_XSAVES : 0) |
+                    (x86vcpu__feat_on(feats, X86VCPU_FEAT_RDRAND) ? 0 : PROC2_RDRAND_EXITING) |
+                    (x86vcpu__feat_on(feats, X86VCPU_FEAT_RDSEED) ? 0 : PROC2_RDSEED_EXITING);
     /* VPID when asked for and INVVPID can flush it (single or all context,
      * SDM 29.4.3.3); otherwise every entry and exit flushes instead. */
     uint64_t vcap = c->ept_vpid;
@@ -48,6 +63,7 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
                   (vcap & (VPIDCAP_SINGLE | VPIDCAP_ALL));
     if (vpid_ok)
         opt2 |= PROC2_VPID;
+    opt2 |= x86vcpu__tsc_proc2_opt(v); /* TSC scaling for a multiplier != 1.0 (tsc.c) */
     if ((err = x86vcpu__ctls_negotiate(c->procbased2, req2, opt2, &r)))
         return err;
     v->ctl_proc2 = r.value;
@@ -114,7 +130,7 @@ static int init_exec_ctrl(struct x86vcpu_vcpu *v, const struct initial_crs *g)
     err |= VMWR_CHK(v, W64, IO_BITMAP_A, v->io_bitmap_a_pa);
     err |= VMWR_CHK(v, W64, IO_BITMAP_B, v->io_bitmap_b_pa);
     err |= VMWR_CHK(v, W64, MSR_BITMAP, v->msr_bitmap_pa);
-    err |= VMWR_CHK(v, W64, TSC_OFFSET, 0);
+    err |= x86vcpu__tsc_vmcs_init(v); /* TSC offset and multiplier (tsc.c) */
     /* EPTP (SDM 25.6.11): WB (6) in bits 2:0, walk length - 1 in bits 5:3. */
     v->eptp = s->ept ? x86vcpu_ept_pointer(s->ept) : x86vcpu__eptp(s->ept_root, 0);
     err |= VMWR_CHK(v, W64, EPT_POINTER, v->eptp);
@@ -271,6 +287,9 @@ static int write_setup(struct x86vcpu_vcpu *v)
 {
     int err = negotiate_controls(v);
     if (err)
+        return err;
+    /* MISC_ENABLE, MTRRs at their start values; hidden MSRs exit. */
+    if ((err = x86vcpu__features_setup(v)))
         return err;
     struct initial_crs g = initial_crs(v->setup.mode);
     err |= init_exec_ctrl(v, &g);

@@ -84,6 +84,8 @@
 #define PROC2_UNRESTRICTED   (1u << 7)
 #define PROC2_INVPCID        (1u << 12)
 #define PROC2_VMFUNC         (1u << 13)
+#define PROC2_RDRAND_EXITING (1u << 11)
+#define PROC2_RDSEED_EXITING (1u << 16)
 #define PROC2_XSAVES         (1u << 20)
 #define PROC2_USER_WAIT_PAUSE (1u << 26)
 /* VM-exit controls (SDM 25.7.1) */

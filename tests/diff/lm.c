@@ -4,6 +4,8 @@
  * (PML4 -> 1 GiB of 2 MiB identity pages), EFER.LME|LMA, CR4.PAE. Prints
  * DONE and ends Bochs. */
 #include "diff.h"
+#include "frames.h"
+#include "proto.h"      /* GUEST_MMIO_BASE: the harness's MMIO register file (RAM bare) */
 
 void lm_main(void);
 
@@ -52,6 +54,54 @@ static void cr_case(int cr, const char *name, u64 v)
     if (f == 0)
         fault_vec = NOFAULT;
     rec64(name, got);
+}
+
+/* ------------------------------------------------- fault frames
+ * (frames.h) in 64-bit mode: the pushed RIP, CS and RFLAGS of the faults
+ * the library raises: MOV CR4 reserved bit (cr.c), WRMSR of a
+ * non-canonical LSTAR (msr.c), the single-step after CPUID, MOVS from
+ * MMIO into a not-present page (#PF, CR2, error code) and to a
+ * non-canonical address (#GP(0)): mmio.c, gmem.c. */
+static u64 lm_pml4_fr[512] __attribute__((aligned(4096)));
+static u64 lm_pdpt_fr[512] __attribute__((aligned(4096)));
+static u64 lm_pd_fr[512] __attribute__((aligned(4096)));
+#define LM_FR_NP 0x600000ull
+
+static void lm_frame_cases(void)
+{
+    fr_install(1);
+    u64 cr4 = read_cr4(), a = cr4 | (1ull << 63);
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "mov %0, %%cr4") : : "r"(a) : "memory");
+    fr_rec("gp-mov-cr4-bit63", 0, 0);
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "wrmsr") : : "c"(0xc0000082u), "a"(0), "d"(1u << 18) : "memory");
+    fr_rec("gp-wrmsr-lstar-noncanonical", 0, 0);
+    u32 ra = 0, rb, rc = 0, rd;
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "cpuid") : "+a"(ra), "=b"(rb), "+c"(rc), "=d"(rd) : : "memory");
+    fr_rec("db-single-step-cpuid", 0, 0);
+
+    for (u64 i = 0; i < 512; i++)
+        lm_pd_fr[i] = (i << 21) | 0x83;
+    lm_pd_fr[LM_FR_NP >> 21] = 0;
+    lm_pdpt_fr[0] = (u64)(uptr)lm_pd_fr | 3;
+    lm_pml4_fr[0] = (u64)(uptr)lm_pdpt_fr | 3;
+    u64 cr3 = read_cr3();
+    write_cr3((u64)(uptr)lm_pml4_fr);
+    mmio_write32(GUEST_MMIO_BASE, 0xb0b0b0b0u);
+    u64 s = GUEST_MMIO_BASE, d = LM_FR_NP + 0x20;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "movsq") : "+S"(s), "+D"(d) : : "memory");
+    u32 r[2] = { (u32)(s - GUEST_MMIO_BASE), (u32)(d - LM_FR_NP) };
+    fr_rec("pf-movs-mmio-to-not-present", 2, r);
+    s = GUEST_MMIO_BASE, d = 0x0000800000000000ull;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "movsl") : "+S"(s), "+D"(d) : : "memory");
+    r[0] = (u32)(s - GUEST_MMIO_BASE), r[1] = (u32)(d >> 32);
+    fr_rec("gp-movs-mmio-to-noncanonical", 2, r);
+    write_cr3(cr3);
+    fr_install(0);
 }
 
 void lm_main(void)
@@ -187,6 +237,10 @@ void lm_main(void)
     rec64("rdmsr-c0011234[msr]", v);
     t_rdmsr(0x277, &v);
     rec64("rdmsr-pat[msr]", v);
+
+    cur_mode = "lmframe";
+    lm_frame_cases();
+    cur_mode = "lm";
 
     note64("cr0-final", read_cr0());
     note64("cr4-final", read_cr4());

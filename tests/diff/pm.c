@@ -3,6 +3,8 @@
  * rm_run()); ends by entering long mode (lm.c). Entered through
  * tests/lib's multiboot entry: our GDT and IDT loaded, console on 0xE9. */
 #include "diff.h"
+#include "frames.h"
+#include "proto.h"      /* GUEST_MMIO_BASE: the harness's MMIO register file (RAM bare) */
 
 /* modes.S */
 extern void run_cpl3(void (*fn)(void));
@@ -498,6 +500,179 @@ static void cpl3_cases(void)
     note32("back-at-cpl0-cs", ({ u32 cs; __asm__ volatile("mov %%cs, %0" : "=r"(cs)); cs; }));
 }
 
+/* ------------------------------------------------- fault frames
+ * (frames.h) The library's paths in protected mode: MOV CR0/CR4 and XSETBV
+ * checks (cr.c), WRMSR/RDMSR (msr.c, run.c), single-step after the
+ * instructions it completes (CPUID, RDMSR, WRMSR, MMIO; vcpu.h
+ * x86vcpu__step_trap), and MMIO emulation whose other operand faults (#PF
+ * with CR2 and error code, #GP on the segment limit; mmio.c, gmem.c). The
+ * DR cases are the CPU's own once the library handed DR0-3 over (dr.c). */
+static u32 fr_buf[8];
+
+static void fr_cr_cases(void)
+{
+    u32 cr4 = (u32)read_cr4(), a = cr4 | (1u << 25);
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "mov %0, %%cr4") : : "r"(a) : "memory");
+    fr_rec("gp-mov-cr4-reserved-bit25", 0, 0);
+    write_cr4(cr4);
+    a = CR0_BASE | CR0_NW;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "mov %0, %%cr0") : : "r"(a) : "memory");
+    fr_rec("gp-mov-cr0-nw-without-cd", 0, 0);
+    write_cr0(CR0_BASE);
+    if (!(cpuid1_ecx & (1u << 26)))
+        return;
+    write_cr4(cr4 & ~CR4_OSXSAVE);
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "xsetbv") : : "a"(1), "d"(0), "c"(0) : "memory");
+    fr_rec("ud-xsetbv-osxsave-off", 0, 0);
+    write_cr4(cr4 | CR4_OSXSAVE);
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "xsetbv") : : "a"(0), "d"(0), "c"(0) : "memory");
+    fr_rec("gp-xsetbv-xcr0-0", 0, 0);
+    write_cr4(cr4);
+}
+
+static void fr_msr_cases(void)
+{
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "wrmsr") : : "c"(0xc0000080u), "a"(2), "d"(0) : "memory");
+    fr_rec("gp-wrmsr-efer-reserved-bit1", 0, 0);
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "wrmsr") : : "c"(0x277), "a"(0x00070402u), "d"(0x00070406u)
+                     : "memory");
+    fr_rec("gp-wrmsr-pat-type2", 0, 0);
+    u32 lo = 0x1234, hi = 0x5678;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "rdmsr") : "+a"(lo), "+d"(hi) : "c"(0xc0011234u) : "memory");
+    u32 r[2] = { lo, hi };
+    fr_rec("gp-rdmsr-unimplemented-c0011234", 2, r);
+}
+
+/* TF = 1 before the instruction: #DB (DR6.BS) after it, EIP past it. */
+
+static void fr_step_cases(void)
+{
+    u32 a = 0, b, c = 0, d;
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "cpuid") : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory");
+    fr_rec("db-single-step-cpuid", 0, 0);
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "rdmsr") : "=a"(a), "=d"(d) : "c"(0xc0000080u) : "memory");
+    fr_rec("db-single-step-rdmsr-efer", 0, 0);
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "wrmsr") : : "c"(0xc0000103u), "a"(0), "d"(0) : "memory");
+    fr_rec("db-single-step-wrmsr-tsc-aux", 0, 0);
+    mmio_write32(GUEST_MMIO_BASE, 0x11223344u);
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "movl (%1), %0") : "=r"(a) : "r"(GUEST_MMIO_BASE) : "memory");
+    fr_rec("db-single-step-mmio-read", 1, &a);
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "movl %0, 4(%1)") : : "r"(0x55667788u), "r"(GUEST_MMIO_BASE)
+                     : "memory");
+    a = mmio_read32(GUEST_MMIO_BASE + 4);
+    fr_rec("db-single-step-mmio-write", 1, &a);
+    /* A REP string instruction traps after each iteration (SDM 18.3.1.4). */
+    u32 s = GUEST_MMIO_BASE, dst = (u32)(uptr)fr_buf, n = 3;
+    fr_arm();
+    __asm__ volatile(FR_ASM(FR_TF_ON, "rep movsl") : "+S"(s), "+D"(dst), "+c"(n) : : "memory");
+    u32 r[3] = { s - GUEST_MMIO_BASE, dst - (u32)(uptr)fr_buf, n };
+    fr_rec("db-single-step-rep-movs-mmio", 3, r);
+}
+
+/* PAE paging with 2 MiB pages: 0x600000 not present, 0x800000 read-only
+ * (CR0.WP = 1), the rest as pd maps it. */
+static u64 pd_fr[512] __attribute__((aligned(4096)));
+static u64 pdpt_fr[4] __attribute__((aligned(32)));
+#define FR_NP 0x600000u
+#define FR_RO 0x800000u
+
+static void fr_mmio_cases(void)
+{
+    for (int i = 0; i < 512; i++)
+        pd_fr[i] = ((u64)i << 21) | 0x83;
+    pd_fr[FR_NP >> 21] = 0;
+    pd_fr[FR_RO >> 21] &= ~2ull;
+    pdpt_fr[0] = (u32)(uptr)pd_fr | 1;
+    for (int i = 1; i < 4; i++)
+        pdpt_fr[i] = 0;
+    for (u32 i = 0; i < 4; i++)
+        mmio_write32(GUEST_MMIO_BASE + 4 * i, 0xa0a0a0a0u + i);
+    write_cr4(CR4_PAE);
+    write_cr3((u32)(uptr)pdpt_fr);
+    write_cr0(CR0_BASE | CR0_PG | CR0_WP);
+
+    /* MOVS from MMIO: the read exits, the library writes the destination. */
+    u32 s = GUEST_MMIO_BASE, d = FR_NP, n;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "movsl") : "+S"(s), "+D"(d) : : "memory");
+    u32 r[3] = { s - GUEST_MMIO_BASE, d - FR_NP, 0 };
+    fr_rec("pf-movs-mmio-to-not-present", 2, r);
+    /* REP: two elements land, the third faults: ECX/ESI/EDI say so. */
+    s = GUEST_MMIO_BASE, d = FR_NP - 8;
+    n = 4;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "rep movsl") : "+S"(s), "+D"(d), "+c"(n) : : "memory");
+    r[0] = s - GUEST_MMIO_BASE, r[1] = FR_NP - d, r[2] = n;
+    fr_rec("pf-rep-movs-mmio-into-not-present", 3, r);
+    r[0] = *(volatile u32 *)(uptr)(FR_NP - 8), r[1] = *(volatile u32 *)(uptr)(FR_NP - 4);
+    fr_hit = 0;
+    fr_rec("pf-rep-movs-mmio-elements-before", 2, r);
+    s = GUEST_MMIO_BASE, d = FR_RO;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "movsl") : "+S"(s), "+D"(d) : : "memory");
+    r[0] = s - GUEST_MMIO_BASE, r[1] = d - FR_RO;
+    fr_rec("pf-movs-mmio-to-read-only", 2, r);
+    /* LODS is no fault; STOS to MMIO through a not-present page is the
+     * CPU's own #PF: the same record either way. */
+    d = FR_NP + 0x10;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "stosl") : "+D"(d) : "a"(0) : "memory");
+    r[0] = d - FR_NP;
+    fr_rec("pf-stos-not-present", 1, r);
+
+    write_cr0(CR0_BASE);
+    write_cr4(0);
+
+    /* ES = GDT_DATA16 (limit 0xffff): the MMIO read exits, the write's
+     * segment check is the library's: #GP(0), nothing written. */
+    s = GUEST_MMIO_BASE, d = 0x10000;
+    fr_arm();
+    __asm__ volatile(FR_ASM("movw %w2, %%es", "movsl") "movw %w3, %%es"
+                     : "+S"(s), "+D"(d) : "r"(GDT_DATA16), "r"(GDT_DATA) : "memory");
+    r[0] = s - GUEST_MMIO_BASE, r[1] = d - 0x10000;
+    fr_rec("gp-movs-mmio-es-limit", 2, r);
+}
+
+/* The CPU's own #DB (DR7.GD, DR6.BD) and #UD (DR4 with CR4.DE) once the
+ * guest owns its debug registers. */
+static void fr_dr_cases(void)
+{
+    u32 a = 0;
+    fr_arm();
+    __asm__ volatile(FR_ASM("mov %1, %%dr7", "mov %%dr0, %0") : "+r"(a) : "r"(0x2400u) : "memory");
+    fr_rec("db-dr7-gd-mov-dr0", 0, 0);
+    fr_wr_dr7(0x400);
+    u32 cr4 = (u32)read_cr4();
+    write_cr4(cr4 | (1u << 3));
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "mov %%dr4, %0") : "+r"(a) : : "memory");
+    fr_rec("ud-mov-dr4-cr4-de", 0, 0);
+    write_cr4(cr4);
+}
+
+static void frame_cases(void)
+{
+    fr_install(1);
+    fr_cr_cases();
+    fr_msr_cases();
+    fr_step_cases();
+    fr_mmio_cases();
+    fr_dr_cases();
+    fr_install(0);
+}
+
 /* -------------------------------------------------------- real mode */
 /* The real-mode part prints its own records (mode "rm"). */
 static void rm_cases(void)
@@ -534,6 +709,9 @@ int main(int argc, char **argv)
     cr3_cases();
     xsetbv_cases();
     msr_cases();
+
+    cur_mode = "frame";
+    frame_cases();
 
     cur_mode = "pae";
     build_page_tables();

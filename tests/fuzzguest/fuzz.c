@@ -665,6 +665,15 @@ static void t_priv(void)
         begin(); e8(0x0f); e8(0xa2);
         if (leaf == 1) {            /* MONITOR (ECX 3), VMX (ECX 5), hypervisor (ECX 31) */
             begin(); op32(); e8(0x81); modrm(3, 4, 1); e32(~((1u << 3) | (1u << 5) | (1u << 31)));
+            /* and what the default CPUID policy hides (docs/CPUID.md):
+             * ECX DTES64 DS-CPL EST TM2 xTPR PDCM, EDX DS ACPI TM PBE */
+            begin(); op32(); e8(0x81); modrm(3, 4, 1); e32(0x7ffa3203u);
+            begin(); op32(); e8(0x81); modrm(3, 4, 2); e32(0x1f8bfbffu);
+        } else if (leaf == 6) {     /* thermal/power hidden: ARAT (EAX 2) only */
+            begin(); op32(); e8(0x81); modrm(3, 4, 0); e32(1u << 2);
+            for (int r = 1; r < 4; r++) {
+                begin(); op32(); e8(0x81); modrm(3, 4, r); e32(0);
+            }
         }
         break;
     }

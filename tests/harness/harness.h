@@ -103,5 +103,7 @@ void hypercall(struct testvm *t, const struct x86vcpu_exit *e);
 /* ------------------------------------------------------------ tests.c, diff.c */
 void run_tests(struct x86vcpu_cpu *cpu);
 void run_diff(void);
+/* cpuid_expect.c: bare CPUID & what the default CPUID policy shows. */
+void cpuid_expect_policy(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 
 #endif

@@ -59,9 +59,8 @@ static void cpuid_expected(uint32_t leaf, uint32_t sub, uint32_t mode, int overr
     cpuid(leaf, sub, out);
     if (leaf == 4 && overrides)
         out[0] &= ~0xfc000000u;
-    /* x86vcpu's default policy hides WAITPKG and LA57. */
-    if (leaf == 7 && sub == 0)
-        out[2] &= ~((1u << 5) | (1u << 16));
+    /* x86vcpu's default policy shows only what is virtualized. */
+    cpuid_expect_policy(leaf, sub, out);
     /* SYSCALL/SYSRET is reported only to CPUID run in 64-bit mode. */
     if (leaf == 0x80000001u && mode != X86VCPU_MODE_LONG64)
         out[3] &= ~(1u << 11);

@@ -169,22 +169,21 @@ static void test_policy_defaults(void **state)
     int used = 0;
     for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++)
         used += p.ov[i].used != 0;
-    assert_int_equal(used, 2);
-    /* Leaf 7.0: WAITPKG and LA57 hidden, everything else as the host said. */
+    assert_int_equal(used, 0); /* the allow-list hides; no default override */
+    /* Leaf 7.0: WAITPKG and LA57 hidden (test_cpuid_features has every bit). */
     regs_t r = { 0x2, 0xF3BFB7EFu, 0xFFFFFFFFu, 0xBC040412u };
     x86vcpu__cpuid_policy_apply(&p, 7, 0, 0, 1, 0, NULL, &r);
-    assert_regs(r, 0x2, 0xF3BFB7EFu, 0xFFFFFFFFu & ~(ECX7_WAITPKG | ECX7_LA57 | ECX7_OSPKE),
-                0xBC040412u);
+    assert_int_equal(r.ecx & (ECX7_WAITPKG | ECX7_LA57 | ECX7_OSPKE), 0);
     /* Leaf 7.1: LASS, FRED and LAM hidden (their CR4 bits are reserved). */
     r = (regs_t){ 0xFFFFFFFFu, 0x1, 0x2, 0x3 };
     x86vcpu__cpuid_policy_apply(&p, 7, 1, 0, 1, 0, NULL, &r);
-    assert_regs(r, ~(EAX71_LASS | EAX71_FRED | EAX71_LAM), 0x1, 0x2, 0x3);
-    /* Other subleaves of leaf 7 are untouched. */
+    assert_int_equal(r.eax & (EAX71_LASS | EAX71_FRED | EAX71_LAM), 0);
+    /* Subleaves of leaf 7 past 1 (speculation controls) read 0. */
     r = (regs_t){ 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu };
     x86vcpu__cpuid_policy_apply(&p, 7, 2, 0, 1, 0, NULL, &r);
-    assert_regs(r, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu);
-    /* Unrelated leaves pass through. */
-    const uint32_t leaves[] = { 0, 2, 4, 6, 0xB, 0x80000000u, 0x80000001u, 0x80000008u };
+    assert_regs(r, 0, 0, 0, 0);
+    /* Leaves without feature flags pass through. */
+    const uint32_t leaves[] = { 0, 2, 4, 0xB, 0x15, 0x80000000u, 0x80000002u };
     for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
         r = (regs_t){ 0x11111111u, 0x22222222u, 0x33333333u, 0x44444444u };
         x86vcpu__cpuid_policy_apply(&p, leaves[i], 0, ~0ull, ~0ull, ~0ull, NULL, &r);
@@ -198,14 +197,15 @@ static void test_apply_leaf1(void **state)
     struct x86vcpu_cpuid_policy p;
     x86vcpu__cpuid_policy_init(&p);
     /* VMX hidden, hypervisor-present bit set, OSXSAVE = guest CR4.OSXSAVE. */
+    /* (and the allow-list: 0x7FFA3203 / 0x1F8BFBFF of the default set.) */
     regs_t r = { 0x000906EAu, 0x04100800u, 0x7FFAFBFFu, 0xBFEBFBFFu };
     x86vcpu__cpuid_policy_apply(&p, 1, 0, 0, 1, 0, NULL, &r);
     assert_regs(r, 0x000906EAu, 0x04100800u,
-                (0x7FFAFBFFu & ~(ECX1_VMX | ECX1_OSXSAVE)) | ECX1_HV, 0xBFEBFBFFu);
+                (0x7FFA3203u & ~(ECX1_VMX | ECX1_OSXSAVE)) | ECX1_HV, 0x1F8BFBFFu);
     r = (regs_t){ 0x000906EAu, 0x04100800u, 0x7FFAFBFFu & ~ECX1_OSXSAVE, 0xBFEBFBFFu };
     x86vcpu__cpuid_policy_apply(&p, 1, 0, CR4_OSXSAVE, 1, 0, NULL, &r);
-    assert_regs(r, 0x000906EAu, 0x04100800u, (0x7FFAFBFFu & ~ECX1_VMX) | ECX1_OSXSAVE | ECX1_HV,
-                0xBFEBFBFFu);
+    assert_regs(r, 0x000906EAu, 0x04100800u, (0x7FFA3203u & ~ECX1_VMX) | ECX1_OSXSAVE | ECX1_HV,
+                0x1F8BFBFFu);
     /* Leaf 1 ignores ECX: any subleaf gives the same answer. */
     r = (regs_t){ 0, 0, ECX1_VMX, 0 };
     x86vcpu__cpuid_policy_apply(&p, 1, 0x1234, 0, 1, 0, NULL, &r);
@@ -276,15 +276,20 @@ static void test_apply_leaf_d(void **state)
     const regs_t host1 = { 0x1F, 99999, 0x1900, 0 };
     regs_t r = host1;
     x86vcpu__cpuid_policy_apply(&p, 0xD, 1, CR4_OSXSAVE, 0x602E7, 0, &l, &r);
-    assert_regs(r, host1.eax, 10752, host1.ecx, host1.edx);
+    /* (XFD, EAX[4], is hidden.) */
+    assert_regs(r, 0xF, 10752, host1.ecx, host1.edx);
     r = host1;
     x86vcpu__cpuid_policy_apply(&p, 0xD, 1, CR4_OSXSAVE, 0x7, BIT(11) | BIT(12), &l, &r);
-    assert_regs(r, host1.eax, 576 + 256 + 16 + 24, host1.ecx, host1.edx);
-    /* Without XSAVES the host's EBX stays. */
-    const regs_t host1n = { 0x7, 1234, 0, 0 };
+    assert_regs(r, 0xF, 576 + 256 + 16 + 24, host1.ecx, host1.edx);
+    /* XSAVEC alone (EAX[1]) also gives the compacted size, of XCR0. */
+    r = (regs_t){ 0x7, 1234, 0, 0 };
+    x86vcpu__cpuid_policy_apply(&p, 0xD, 1, CR4_OSXSAVE, 0x7, 0, &l, &r);
+    assert_regs(r, 0x7, 576 + 256, 0, 0);
+    /* Without XSAVEC and XSAVES the host's EBX stays. */
+    const regs_t host1n = { 0x1, 1234, 0, 0 };
     r = host1n;
     x86vcpu__cpuid_policy_apply(&p, 0xD, 1, CR4_OSXSAVE, 0x7, 0, &l, &r);
-    assert_regs(r, 0x7, 1234, 0, 0);
+    assert_regs(r, 0x1, 1234, 0, 0);
     /* Component subleaves are the host's. */
     const regs_t host2 = { 256, 576, 0, 0 };
     r = host2;
@@ -317,11 +322,11 @@ static void test_set_replace_remove(void **state)
     const uint32_t none[4] = { 0, 0, 0, 0 };
     assert_int_equal(x86vcpu__cpuid_policy_set(&p, 0x80000001u, X86VCPU_CPUID_ANY_SUBLEAF, set1,
                                                NULL), X86VCPU_OK);
-    assert_int_equal(count_used(&p), 3);
+    assert_int_equal(count_used(&p), 1);
     /* Same leaf and subleaf: replaced, not added. */
     assert_int_equal(x86vcpu__cpuid_policy_set(&p, 0x80000001u, X86VCPU_CPUID_ANY_SUBLEAF, set2,
                                                NULL), X86VCPU_OK);
-    assert_int_equal(count_used(&p), 3);
+    assert_int_equal(count_used(&p), 1);
     regs_t r = { 0, 0, 0, 0 };
     x86vcpu__cpuid_policy_apply(&p, 0x80000001u, 0, 0, 1, 0, NULL, &r);
     assert_regs(r, 0, 0, 1u << 1, 0);
@@ -340,19 +345,20 @@ static void test_set_replace_remove(void **state)
     assert_int_equal(x86vcpu__cpuid_policy_set(&p, 0x300, 0, NULL, NULL), X86VCPU_OK);
     assert_int_equal(x86vcpu__cpuid_policy_set(NULL, 1, 0, set1, NULL), X86VCPU_EINVAL);
 
-    /* Removing the default leaf-7.0 override shows LA57 and WAITPKG. */
+    /* An override shows what the allow-list hides (LA57, WAITPKG). */
     x86vcpu__cpuid_policy_init(&p);
-    assert_int_equal(x86vcpu__cpuid_policy_set(&p, 7, 0, NULL, NULL), X86VCPU_OK);
-    assert_int_equal(count_used(&p), 1);
+    assert_int_equal(count_used(&p), 0);
+    const uint32_t show[4] = { 0, 0, ECX7_LA57 | ECX7_WAITPKG, 0 };
+    assert_int_equal(x86vcpu__cpuid_policy_set(&p, 7, 0, show, NULL), X86VCPU_OK);
     r = (regs_t){ 0, 0, ECX7_LA57 | ECX7_WAITPKG, 0 };
     x86vcpu__cpuid_policy_apply(&p, 7, 0, 0, 1, 0, NULL, &r);
     assert_regs(r, 0, 0, ECX7_LA57 | ECX7_WAITPKG, 0);
-    /* Replacing it changes what is hidden. */
-    const uint32_t hide_la57[4] = { 0, 0, ECX7_LA57, 0 };
-    assert_int_equal(x86vcpu__cpuid_policy_set(&p, 7, 0, NULL, hide_la57), X86VCPU_OK);
+    /* Replacing it changes what is shown. */
+    const uint32_t show_la57[4] = { 0, 0, ECX7_LA57, 0 };
+    assert_int_equal(x86vcpu__cpuid_policy_set(&p, 7, 0, show_la57, NULL), X86VCPU_OK);
     r = (regs_t){ 0, 0, ECX7_LA57 | ECX7_WAITPKG, 0 };
     x86vcpu__cpuid_policy_apply(&p, 7, 0, 0, 1, 0, NULL, &r);
-    assert_regs(r, 0, 0, ECX7_WAITPKG, 0);
+    assert_regs(r, 0, 0, ECX7_LA57, 0);
 }
 
 static void test_override_semantics(void **state)
@@ -367,7 +373,8 @@ static void test_override_semantics(void **state)
                                                clear), X86VCPU_OK);
     regs_t r = { 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu };
     x86vcpu__cpuid_policy_apply(&p, 0x80000007u, 5, 0, 1, 0, NULL, &r);
-    assert_regs(r, 0xFFFFFF0Fu, 0xFFFFF0FFu, 0xFFFF0FFFu, 0xFFFFFFFFu);
+    /* (after the allow-list: only EDX[8], invariant TSC, is shown) */
+    assert_regs(r, 0x1, 0x10, 0x100, 0x1100);
     r = (regs_t){ 0, 0, 0, 0 };
     x86vcpu__cpuid_policy_apply(&p, 0x80000007u, 0, 0, 1, 0, NULL, &r);
     assert_regs(r, 0x1, 0x10, 0x100, 0x1000);

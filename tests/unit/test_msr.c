@@ -19,7 +19,6 @@ static int setup(void **state)
 {
     (void)state;
     memset(&vm, 0, sizeof vm);
-    msrs.tsc_adjust = 77;
     assert_int_equal(pc_msrs_attach(&msrs, &vm), 0);
     return 0;
 }
@@ -37,17 +36,15 @@ static int wrm(uint32_t msr, uint64_t val)
 static void test_reads(void **state)
 {
     (void)state;
-    uint64_t v;
+    uint64_t v = 5;
     assert_int_equal(rdm(0x3a, &v), BUS_OK);
     assert_int_equal(v, 1);                 /* FEATURE_CONTROL: locked, VMX off */
-    assert_int_equal(rdm(0x3b, &v), BUS_OK);
-    assert_int_equal(v, 0);                 /* TSC_ADJUST: 0 after attach */
-    assert_int_equal(rdm(0xe2, &v), BUS_OK);
-    assert_int_equal(v, 0);                 /* no package C-states */
-    assert_int_equal(rdm(0xfe, &v), BUS_OK);
-    assert_int_equal(v, 0);                 /* MTRRcap: no ranges */
-    assert_int_equal(rdm(0x2ff, &v), BUS_OK);
-    assert_int_equal(v, 0x806);             /* MTRRdefType: E, WB */
+    const uint32_t zero[] = { 0x17, 0x8b, 0xe2 };   /* PLATFORM_ID, BIOS_SIGN_ID, PKG_CST */
+    for (unsigned i = 0; i < 3; i++) {
+        v = 5;
+        assert_int_equal(rdm(zero[i], &v), BUS_OK);
+        assert_int_equal(v, 0);
+    }
 }
 
 static void test_writes(void **state)
@@ -55,38 +52,31 @@ static void test_writes(void **state)
     (void)state;
     uint64_t v;
     assert_int_equal(wrm(0x3a, 5), BUS_FAULT);      /* locked */
-    assert_int_equal(wrm(0xfe, 0), BUS_FAULT);      /* read-only */
-    assert_int_equal(wrm(0x3b, 0x1234), BUS_OK);
-    assert_int_equal(rdm(0x3b, &v), BUS_OK);
-    assert_int_equal(v, 0x1234);
+    assert_int_equal(wrm(0x17, 0), BUS_FAULT);      /* read-only */
+    assert_int_equal(wrm(0x8b, 0), BUS_OK);         /* dropped */
+    assert_int_equal(rdm(0x8b, &v), BUS_OK);
+    assert_int_equal(v, 0);
     assert_int_equal(wrm(0xe2, 0x8000), BUS_OK);    /* dropped */
     assert_int_equal(rdm(0xe2, &v), BUS_OK);
     assert_int_equal(v, 0);
-    assert_int_equal(wrm(0x2ff, 0), BUS_OK);        /* dropped */
-    assert_int_equal(rdm(0x2ff, &v), BUS_OK);
-    assert_int_equal(v, 0x806);
 }
 
-static void test_hardware_read_only(void **state)
+/* No host MSR reaches the guest but TSC_DEADLINE: the identification and
+ * machine-check MSRs once passed through are emulated here or by the
+ * library (MISC_ENABLE, MCG_*, the TSC). */
+static void test_pass_through(void **state)
 {
     (void)state;
-    static const uint32_t ro[] = { 0x10, 0x17, 0x8b, 0x179, 0x17a, 0x1a0 };
-    uint64_t v;
-    for (unsigned i = 0; i < 6; i++) {
-        /* Reads pass through (they never exit); writes exit and are dropped. */
-        assert_int_equal(wrm(ro[i], 0), BUS_OK);
-        assert_int_equal(rdm(ro[i], &v), BUS_FAULT);
-        int found = 0;
-        for (uint32_t p = 0; p < vm.bus.npass; p++)
-            if (vm.bus.pass[p].space == BUS_MSR && vm.bus.pass[p].base == ro[i] &&
-                vm.bus.pass[p].len == 1 && vm.bus.pass[p].flags == BUS_PASS_READ)
-                found = 1;
-        if (!found)
-            fail_msg("MSR %#x: no read pass-through", ro[i]);
+    uint32_t n = 0;
+    for (uint32_t p = 0; p < vm.bus.npass; p++) {
+        if (vm.bus.pass[p].space != BUS_MSR)
+            continue;
+        n++;
+        assert_int_equal(vm.bus.pass[p].base, 0x6e0);
+        assert_int_equal(vm.bus.pass[p].len, 1);
+        assert_int_equal(vm.bus.pass[p].flags, BUS_PASS_READ | BUS_PASS_WRITE);
     }
-    /* TSC_DEADLINE: the hardware's, both ways. */
-    assert_int_equal(vm.bus.pass[vm.bus.npass - 1].base, 0x6e0);
-    assert_int_equal(vm.bus.pass[vm.bus.npass - 1].flags, BUS_PASS_READ | BUS_PASS_WRITE);
+    assert_int_equal(n, 1);
 }
 
 static void test_others_unclaimed(void **state)
@@ -94,10 +84,12 @@ static void test_others_unclaimed(void **state)
     (void)state;
     uint64_t v = 5;
     /* Nobody's: the run loop answers #GP(0). */
-    assert_int_equal(rdm(0x1b, &v), BUS_UNCLAIMED);
-    assert_int_equal(v, 0);
-    assert_int_equal(wrm(0xc0000080u, 0), BUS_UNCLAIMED);
-    assert_int_equal(rdm(0x6e0, &v), BUS_UNCLAIMED);
+    const uint32_t none[] = { 0x10, 0x3b, 0x179, 0x17a, 0x1a0, 0xfe, 0x2ff, 0x1b, 0x6e0,
+                              0xc0000080u };
+    for (unsigned i = 0; i < sizeof none / sizeof none[0]; i++) {
+        assert_int_equal(rdm(none[i], &v), BUS_UNCLAIMED);
+        assert_int_equal(wrm(none[i], 0), BUS_UNCLAIMED);
+    }
 }
 
 int main(void)
@@ -105,7 +97,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reads, setup),
         cmocka_unit_test_setup(test_writes, setup),
-        cmocka_unit_test_setup(test_hardware_read_only, setup),
+        cmocka_unit_test_setup(test_pass_through, setup),
         cmocka_unit_test_setup(test_others_unclaimed, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

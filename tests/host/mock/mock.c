@@ -115,6 +115,7 @@ void mock_reset(void)
     mock_set_msr(0xc0000102u, 0);
     mock_set_msr(0xc0000103u, 0);
     mock_set_msr(0xda0, 0);
+    mock_set_msr(0x10, 0);                                /* the TSC (hw_rdtsc) */
 }
 
 struct hw_cpuid hw_cpuid(uint32_t leaf, uint32_t subleaf)
@@ -135,6 +136,9 @@ void hw_wrmsr(uint32_t msr, uint64_t val)
     (void)mock_msr(msr); /* must exist */
     mock_set_msr(msr, val);
 }
+
+/* The TSC is modelled as MSR 0x10: a test sets it with mock_set_msr. */
+uint64_t hw_rdtsc(void) { return mock_msr(0x10); }
 
 uint64_t hw_xgetbv(uint32_t idx)
 {

@@ -18,6 +18,7 @@ struct hw_inv_desc { uint64_t a, b; };
 struct hw_cpuid hw_cpuid(uint32_t leaf, uint32_t subleaf);
 uint64_t hw_rdmsr(uint32_t msr);
 void hw_wrmsr(uint32_t msr, uint64_t val);
+uint64_t hw_rdtsc(void);
 uint64_t hw_xgetbv(uint32_t idx);
 void hw_xsetbv(uint32_t idx, uint64_t val);
 
