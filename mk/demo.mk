@@ -39,7 +39,9 @@ DEMO_CORE_OBJS   := $(filter-out $(BUILD)/demo/main.c.o $(BUILD)/demo/greeting.c
 # (mk/unit.mk).
 DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/pc/apicbase.c \
                     demo/pc/debugcon.c demo/pc/fwcfg.c demo/pc/legacy.c demo/pc/msr.c \
-                    demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c
+                    demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c \
+                    demo/dev/pic8259.c demo/dev/pit8254.c demo/dev/vioapic.c demo/dev/rtc.c \
+                    demo/dev/pmtimer.c
 DEMO_EXTRA_OBJS  ?=
 DEMO_LIB         ?= $(LIB)
 DEMO_MODULES     ?=
