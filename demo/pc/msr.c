@@ -9,7 +9,6 @@
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_BIOS_SIGN_ID    0x8b
 #define MSR_PKG_CST_CONFIG  0xe2
-#define MSR_TSC_DEADLINE    0x6e0
 
 static int msr_read(void *dev, uint64_t msr, uint32_t size, uint64_t *val)
 {
@@ -48,6 +47,5 @@ int pc_msrs_attach(struct pc_msrs *m, struct vm *vm)
     m->attached = 1;
     for (unsigned i = 0; i < sizeof emulated / sizeof emulated[0]; i++)
         err |= bus_add(&vm->bus, BUS_MSR, emulated[i], 1, &msr_ops, m);
-    err |= bus_pass(&vm->bus, BUS_MSR, MSR_TSC_DEADLINE, 1, BUS_PASS_READ | BUS_PASS_WRITE);
     return err ? -1 : 0;
 }

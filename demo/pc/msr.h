@@ -13,11 +13,12 @@
  *   BIOS_SIGN_ID (0x8B)      0 (no microcode revision); writes dropped
  *                            (the microcode-revision protocol writes 0)
  *   PKG_CST_CONFIG (0xE2)    no package C-states; writes dropped
- *   TSC_DEADLINE (0x6E0)     the hardware's, both ways (the local APIC's
- *                            timer is the host's, apic.c)
+ *   TSC_DEADLINE (0x6E0)     the hardware's, armed at the host TSC value
+ *                            where the guest's TSC reaches the deadline
+ *                            (pc/tsc.c: the guest's TSC is offset/scaled)
  *
  * Unknown MSRs: #GP(0), as KVM with ignore_msrs=0. No host MSR is read
- * for the guest but TSC_DEADLINE. Pure. */
+ * for the guest but TSC_DEADLINE (pc/tsc.c). Pure. */
 #ifndef DEMO_PC_MSR_H
 #define DEMO_PC_MSR_H
 

@@ -155,6 +155,7 @@ static int attach_devices(struct pc *pc)
     for (unsigned i = 0; i < 128; i++)
         host_nvram[i] = cmos_hw_read((uint8_t)i);
     err |= pc_msrs_attach(&pc->msrs, vm);
+    err |= pc_tsc_deadline_attach(&pc->tsc_deadline, vm);
     err |= firmware_attach(pc);
     err |= pm_attach(&pc->pm, vm, pc->pm1a_cnt, pc->pm_tmr);
     return err ? -1 : 0;

@@ -49,6 +49,7 @@
 #include "pc/legacy.h"
 #include "pc/fwcfg.h"
 #include "pc/msr.h"
+#include "pc/tsc.h"
 #include "pc/pm.h"
 #include "pc/testdev.h"
 #include "pc/uart.h"
@@ -74,6 +75,7 @@ struct pc {
     struct shutdown_port shutdown;
     struct pm pm;
     struct pc_msrs msrs;
+    struct pc_tsc_deadline tsc_deadline;
     struct apic apic;
     struct cmos cmos;
     struct ioapic ioapic;
