@@ -19,14 +19,14 @@ FUZZ_DECODE := $(FUZZ_DIR)/fuzz_decode
 FUZZ_DECODE_CORPUS := $(FUZZ_DIR)/corpus-decode
 DECODE_TEST := $(BUILD)/unit/test_decode
 
-$(FUZZ_DECODE): tests/fuzz/fuzz_decode.c src/lib/decode.c src/lib/decode.h
+$(FUZZ_DECODE): tests/fuzz/fuzz_decode.c src/lib/decode.c src/lib/decode.h src/lib/alu.c src/lib/alu.h
 	@mkdir -p $(dir $@)
 	@if ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n); int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' | \
 	    $(FUZZ_CC) -fsanitize=fuzzer -x c - -o $(FUZZ_DIR)/.probe >/dev/null 2>&1; then \
 	    echo "fuzz-decode: $(FUZZ_CC) -fsanitize=fuzzer does not link: install libFuzzer (Debian: apt-get install libclang-rt-14-dev)" >&2; \
 	    exit 1; \
 	fi; rm -f $(FUZZ_DIR)/.probe
-	$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_decode.c src/lib/decode.c -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_decode.c src/lib/decode.c src/lib/alu.c -o $@
 
 # Seeds from the table (test_decode --seeds), then a bounded run; libFuzzer's
 # final statistics give the number of executions.

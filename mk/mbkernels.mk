@@ -34,6 +34,9 @@
 #                  -- hypervisor only
 #   apicbase.elf   IA32_APIC_BASE disable/re-enable/x2APIC rules -- hypervisor
 #                  only (bare Bochs cannot re-enable a disabled APIC)
+#   mmioforms.elf  every MMIO form the library emulates, on RAM and on
+#                  pc-testdev's iomem window: same results; the page-flush
+#                  port -- hypervisor only (issue 12 items 6, 7)
 #   census.elf     every CPUID feature bit: a shown feature's MSRs and
 #                  instructions work, a hidden one's #GP/#UD (docs/CPUID.md)
 #                  -- asserted as a guest; bare it reports (smoke)
@@ -60,7 +63,7 @@ MBK_DIR      := $(BUILD)/mbk
 MBK_SRC      := tests/mbk
 MBK_OBJ      := $(MBK_DIR)/obj
 MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf hostile.elf \
-                tsc.elf taskswitch.elf census.elf
+                tsc.elf taskswitch.elf mmioforms.elf census.elf
 MBK_PORTABLE := $(shell tools/run-tests.sh --bare-list)
 MBK_HVONLY   := $(filter-out $(MBK_PORTABLE),$(MBK_KERNELS))
 MBK_INITRD   := $(MBK_DIR)/initrd.img

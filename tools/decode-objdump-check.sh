@@ -44,7 +44,7 @@ function strip_prefixes(t,    w) {
 # Parse a memory operand into MSIZE MSEG MBASE MINDEX MSCALE MDISP.
 function parse_mem(op,    inner, n, k, c, term, sign, terms, signs, nt, regs) {
     MSIZE = "-"; MSEG = "-"; MBASE = "-"; MINDEX = "-"; MSCALE = 1; MDISP = "0x0"
-    if (match(op, /^(BYTE|WORD|DWORD|QWORD) PTR /)) {
+    if (match(op, /^(BYTE|WORD|DWORD|QWORD|XMMWORD|OWORD) PTR /)) {
         MSIZE = substr(op, 1, index(op, " ") - 1)
         op = substr(op, RLENGTH + 1)
     }

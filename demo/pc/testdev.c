@@ -1,6 +1,8 @@
-/* demo/pc/testdev.c — latch, isa-debug-exit, Bochs' shutdown port (see
- * testdev.h). Pure: no hardware access. */
+/* demo/pc/testdev.c — pc-testdev (latch, page flush, iomem window, IRQ
+ * ports), isa-debug-exit, Bochs' shutdown port (see testdev.h). No
+ * hardware access: the page flush goes through the library's EPT calls. */
 #include <stdint.h>
+#include <x86vcpu/x86vcpu.h>
 
 #include "bus.h"
 #include "vm.h"
@@ -30,6 +32,75 @@ uint32_t latch_write(uint32_t latch, unsigned off, unsigned size, uint32_t val)
     uint32_t bits = (uint32_t)((uint64_t)(val & size_mask(size)) << shift);
 
     return (latch & ~mask) | bits;
+}
+
+/* The iomem window (QEMU: IOMEM_LEN bytes of a buffer, memcpy in and out,
+ * little-endian). The bus routes an access by its first byte; the bytes
+ * past the window's end are not there. */
+uint64_t testdev_iomem_read(const uint8_t *buf, uint64_t off, unsigned size)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size && i < 8 && off + i < TESTDEV_IOMEM_LEN; i++)
+        v |= (uint64_t)buf[off + i] << (8 * i);
+    return v;
+}
+
+void testdev_iomem_write(uint8_t *buf, uint64_t off, unsigned size, uint64_t val)
+{
+    for (unsigned i = 0; i < size && i < 8 && off + i < TESTDEV_IOMEM_LEN; i++)
+        buf[off + i] = (uint8_t)(val >> (8 * i));
+}
+
+/* The page flush (see testdev.h): a RAM page's EPT entry goes (the next
+ * access is an EPT violation), and comes back at that violation. Only
+ * plain RAM: below the VGA window or from 1 MiB up to the RAM's end. */
+static int plain_ram(const struct vm *vm, uint64_t page)
+{
+    return page < vm->ram_size && (page < 0xa0000 || page >= 0x100000);
+}
+
+static void map_back(struct latch *l, uint64_t page)
+{
+    x86vcpu_ept_map(l->vm->ept, page, l->vm->ram_pa + page, 4096, X86VCPU_EPT_RWX,
+                    X86VCPU_MT_WB);
+}
+
+static void flush_page(struct latch *l, uint64_t gpa)
+{
+    uint64_t page = gpa & ~0xfffull;
+    if (!plain_ram(l->vm, page))
+        return;
+    for (uint32_t i = 0; i < l->nflushed; i++)
+        if (l->flushed[i] == page)
+            return;                     /* already out */
+    if (l->nflushed == TESTDEV_FLUSH_MAX) {
+        map_back(l, l->flushed[0]);
+        for (uint32_t i = 1; i < TESTDEV_FLUSH_MAX; i++)
+            l->flushed[i - 1] = l->flushed[i];
+        l->nflushed--;
+    }
+    if (x86vcpu_ept_unmap(l->vm->ept, page, 4096))
+        return;
+    l->flushed[l->nflushed++] = page;
+    l->flushes++;
+}
+
+int testdev_flush_fault(struct latch *l, const struct x86vcpu_exit *e)
+{
+    if (e->kind != X86VCPU_EXIT_EPT_VIOLATION || e->u.ept.misconfig)
+        return 0;
+    uint64_t page = e->u.ept.gpa & ~0xfffull;
+    for (uint32_t i = 0; i < l->nflushed; i++) {
+        if (l->flushed[i] != page)
+            continue;
+        map_back(l, page);
+        for (uint32_t j = i + 1; j < l->nflushed; j++)
+            l->flushed[j - 1] = l->flushed[j];
+        l->nflushed--;
+        l->flush_faults++;
+        return 1;
+    }
+    return 0;
 }
 
 /* --------------------------------------------------------- isa-debug-exit
@@ -66,27 +137,89 @@ int shutdown_port_write(struct shutdown_port *s, uint8_t byte)
 static int latch_io_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
 {
     struct latch *l = dev;
-    if (port + size > LATCH_PORT + 4)
+    if ((port & 3) + size > 4)
         return BUS_UNCLAIMED;
-    *val = latch_read(l->val, (unsigned)(port - LATCH_PORT), size);
+    *val = latch_read(l->val, (unsigned)(port & 3), size);
     return BUS_OK;
 }
 
 static int latch_io_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
 {
     struct latch *l = dev;
-    if (port + size > LATCH_PORT + 4)
+    if ((port & 3) + size > 4)
         return BUS_UNCLAIMED;
-    l->val = latch_write(l->val, (unsigned)(port - LATCH_PORT), size, (uint32_t)val);
+    l->val = latch_write(l->val, (unsigned)(port & 3), size, (uint32_t)val);
     return BUS_OK;
 }
 
 static const struct bus_ops latch_ops = { latch_io_read, latch_io_write };
 
+/* QEMU takes only 32-bit writes at 0xE4. */
+static int flush_io_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    if (port != FLUSH_PORT || size != 4)
+        return BUS_UNCLAIMED;
+    flush_page(dev, (uint32_t)val);
+    return BUS_OK;
+}
+
+static const struct bus_ops flush_ops = { 0, flush_io_write };
+
+static int irq_io_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    struct latch *l = dev;
+    (void)port, (void)size, (void)val;
+    l->irq_writes++;
+    return BUS_OK;
+}
+
+static const struct bus_ops irq_ops = { 0, irq_io_write };
+
+static int iomem_read(void *dev, uint64_t addr, uint32_t size, uint64_t *val)
+{
+    struct latch *l = dev;
+    *val = testdev_iomem_read(l->iomem, addr - TESTDEV_IOMEM, size);
+    return BUS_OK;
+}
+
+static int iomem_write(void *dev, uint64_t addr, uint32_t size, uint64_t val)
+{
+    struct latch *l = dev;
+    testdev_iomem_write(l->iomem, addr - TESTDEV_IOMEM, size, val);
+    return BUS_OK;
+}
+
+static const struct bus_ops iomem_ops = { iomem_read, iomem_write };
+
+/* The vm's hook: a flushed page's EPT violation, else whoever had it. */
+static int testdev_on_exit(struct vm *vm, const struct x86vcpu_exit *e)
+{
+    const struct bus_range *r = bus_find(&vm->bus, BUS_PIO, FLUSH_PORT);
+    struct latch *l = r && r->ops == &flush_ops ? r->dev : 0;
+    if (!l)
+        return 0;
+    if (testdev_flush_fault(l, e))
+        return 1;
+    return l->next_on_exit ? l->next_on_exit(vm, e) : 0;
+}
+
 int latch_attach(struct latch *l, struct vm *vm)
 {
     l->val = 0;
-    return bus_add(&vm->bus, BUS_PIO, LATCH_PORT, 4, &latch_ops, l);
+    l->vm = vm;
+    l->nflushed = 0;
+    l->flushes = l->flush_faults = l->irq_writes = 0;
+    for (uint32_t i = 0; i < TESTDEV_IOMEM_LEN; i++)
+        l->iomem[i] = 0;
+    int err = bus_add(&vm->bus, BUS_PIO, LATCH_PORT, 4, &latch_ops, l);
+    err |= bus_add(&vm->bus, BUS_PIO, FLUSH_PORT, 4, &flush_ops, l);
+    err |= bus_add(&vm->bus, BUS_PIO, TESTDEV_IRQ_PORT, TESTDEV_IRQ_LINES, &irq_ops, l);
+    err |= bus_add(&vm->bus, BUS_MMIO, TESTDEV_IOMEM, TESTDEV_IOMEM_LEN, &iomem_ops, l);
+    if (err)
+        return -1;
+    l->next_on_exit = vm->on_exit;
+    vm->on_exit = testdev_on_exit;
+    return 0;
 }
 
 static int debug_exit_io_write(void *dev, uint64_t port, uint32_t size, uint64_t val)

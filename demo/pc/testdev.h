@@ -1,10 +1,32 @@
 /* demo/pc/testdev.h — the small devices test kernels use to talk to their
  * machine (as under QEMU and Bochs):
  *
- *   latch           ports 0xE0-0xE3: QEMU pc-testdev's "ioport", a 32-bit
- *                   register; an access of `size` bytes at offset `off`
- *                   reads/writes those bytes of it; bytes past byte 3 are
- *                   dropped (read as 0). `off` is taken modulo 4.
+ *   pc-testdev      QEMU's hw/misc/pc-testdev.c, as kvm-unit-tests use it:
+ *     latch         ports 0xE0-0xE3 ("ioport"): a 32-bit register; an
+ *                   access of `size` bytes at offset `off` reads/writes
+ *                   those bytes of it; bytes past byte 3 are dropped (read
+ *                   as 0). `off` is taken modulo 4. QEMU's second view of
+ *                   it, "ioport-byte" at 0xE8-0xEB, is not provided: port
+ *                   0xE9 is the debug console here (debugcon.c, Bochs'
+ *                   port-E9 hack).
+ *     page flush    port 0xE4, 32-bit writes of a guest-physical address:
+ *                   QEMU drops and restores the host mapping of that page
+ *                   (mprotect), so KVM's next access to it faults into the
+ *                   hypervisor. Here: a RAM page's EPT mapping is removed
+ *                   (the library's INVEPT drops cached translations); the
+ *                   next access to it, the guest's or the library's, is an
+ *                   EPT violation, which maps it back (latch->flush_faults
+ *                   counts them). At most TESTDEV_FLUSH_MAX pages at a time
+ *                   (the oldest is mapped back first); other addresses, and
+ *                   other sizes, are ignored.
+ *     iomem         guest-physical 0xFF000000-0xFF00FFFF: 64 KiB that read
+ *                   back what was written, every access an MMIO exit through
+ *                   the library's instruction emulation (test kernels use it
+ *                   to make an instruction be emulated). Bytes past the end
+ *                   are dropped / read 0.
+ *     IRQ lines     ports 0x2000-0x2017 (byte writes set ISA IRQ n): not
+ *                   modelled yet (interrupt controllers, issue 13); writes
+ *                   are taken and ignored, counted in latch->irq_writes.
  *   isa-debug-exit  port 0xF4 (QEMU): writing v ends the machine with exit
  *                   status (v << 1) | 1 (v as written, zero-extended from
  *                   the access size).
@@ -21,14 +43,39 @@
 struct vm;
 
 #define LATCH_PORT          0xe0
+#define FLUSH_PORT          0xe4
 #define DEBUG_EXIT_PORT     0xf4
+#define TESTDEV_IRQ_PORT    0x2000
+#define TESTDEV_IRQ_LINES   24
+#define TESTDEV_IOMEM       0xff000000u
+#define TESTDEV_IOMEM_LEN   0x10000u
+#define TESTDEV_FLUSH_MAX   8
 #define SHUTDOWN_PORT       0x8900
 
 uint32_t latch_read(uint32_t latch, unsigned off, unsigned size);
 uint32_t latch_write(uint32_t latch, unsigned off, unsigned size, uint32_t val);
-struct latch { uint32_t val; };
-/* Accesses that run past 0xE3 are not the latch's. */
+/* The iomem window's bytes: `size` (1..8) at offset off, little-endian. */
+uint64_t testdev_iomem_read(const uint8_t *buf, uint64_t off, unsigned size);
+void testdev_iomem_write(uint8_t *buf, uint64_t off, unsigned size, uint64_t val);
+
+struct x86vcpu_exit;
+/* The whole pc-testdev (the name stays: the latch came first). */
+struct latch {
+    uint32_t val;
+    uint32_t nflushed;
+    struct vm *vm;
+    uint64_t flushed[TESTDEV_FLUSH_MAX];        /* pages unmapped by the flush port */
+    uint64_t flushes, flush_faults, irq_writes;
+    int (*next_on_exit)(struct vm *vm, const struct x86vcpu_exit *e);
+    uint8_t iomem[TESTDEV_IOMEM_LEN];
+};
+/* Accesses that run past 0xE3 are not the latch's. Takes the vm's
+ * on_exit (the EPT violations of flushed pages) and hands it every other
+ * exit: attach after anything else that sets vm->on_exit. */
 int latch_attach(struct latch *l, struct vm *vm);
+/* The flush port's EPT violation: 1 when e was a flushed page's access
+ * (mapped back, the guest runs it again). */
+int testdev_flush_fault(struct latch *l, const struct x86vcpu_exit *e);
 
 uint32_t debug_exit_status(uint32_t v, unsigned size);
 /* A write of any size ends the run: vm_end(status, "isa-debug-exit"). */

@@ -401,6 +401,8 @@ int x86vcpu__insn_exec(const struct x86vcpu_insn *i, uint64_t mem, uint64_t gpr[
     int a;
     mem &= m;
     *mem_out = mem;
+    if (size > 8)               /* 16-byte operands: x86vcpu__sse_*, x86vcpu__cmpxchg16b */
+        return 0;
     switch (i->op) {
     case X86VCPU_MMIO_MOV_STORE:
         *mem_out = r & m;
@@ -468,6 +470,16 @@ int x86vcpu__insn_exec(const struct x86vcpu_insn *i, uint64_t mem, uint64_t gpr[
         }
         return X86VCPU_EXEC_WRITE;
     }
+    case X86VCPU_MMIO_BITSCAN:
+        if (x86vcpu__bitscan(i->sub, size, mem, &res, rflags))
+            reg_put(i, gpr, res);
+        return 0;
+    case X86VCPU_MMIO_MOVBE_LOAD:   /* Vol. 2 "MOVBE": the bytes reversed, then a plain load */
+        reg_put(i, gpr, x86vcpu__bswap(mem, size));
+        return 0;
+    case X86VCPU_MMIO_MOVBE_STORE:
+        *mem_out = x86vcpu__bswap(r & m, size);
+        return X86VCPU_EXEC_WRITE;
     case X86VCPU_MMIO_MULDIV:
         return x86vcpu__muldiv(i->sub, size, &gpr[0], &gpr[2], mem, rflags) ? X86VCPU_EXEC_DE : 0;
     case X86VCPU_MMIO_IMUL:
@@ -508,4 +520,102 @@ int x86vcpu__insn_exec(const struct x86vcpu_insn *i, uint64_t mem, uint64_t gpr[
             reg_put(i, gpr, res);
         return 0;
     }
+}
+
+uint64_t x86vcpu__bswap(uint64_t x, unsigned size)
+{
+    uint64_t r = 0;
+    for (unsigned k = 0; k < size && k < 8; k++)
+        r |= ((x >> (8 * k)) & 0xff) << (8 * (size - 1 - k));
+    return r;
+}
+
+void x86vcpu__sse_load(const struct x86vcpu_insn *i, const uint64_t mem[2], uint64_t xmm[2])
+{
+    /* Vol. 2 "MOVUPS" ... "MOVDQU": all 128 bits; "MOVSS", "MOVSD",
+     * "MOVD/MOVQ" from memory: the rest of the register is zeroed. */
+    unsigned size = i->mem_size;
+    xmm[0] = mem[0] & x86vcpu__size_mask(size);
+    xmm[1] = size == 16 ? mem[1] : 0;
+}
+
+void x86vcpu__sse_store(const struct x86vcpu_insn *i, const uint64_t xmm[2], uint64_t mem[2])
+{
+    unsigned size = i->mem_size;
+    mem[0] = xmm[0] & x86vcpu__size_mask(size);
+    mem[1] = size == 16 ? xmm[1] : 0;
+}
+
+int x86vcpu__cmpxchg16b(const uint64_t mem[2], uint64_t gpr[16], uint64_t *rflags, uint64_t out[2])
+{
+    /* Vol. 2 "CMPXCHG8B/CMPXCHG16B": RDX:RAX against m128; equal: ZF = 1
+     * and m128 = RCX:RBX; else ZF = 0 and RDX:RAX = m128, and the
+     * destination is written back with its own value. Only ZF changes. */
+    if (gpr[0] == mem[0] && gpr[2] == mem[1]) {
+        *rflags |= ZF;
+        out[0] = gpr[3];
+        out[1] = gpr[1];
+    } else {
+        *rflags &= ~ZF;
+        gpr[0] = mem[0];
+        gpr[2] = mem[1];
+        out[0] = mem[0];
+        out[1] = mem[1];
+    }
+    return X86VCPU_EXEC_WRITE;
+}
+
+int x86vcpu__bitscan(unsigned sub, unsigned size, uint64_t src, uint64_t *res, uint64_t *rflags)
+{
+    unsigned bits = 8 * size, n = 0;
+    src &= x86vcpu__size_mask(size);
+    switch (sub) {
+    case X86VCPU_BITSCAN_BSF:
+    case X86VCPU_BITSCAN_BSR:
+        /* Vol. 2 "BSF", "BSR": ZF = 1 and the destination undefined (kept)
+         * for 0; else the index, ZF = 0, the other flags undefined: those
+         * of a logic result (Bochs: OF = CF = AF = 0, SF PF of it). */
+        if (!src) {
+            *rflags |= ZF;
+            return 0;
+        }
+        if (sub == X86VCPU_BITSCAN_BSF)
+            while (n < bits && !((src >> n) & 1))
+                n++;
+        else
+            for (n = bits - 1; !((src >> n) & 1) && n > 0; n--)
+                ;
+        *res = n;
+        set(rflags, X86VCPU_FL_ARITH, szp(n, size) & ~ZF);
+        return 1;
+    case X86VCPU_BITSCAN_TZCNT:
+    case X86VCPU_BITSCAN_LZCNT:
+        /* Vol. 2 "TZCNT", "LZCNT": the operand size for 0; CF = (src ==
+         * 0), ZF = (result == 0); the others undefined (Bochs: kept). */
+        if (sub == X86VCPU_BITSCAN_TZCNT)
+            while (n < bits && !((src >> n) & 1))
+                n++;
+        else
+            while (n < bits && !((src >> (bits - 1 - n)) & 1))
+                n++;
+        *res = n;
+        set(rflags, CF | ZF, (src ? 0 : CF) | (n ? 0 : ZF));
+        return 1;
+    default:
+        /* Vol. 2 "POPCNT": OF SF AF CF PF cleared, ZF = (src == 0). */
+        for (uint64_t x = src; x && n < 64; x &= x - 1)
+            n++;
+        *res = n;
+        set(rflags, X86VCPU_FL_ARITH, src ? 0 : ZF);
+        return 1;
+    }
+}
+
+unsigned x86vcpu__bitscan_effective(unsigned sub, int has_bmi1, int has_lzcnt)
+{
+    if (sub == X86VCPU_BITSCAN_TZCNT && !has_bmi1)
+        return X86VCPU_BITSCAN_BSF;
+    if (sub == X86VCPU_BITSCAN_LZCNT && !has_lzcnt)
+        return X86VCPU_BITSCAN_BSR;
+    return sub;
 }

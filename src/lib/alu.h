@@ -71,4 +71,30 @@ int x86vcpu__cond(unsigned cc, uint64_t rflags);
 int x86vcpu__insn_exec(const struct x86vcpu_insn *i, uint64_t mem, uint64_t gpr[16],
                        uint64_t *rflags, uint64_t *mem_out);
 
+/* BSF BSR TZCNT LZCNT POPCNT (sub: X86VCPU_BITSCAN_*) of src on `size`
+ * bytes (2, 4, 8): returns 1 with *res the value for the destination, or
+ * 0 when the destination is not written (BSF/BSR of 0: only ZF is set,
+ * as Bochs and Intel's CPUs leave it, the SDM says "undefined"); updates
+ * *rflags: BSF/BSR as a logic result with ZF = 0 (Bochs), POPCNT all
+ * cleared but ZF, TZCNT/LZCNT CF (src 0) and ZF (result 0) only. */
+int x86vcpu__bitscan(unsigned sub, unsigned size, uint64_t src, uint64_t *res, uint64_t *rflags);
+/* What F3 0F BC / F3 0F BD are on this CPU: TZCNT needs BMI1
+ * (CPUID.(7,0):EBX[3]), LZCNT needs CPUID.80000001H:ECX[5]; without
+ * them the prefix is ignored and they are BSF / BSR. */
+unsigned x86vcpu__bitscan_effective(unsigned sub, int has_bmi1, int has_lzcnt);
+
+/* The low `size` bytes (1..8) in reverse order (MOVBE, BSWAP). */
+uint64_t x86vcpu__bswap(uint64_t x, unsigned size);
+
+/* SSE_LOAD: the XMM register (xmm[0] bits 63:0, xmm[1] bits 127:64) after
+ * loading mem (mem_size bytes, little-endian over mem[0], mem[1]).
+ * SSE_STORE: the mem_size bytes it writes (mem[1] only for 16). */
+void x86vcpu__sse_load(const struct x86vcpu_insn *i, const uint64_t mem[2], uint64_t xmm[2]);
+void x86vcpu__sse_store(const struct x86vcpu_insn *i, const uint64_t xmm[2], uint64_t mem[2]);
+
+/* CMPXCHG16B on m128 = mem[0] (low) and mem[1]: RAX RDX (and ZF) as the
+ * CPU leaves them; returns X86VCPU_EXEC_WRITE with the 16 bytes it stores
+ * in out[] (the old value when the comparison fails: always written). */
+int x86vcpu__cmpxchg16b(const uint64_t mem[2], uint64_t gpr[16], uint64_t *rflags, uint64_t out[2]);
+
 #endif

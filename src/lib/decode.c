@@ -82,7 +82,7 @@ static int writes_mem(const struct x86vcpu_insn *o)
     case X86VCPU_MMIO_CMP: case X86VCPU_MMIO_TEST: case X86VCPU_MMIO_MULDIV:
     case X86VCPU_MMIO_IMUL: case X86VCPU_MMIO_CMOVCC: case X86VCPU_MMIO_LODS:
     case X86VCPU_MMIO_SCAS: case X86VCPU_MMIO_CMPS: case X86VCPU_MMIO_PUSH:
-    case X86VCPU_MMIO_OUTS:
+    case X86VCPU_MMIO_OUTS: case X86VCPU_MMIO_MOVBE_LOAD: case X86VCPU_MMIO_SSE_LOAD:
         return 0;
     case X86VCPU_MMIO_BT:
         return o->sub != 0;
@@ -100,7 +100,7 @@ static int lockable(const struct x86vcpu_insn *o)
     case X86VCPU_MMIO_AND: case X86VCPU_MMIO_SUB: case X86VCPU_MMIO_XOR: case X86VCPU_MMIO_NOT:
     case X86VCPU_MMIO_NEG: case X86VCPU_MMIO_INC: case X86VCPU_MMIO_DEC: case X86VCPU_MMIO_BT:
     case X86VCPU_MMIO_XCHG: case X86VCPU_MMIO_CMPXCHG: case X86VCPU_MMIO_XADD:
-    case X86VCPU_MMIO_CMPXCHG8B:
+    case X86VCPU_MMIO_CMPXCHG8B: case X86VCPU_MMIO_CMPXCHG16B:
         return o->mem_is_dest;
     default:
         return 0;
@@ -189,8 +189,63 @@ static int decode_modrm(struct cursor *c, int mode, unsigned rex, struct x86vcpu
     return 0;
 }
 
+/* The legacy-SSE moves between an XMM register and memory (two-byte map
+ * 0F, Vol. 2 Table A-3): the mandatory prefix is the last F2/F3, else 66
+ * (Vol. 2 2.1.2). Sets *op, *size (bytes of memory), *aligned (MOVAPS,
+ * MOVAPD, MOVDQA: #GP(0) unless 16-byte aligned) and whether memory is the
+ * destination; 0 if opc/prefix is not one of them (MMX forms, undefined
+ * prefixes). VEX forms (C4/C5) never get here. */
+static int sse_move(uint8_t opc, unsigned rep, unsigned p66, unsigned rex, uint8_t *op,
+                    unsigned *size, unsigned *aligned, unsigned *store)
+{
+    unsigned pfx = rep == 0xf3 ? 3 : rep == 0xf2 ? 2 : p66 ? 1 : 0;
+    *aligned = 0;
+    *store = 0;
+    switch (opc) {
+    case 0x11: *store = 1; /* fall through */
+    case 0x10:                          /* MOVUPS MOVUPD MOVSS MOVSD */
+        *size = pfx == 3 ? 4 : pfx == 2 ? 8 : 16;
+        break;
+    case 0x29: *store = 1; /* fall through */
+    case 0x28:                          /* MOVAPS MOVAPD */
+        if (pfx >= 2)
+            return 0;
+        *size = 16, *aligned = 1;
+        break;
+    case 0x7f: *store = 1; /* fall through */
+    case 0x6f:                          /* MOVDQA MOVDQU (none: MMX MOVQ) */
+        if (pfx != 1 && pfx != 3)
+            return 0;
+        *size = 16, *aligned = pfx == 1;
+        break;
+    case 0x6e:                          /* 66: MOVD/MOVQ xmm, r/m (none: MMX) */
+        if (pfx != 1)
+            return 0;
+        *size = (rex & 8) ? 8 : 4;
+        break;
+    case 0x7e:                          /* 66: MOVD/MOVQ r/m, xmm; F3: MOVQ xmm, m64 */
+        if (pfx == 1)
+            *store = 1, *size = (rex & 8) ? 8 : 4;
+        else if (pfx == 3)
+            *size = 8;
+        else
+            return 0;
+        break;
+    case 0xd6:                          /* 66: MOVQ m64, xmm */
+        if (pfx != 1)
+            return 0;
+        *store = 1, *size = 8;
+        break;
+    default:
+        return 0;
+    }
+    *op = *store ? X86VCPU_MMIO_SSE_STORE : X86VCPU_MMIO_SSE_LOAD;
+    return 1;
+}
+
 int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_insn *out)
 {
+    unsigned sse_size = 0, sse_aligned = 0, sse_store = 0;
     struct cursor c = { bytes, n, 0 };
     unsigned rex = 0, opsz_pfx = 0, addr_pfx = 0, lock = 0, rep = 0, seg_ovr = NONE;
     unsigned opsize, form = F_EG, regf = 0, byte_op = 0, imm_size = 0, two_byte = 0;
@@ -329,6 +384,24 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
                 op = X86VCPU_MMIO_CMOVCC, out->cc = opc & 15;
             else if ((opc & 0xf0) == 0x90)
                 op = X86VCPU_MMIO_SETCC, out->cc = opc & 15, byte_op = 1, form = F_EI;
+            else if ((opc == 0xbc || opc == 0xbd || (opc == 0xb8 && rep == 0xf3)) && rep != 0xf2)
+                /* BSF/BSR; with F3 TZCNT/LZCNT (Vol. 2 "TZCNT", "LZCNT": BSF/BSR
+                 * on CPUs without them) and POPCNT (0F B8 alone is JMPE). */
+                op = X86VCPU_MMIO_BITSCAN,
+                out->sub = (uint8_t)(opc == 0xb8 ? X86VCPU_BITSCAN_POPCNT
+                                     : (opc & 1) + (rep ? 2 : 0));
+            else if (sse_move(opc, rep, opsz_pfx, rex, &op, &sse_size, &sse_aligned, &sse_store))
+                form = sse_store ? F_EG : F_GE;
+            else if (opc == 0x38) {
+                /* Three-byte map 0F 38 (Table A-4): F0/F1 MOVBE; with F2
+                 * they are CRC32, with F3 undefined. */
+                r = fetch(&c, &opc);
+                if (r)
+                    goto fail;
+                if ((opc != 0xf0 && opc != 0xf1) || rep) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
+                op = opc == 0xf0 ? X86VCPU_MMIO_MOVBE_LOAD : X86VCPU_MMIO_MOVBE_STORE;
+                form = opc == 0xf0 ? F_GE : F_EG;
+            }
             else { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
             break;
         default:
@@ -339,6 +412,13 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
 
     out->mem_size = (uint8_t)(byte_op ? 1 : opsize);
     out->reg_size = out->mem_size;
+    if (sse_size) {
+        /* The register operand is the whole XMM register (a load zero-
+         * extends into it: Vol. 2 "MOVSS", "MOVD/MOVQ"). */
+        out->mem_size = (uint8_t)sse_size;
+        out->reg_size = 16;
+        out->sub = (uint8_t)sse_aligned;
+    }
     if (op == X86VCPU_MMIO_MOVZX || op == X86VCPU_MMIO_MOVSX) {
         /* 0F B6/BE: r/m8, 0F B7/BF: r/m16 (into r16/32/64); 63 with REX.W:
          * r/m32 into r64, without: as wide as the destination. */
@@ -363,10 +443,11 @@ int x86vcpu__decode(const uint8_t *bytes, uint32_t n, int mode, struct x86vcpu_i
                 op = X86VCPU_MMIO_BT;
                 out->sub = (uint8_t)(sub - 4);
             } else if (two_byte) {              /* 0F C7 */
-                /* /1 CMPXCHG8B; with REX.W CMPXCHG16B (16 bytes: not here) */
-                if (sub != 1 || (rex & 8)) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
-                op = X86VCPU_MMIO_CMPXCHG8B;
-                out->mem_size = out->reg_size = 8;
+                /* /1 CMPXCHG8B; with REX.W (64-bit mode only) CMPXCHG16B
+                 * (Vol. 2 "CMPXCHG8B/CMPXCHG16B") */
+                if (sub != 1) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
+                op = (rex & 8) ? X86VCPU_MMIO_CMPXCHG16B : X86VCPU_MMIO_CMPXCHG8B;
+                out->mem_size = out->reg_size = (rex & 8) ? 16 : 8;
             } else if (opc == 0xc6 || opc == 0xc7) {
                 if (sub != 0) { r = X86VCPU_DECODE_UNSUPPORTED; goto fail; }
                 op = X86VCPU_MMIO_MOV_STORE_IMM;
@@ -553,6 +634,10 @@ uint64_t x86vcpu__insn_alu(const struct x86vcpu_insn *i, uint64_t mem_val, uint6
                            uint64_t rflags, uint64_t *new_rflags)
 {
     unsigned size = i->mem_size ? i->mem_size : 1;
+    if (size > 8) {             /* the 16-byte forms are none of these */
+        *new_rflags = rflags;
+        return mem_val;
+    }
     uint64_t m = x86vcpu__size_mask(size), sign = 1ull << (8 * size - 1);
     uint64_t a, b, res, fl = 0;
 

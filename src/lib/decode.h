@@ -61,14 +61,36 @@ enum x86vcpu_mmio_op {
     X86VCPU_MMIO_POP,           /* 8F /0: pop r/m */
     X86VCPU_MMIO_INS,           /* 6C/6D: ES:[rDI] <- port DX (the port's side: the embedder) */
     X86VCPU_MMIO_OUTS,          /* 6E/6F: port DX <- seg:[rSI] */
+    X86VCPU_MMIO_MOVBE_LOAD,    /* 0F 38 F0: reg <- byte-swapped mem (16/32/64) */
+    X86VCPU_MMIO_MOVBE_STORE,   /* 0F 38 F1: mem <- byte-swapped reg */
+    X86VCPU_MMIO_SSE_LOAD,      /* xmm <- mem zero-extended to 128 bits; reg = the XMM
+                                 * register, reg_size 16, mem_size 4/8/16, sub = 1 when a
+                                 * 16-byte alignment is required. 0F 10 MOVUPS, 66 0F 10
+                                 * MOVUPD, F3 0F 10 MOVSS, F2 0F 10 MOVSD, 0F 28 MOVAPS,
+                                 * 66 0F 28 MOVAPD, 66 0F 6F MOVDQA, F3 0F 6F MOVDQU,
+                                 * 66 0F 6E MOVD/MOVQ (REX.W), F3 0F 7E MOVQ */
+    X86VCPU_MMIO_SSE_STORE,     /* mem <- the low mem_size bytes of xmm: 0F 11, 0F 29,
+                                 * 0F 7F (66/F3), 66 0F 7E MOVD/MOVQ, 66 0F D6 MOVQ */
+    X86VCPU_MMIO_CMPXCHG16B,    /* REX.W 0F C7 /1 (64-bit mode; mem_size 16) */
+    X86VCPU_MMIO_BITSCAN,       /* reg <- f(mem); sub = X86VCPU_BITSCAN_*: 0F BC BSF,
+                                 * 0F BD BSR, F3 0F BC TZCNT, F3 0F BD LZCNT,
+                                 * F3 0F B8 POPCNT */
     X86VCPU_MMIO_OP_COUNT
 };
+
+#define X86VCPU_BITSCAN_BSF    0
+#define X86VCPU_BITSCAN_BSR    1
+#define X86VCPU_BITSCAN_TZCNT  2   /* BSF on a CPU without BMI1 */
+#define X86VCPU_BITSCAN_LZCNT  3   /* BSR on a CPU without LZCNT */
+#define X86VCPU_BITSCAN_POPCNT 4
 
 struct x86vcpu_insn {
     uint8_t len;            /* total instruction length, 1..15 */
     uint8_t op;             /* enum x86vcpu_mmio_op */
-    uint8_t mem_size;       /* bytes accessed in memory: 1, 2, 4, 8 */
-    uint8_t reg;            /* register operand (enum x86vcpu_gpr order), or
+    uint8_t mem_size;       /* bytes accessed in memory: 1, 2, 4, 8; 16 for
+                             * SSE_LOAD/SSE_STORE (MOVUPS ...) and CMPXCHG16B */
+    uint8_t reg;            /* register operand (enum x86vcpu_gpr order; SSE_*:
+                             * the XMM register number), or
                              * X86VCPU_INSN_NONE (immediate forms, MOVS) */
     uint8_t reg_size;       /* size of the register operand (= mem_size except
                              * for the MOVZX/MOVSX destination) */
@@ -93,7 +115,8 @@ struct x86vcpu_insn {
                              * 16-bit addressing: BX/BP as base, SI/DI as index
                              * (or base when alone). MOVS: base rSI, STOS: rDI */
     uint8_t scale;          /* 1, 2, 4, 8 */
-    uint8_t sub;            /* SHIFT, BT, MULDIV: which one (see the op) */
+    uint8_t sub;            /* SHIFT, BT, MULDIV: which one (see the op); SSE_*: 1
+                             * when the operand must be 16-byte aligned (#GP(0)) */
     uint8_t cc;             /* SETCC, CMOVCC: the condition (opcode low nibble) */
     uint8_t count_cl;       /* SHIFT: the count is CL (D2/D3); else imm, or 1 */
     uint8_t pad[4];

@@ -5,9 +5,13 @@
  * read or write exit. Completing it finishes the instruction as the CPU
  * would, through src/lib/alu.c (x86vcpu__insn_exec: results and RFLAGS as
  * the CPU's): loads, stores, the ALU group, TEST, NOT/NEG/INC/DEC, shifts
- * and rotates, BT*, XCHG, CMPXCHG(8B), XADD, MUL/IMUL/DIV/IDIV (#DE
- * raised), SETcc, CMOVcc, PUSH/POP r/m. A read-modify-write is a read exit
- * then a write exit (run returns it without an entry).
+ * and rotates, BT*, XCHG, CMPXCHG(8B/16B), XADD, MUL/IMUL/DIV/IDIV (#DE
+ * raised), SETcc, CMOVcc, PUSH/POP r/m, MOVBE, BSF/BSR/TZCNT/LZCNT/POPCNT,
+ * and the SSE moves between
+ * an XMM register and memory (MOVUPS/UPD/SS/SD, MOVAPS/APD, MOVDQA/DQU,
+ * MOVD/MOVQ: 16-byte operands as two 8-byte accesses, see "SSE moves and
+ * CMPXCHG16B" below). A read-modify-write is a read exit then a write exit
+ * (run returns it without an entry).
  *
  * String forms (MOVS, STOS, LODS, CMPS, SCAS) move one element per exit
  * with RSI/RDI/RCX stepped after it, and the instruction runs again while
@@ -28,11 +32,13 @@
  * operand running from MMIO into RAM (kept so: tests/host/test_mutants.c);
  * a half-RAM element of MOVS or of CMPS with both operands so, or one
  * split and the other MMIO; instructions decode.h
- * does not list (branches through memory FF /2-/5, far pointers, SSE/AVX/
- * x87 loads and stores, BSF/BSR/POPCNT/LZCNT/TZCNT, SHLD/SHRD, MOVBE,
- * MOV to/from segment registers, CMPXCHG16B, ENTER/LEAVE/PUSHA/POPA/XLAT,
- * descriptor-table loads and stores). An operand spanning two MMIO pages
- * goes to the device as one access at the first page's address. */
+ * does not list (branches through memory FF /2-/5, far pointers, VEX/AVX
+ * and x87 loads and stores, other SSE instructions with a memory operand,
+ * SHLD/SHRD, MOV to/from segment registers,
+ * ENTER/LEAVE/PUSHA/POPA/XLAT, descriptor-table loads and stores); an SSE
+ * or CMPXCHG16B operand with RAM on one page and MMIO on the other. An
+ * operand spanning two MMIO pages goes to the device as one access at the
+ * first page's address (16-byte operands: per 8-byte half). */
 #include "vmx/vcpu.h"
 #include "lib/walk.h"
 #include "lib/alu.h"
@@ -292,6 +298,194 @@ static int emulable(const struct x86vcpu_vcpu *v, const struct x86vcpu_exit *e)
            (q & EPT_QUAL_GLA_FINAL) && !v->reinject_info;
 }
 
+/* ------------------------------------------ SSE moves and CMPXCHG16B
+ * struct x86vcpu_exit carries at most 8 bytes, so a 16-byte operand goes
+ * to the device as two 8-byte accesses, each its own exit, in address
+ * order: the low half at the operand's address, then the high half at
+ * address + 8. A load reads both before the register changes; CMPXCHG16B
+ * reads both, then writes both (4 exits). Like every read-modify-write
+ * here it is not atomic for the device (MMIO has no bus lock). An operand
+ * across a page boundary is not emulated (MMIO_UNSUPPORTED).
+ *
+ * The guest's XMM registers are read and written in its saved extended
+ * state, v->guest_fpu: XMMn at byte 160 + 16n of the FXSAVE/XSAVE legacy
+ * region (SDM Vol. 1 10.5.1, Table 10-2; 13.4.1). run() saves it on the way
+ * out (xstate.c), so a load completes into the saved image, which the next
+ * entry loads, and a store's value is taken from it once run() has saved
+ * it (x86vcpu__mmio_xmm_fill). The embedder may use SSE in between. */
+#define FPU_XMM_OFFSET 160
+#define FPU_XSTATE_BV  512      /* XSAVE header: XSTATE_BV (SDM Vol. 1 13.4.2) */
+
+static int wide_op(unsigned op)
+{
+    return op == X86VCPU_MMIO_SSE_LOAD || op == X86VCPU_MMIO_SSE_STORE ||
+           op == X86VCPU_MMIO_CMPXCHG16B;
+}
+
+/* XSTATE_BV[1] = 0: the SSE state is in its initial configuration, all
+ * XMM registers zero, whatever the legacy region holds (SDM Vol. 1 13.6). */
+static int xmm_init_state(const struct x86vcpu_vcpu *v)
+{
+    return v->cpu->xsave_size && !(((const uint8_t *)v->guest_fpu)[FPU_XSTATE_BV] & 2);
+}
+
+static void xmm_get(const struct x86vcpu_vcpu *v, unsigned n, uint64_t x[2])
+{
+    const uint8_t *a = (const uint8_t *)v->guest_fpu + FPU_XMM_OFFSET + 16 * (n & 15);
+    x[0] = x[1] = 0;
+    if (xmm_init_state(v))
+        return;
+    for (unsigned k = 0; k < 16; k++)
+        x[k / 8] |= (uint64_t)a[k] << (8 * (k % 8));
+}
+
+static void xmm_put(struct x86vcpu_vcpu *v, unsigned n, const uint64_t x[2])
+{
+    uint8_t *fpu = v->guest_fpu, *a = fpu + FPU_XMM_OFFSET + 16 * (n & 15);
+    if (xmm_init_state(v)) {
+        /* Make the zeros explicit before XRSTOR is told to load them. */
+        for (unsigned k = 0; k < 256; k++)
+            fpu[FPU_XMM_OFFSET + k] = 0;
+        fpu[FPU_XSTATE_BV] |= 2;
+    }
+    for (unsigned k = 0; k < 16; k++)
+        a[k] = (uint8_t)(x[k / 8] >> (8 * (k % 8)));
+}
+
+static int wide_begin(struct x86vcpu_vcpu *v, struct x86vcpu__gctx *g, struct x86vcpu_exit *e,
+                      const uint8_t *bytes, uint32_t n)
+{
+    const struct x86vcpu_insn *in = &v->mmio.insn;
+    struct x86vcpu__gfault f = { 0 };
+    uint64_t rg[16], lin, gpa;
+    int write = in->op != X86VCPU_MMIO_SSE_LOAD;
+    regs_load(v, rg);
+    if (x86vcpu__seg_lin(g, in->seg, x86vcpu__insn_ea(in, rg, e->rip + in->len), in->mem_size,
+                         write, &lin, &f))
+        return x86vcpu__gfault_raise(v, &f, e);
+    /* MOVAPS/MOVAPD/MOVDQA and CMPXCHG16B: #GP(0) when the operand is not
+     * 16-byte aligned (SDM Vol. 2, their "Protected Mode Exceptions"). The
+     * CPU checks that before the access, so no EPT violation comes from a
+     * misaligned one; it is checked again because this address is the
+     * emulator's own computation, not the CPU's. */
+    if ((in->sub || in->op == X86VCPU_MMIO_CMPXCHG16B) && (lin & 15)) {
+        f.kind = GF_GP;
+        return x86vcpu__gfault_raise(v, &f, e);
+    }
+    /* Each half (and the last byte's page, when a half straddles a page
+     * boundary) translated on its own: every page must be MMIO; a fault
+     * on any goes to the guest first, in address order, as the CPU checks
+     * both pages of an access before it makes it. A half across two MMIO
+     * pages goes to the device at its first byte (as the 8-byte forms). */
+    unsigned halves = in->mem_size > 8 ? 2 : 1, hsize = in->mem_size > 8 ? 8 : in->mem_size;
+    int acc = write ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ, ram = 0, dev = 0;
+    for (unsigned k = 0; k < 2 * halves; k++) {
+        uint64_t l = lin + (k / 2) * 8 + (k & 1) * (hsize - 1);
+        if (g->mode != 64)
+            l = (uint32_t)l;    /* the 4 GiB wrap outside 64-bit mode */
+        f = (struct x86vcpu__gfault){ 0 };
+        if (!x86vcpu__lin_xlate(g, l, acc, &gpa, &f)) {
+            ram = 1;
+            continue;
+        }
+        if (f.kind != GF_MMIO)
+            return x86vcpu__gfault_raise(v, &f, e);
+        dev = 1;
+        if (!(k & 1))
+            v->mmio.wide_gpa[k / 2] = f.gpa;
+    }
+    if (ram && !dev) {
+        /* RAM only: the mapping changed since the exit; run it again. */
+        f.kind = GF_RETRY;
+        return x86vcpu__gfault_raise(v, &f, e);
+    }
+    if (ram) {
+        /* RAM and MMIO in one operand: not emulated for these forms. */
+        unsupported(e, bytes, n, MMIO_ERR_SPLIT);
+        return 0;
+    }
+    f.gpa = v->mmio.wide_gpa[0];
+    v->mmio.gpa = f.gpa;
+    v->mmio.half = 0;
+    v->mmio.split_n = 0;
+    v->mmio.dst_mmio = v->mmio.second_read = v->mmio.outs = v->mmio.ins = 0;
+    /* CMPXCHG16B reads first; an SSE store's value once run() saved the XMM state. */
+    v->mmio.write = (uint8_t)(in->op == X86VCPU_MMIO_SSE_STORE);
+    v->mmio.xmm_fill = v->mmio.write;
+    e->u.mmio.gpa = f.gpa;
+    e->u.mmio.size = (uint8_t)(in->mem_size > 8 ? 8 : in->mem_size);
+    e->u.mmio.write = v->mmio.write;
+    e->kind = X86VCPU_EXIT_MMIO;
+    v->pending = PENDING_MMIO;
+    return 0;
+}
+
+void x86vcpu__mmio_xmm_fill(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    uint64_t x[2];
+    v->mmio.xmm_fill = 0;
+    if (v->pending != PENDING_MMIO || e->kind != X86VCPU_EXIT_MMIO)
+        return;
+    xmm_get(v, v->mmio.insn.reg, x);
+    x86vcpu__sse_store(&v->mmio.insn, x, v->mmio.wide);
+    e->u.mmio.value = v->mmio.wide[0];
+}
+
+/* The next 8-byte half, returned by run without an entry. */
+static int wide_pending(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    e->kind = X86VCPU_EXIT_MMIO;
+    e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
+    e->rip = v->mmio.rip;
+    e->instr_len = v->mmio.insn.len;
+    e->qualification = 0;
+    e->u.mmio = (typeof(e->u.mmio)){ 0 };
+    e->u.mmio.gpa = v->mmio.wide_gpa[v->mmio.half & 1];
+    e->u.mmio.size = 8;
+    e->u.mmio.write = v->mmio.write;
+    e->u.mmio.value = v->mmio.write ? v->mmio.wide[v->mmio.half & 1] : 0;
+    v->pending = PENDING_MMIO;
+    return X86VCPU_OK;
+}
+
+static int wide_complete(struct x86vcpu_vcpu *v, uint64_t val)
+{
+    const struct x86vcpu_insn *in = &v->mmio.insn;
+    unsigned last = in->mem_size == 16;
+    if (!v->mmio.write) {
+        v->mmio.wide[v->mmio.half & 1] = val & x86vcpu__size_mask(in->mem_size);
+        if (v->mmio.half < last) {
+            v->mmio.half++;
+            v->pending = PENDING_MMIO_WRITE;
+            return X86VCPU_OK;
+        }
+        if (in->op == X86VCPU_MMIO_SSE_LOAD) {
+            uint64_t x[2];
+            x86vcpu__sse_load(in, v->mmio.wide, x);
+            xmm_put(v, in->reg, x);
+        } else {
+            uint64_t rg[16], old[16], fl0 = VMRD(v, WNAT, GUEST_RFLAGS), fl = fl0;
+            regs_load(v, rg);
+            for (unsigned k = 0; k < 16; k++)
+                old[k] = rg[k];
+            x86vcpu__cmpxchg16b(v->mmio.wide, rg, &fl, v->mmio.wide);
+            regs_store(v, rg, old);
+            if (fl != fl0)
+                VMWR(v, WNAT, GUEST_RFLAGS, fl);
+            v->mmio.write = 1;      /* both halves back, always (SDM "CMPXCHG16B") */
+            v->mmio.half = 0;
+            v->pending = PENDING_MMIO_WRITE;
+            return X86VCPU_OK;
+        }
+    } else if (v->mmio.half < last) {
+        v->mmio.half++;
+        v->pending = PENDING_MMIO_WRITE;
+        return X86VCPU_OK;
+    }
+    x86vcpu__skip_on_next_run(v, v->mmio.rip, in->len);
+    return X86VCPU_OK;
+}
+
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     if (!emulable(v, e))
@@ -341,6 +535,16 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     if (err) {
         unsupported(e, bytes, n, err);
         return 0;
+    }
+    if (wide_op(in->op))
+        return wide_begin(v, &g, e, bytes, n);
+    if (in->op == X86VCPU_MMIO_BITSCAN && (in->sub == X86VCPU_BITSCAN_TZCNT ||
+                                           in->sub == X86VCPU_BITSCAN_LZCNT)) {
+        /* F3 0F BC/BD are what this CPU made of them (x86vcpu__bitscan_effective). */
+        int bmi1 = hw_cpuid(0, 0).eax >= 7 && ((hw_cpuid(7, 0).ebx >> 3) & 1);
+        int lzcnt = hw_cpuid(0x80000000u, 0).eax >= 0x80000001u &&
+                    ((hw_cpuid(0x80000001u, 0).ecx >> 5) & 1);
+        in->sub = (uint8_t)x86vcpu__bitscan_effective(in->sub, bmi1, lzcnt);
     }
     /* An operand across a page boundary, one page RAM and the other MMIO:
      * the RAM bytes through gmem.c, the device gets the rest (its gpa, a
@@ -421,6 +625,7 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         return 0;
     case X86VCPU_MMIO_MOV_STORE:
     case X86VCPU_MMIO_MOV_STORE_IMM:
+    case X86VCPU_MMIO_MOVBE_STORE:
     case X86VCPU_MMIO_SETCC: {
         /* Stores that read nothing: the value now. */
         uint64_t rg[16], fl = in->op == X86VCPU_MMIO_SETCC ? VMRD(v, WNAT, GUEST_RFLAGS) : 0;
@@ -604,6 +809,8 @@ int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     int read = v->mmio.second_read;
+    if (wide_op(v->mmio.insn.op))
+        return wide_pending(v, e);
     if (v->mmio.outs) {
         /* OUTS from MMIO: the element read from the device goes to the
          * port as a plain OUT exit (registers already stepped). */
@@ -682,6 +889,8 @@ int x86vcpu_complete_mmio(struct x86vcpu_vcpu *v, uint64_t val)
     int done = 1;
     val &= x86vcpu__size_mask(in->mem_size - v->mmio.split_n);
     v->pending = PENDING_NONE;
+    if (wide_op(in->op))
+        return wide_complete(v, val);
 
     if (v->mmio.split_n && !v->mmio.write && split_ram(v, &val, 0))
         return X86VCPU_OK;      /* its fault is queued; RIP stays */

@@ -261,6 +261,8 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     int err = run_loop(v, e);
     x86vcpu__smsr_exit(v);
     x86vcpu__xstate_exit(v);
+    if (v->mmio.xmm_fill)   /* an SSE store to MMIO: the XMM value is saved now */
+        x86vcpu__mmio_xmm_fill(v, e);
     return err;
 }
 

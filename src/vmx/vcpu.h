@@ -73,6 +73,10 @@ struct x86vcpu_vcpu {
         uint64_t split_lin;     /* and their linear address (the device gets the rest */
         uint64_t split_gpa;     /* at this address) */
         uint16_t port;
+        uint8_t half;           /* 16-byte operands (mmio.c): the 8-byte half in flight */
+        uint8_t xmm_fill;       /* SSE store: the value comes from the saved XMM state */
+        uint64_t wide[2];       /* SSE / CMPXCHG16B: the operand, low half first, */
+        uint64_t wide_gpa[2];   /* and where each 8-byte half goes */
     } mmio;
     /* Event queues: external interrupts (vectors), exceptions and software
      * interrupts (VM-entry interruption info, error code, length, CR2). */
@@ -230,6 +234,8 @@ int x86vcpu__exit_task_switch(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e); /
 int x86vcpu__mmio_begin(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* The write half of a read-modify-write, returned by run without an entry. */
 int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+/* After the guest's extended state is saved (run): an SSE store's value. */
+void x86vcpu__mmio_xmm_fill(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
 /* strio.c: the string engine's register update, shared by INS/OUTS (io.c)
  * and the MMIO string forms (mmio.c): after n elements of `size` bytes
  * RSI and/or RDI step (down with DF) and, under REP, RCX counts down, all

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/decode.h"
+#include "lib/alu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,8 +53,25 @@ static void check_fields(const struct x86vcpu_insn *o, int mode, uint32_t n)
 {
     CHECK(o->len >= 1 && o->len <= n && o->len <= X86VCPU_INSN_MAX_LEN);
     CHECK(o->op < X86VCPU_MMIO_OP_COUNT);
-    CHECK(is_size(o->mem_size) && is_size(o->reg_size));
-    if (o->op == X86VCPU_MMIO_MOVZX || o->op == X86VCPU_MMIO_MOVSX)
+    int sse = o->op == X86VCPU_MMIO_SSE_LOAD || o->op == X86VCPU_MMIO_SSE_STORE;
+    if (sse) {
+        /* An XMM register and 4, 8 or 16 bytes of memory; alignment
+         * required only of 16-byte forms (MOVAPS/MOVAPD/MOVDQA). */
+        CHECK(o->reg_size == 16 && (o->mem_size == 4 || o->mem_size == 8 || o->mem_size == 16));
+        CHECK(o->sub <= 1 && (!o->sub || o->mem_size == 16));
+        CHECK(o->reg != NONE && !o->lock);
+        CHECK(o->mem_is_dest == (o->op == X86VCPU_MMIO_SSE_STORE));
+    } else if (o->op == X86VCPU_MMIO_CMPXCHG16B) {
+        CHECK(mode == 64 && o->mem_size == 16 && o->reg_size == 16 && o->reg == NONE && o->mem_is_dest);
+    } else {
+        CHECK(is_size(o->mem_size) && is_size(o->reg_size));
+    }
+    if (o->op == X86VCPU_MMIO_MOVBE_LOAD || o->op == X86VCPU_MMIO_MOVBE_STORE)
+        CHECK(o->mem_size >= 2 && o->reg != NONE && !o->reg_high8 && !o->lock &&
+              o->mem_is_dest == (o->op == X86VCPU_MMIO_MOVBE_STORE));
+    if (sse || o->op == X86VCPU_MMIO_CMPXCHG16B)
+        ;
+    else if (o->op == X86VCPU_MMIO_MOVZX || o->op == X86VCPU_MMIO_MOVSX)
         CHECK(o->reg_size >= o->mem_size && o->reg_size >= 2 && o->mem_size <= 4);
     else
         CHECK(o->reg_size == o->mem_size);
@@ -87,7 +105,7 @@ static void check_fields(const struct x86vcpu_insn *o, int mode, uint32_t n)
                o->op == X86VCPU_MMIO_INC || o->op == X86VCPU_MMIO_DEC ||
                o->op == X86VCPU_MMIO_BT || o->op == X86VCPU_MMIO_XCHG ||
                o->op == X86VCPU_MMIO_CMPXCHG || o->op == X86VCPU_MMIO_XADD ||
-               o->op == X86VCPU_MMIO_CMPXCHG8B));
+               o->op == X86VCPU_MMIO_CMPXCHG8B || o->op == X86VCPU_MMIO_CMPXCHG16B));
     CHECK(o->base == NONE || o->base < (mode == 64 ? 16 : 8));
     CHECK(o->index == NONE || (o->index < (mode == 64 ? 16 : 8) && o->index != 4));
     CHECK(o->scale == 1 || o->scale == 2 || o->scale == 4 || o->scale == 8);
@@ -143,6 +161,21 @@ static void check_helpers(const struct x86vcpu_insn *o, const uint8_t *data, siz
     if (o->op == X86VCPU_MMIO_MOVZX)
         CHECK((m & mask_of(o->reg_size)) == (loaded & mask_of(o->mem_size)));
 
+    if (o->op == X86VCPU_MMIO_SSE_LOAD || o->op == X86VCPU_MMIO_SSE_STORE) {
+        /* A load zero-extends into the register; a store writes only
+         * mem_size bytes; storing what was loaded gives the bytes back. */
+        uint64_t mem[2] = { v[0], v[1] }, x[2], back[2];
+        x86vcpu__sse_load(o, mem, x);
+        x86vcpu__sse_store(o, x, back);
+        CHECK(back[0] == (mem[0] & mask_of(o->mem_size)));
+        CHECK(back[1] == (o->mem_size == 16 ? mem[1] : 0) && x[1] == back[1]);
+    }
+    if (o->op == X86VCPU_MMIO_MOVBE_LOAD || o->op == X86VCPU_MMIO_MOVBE_STORE) {
+        uint64_t sw = x86vcpu__bswap(v[2], o->mem_size);
+        CHECK((sw & ~mask_of(o->mem_size)) == 0);
+        CHECK(x86vcpu__bswap(sw, o->mem_size) == (v[2] & mask_of(o->mem_size)));
+        CHECK((sw & 0xff) == ((v[2] >> (8 * (o->mem_size - 1))) & 0xff));
+    }
     uint64_t rflags = (v[19] & 0x3f7fd7ull) | 2, nf;
     uint64_t r = x86vcpu__insn_alu(o, v[18], v[17], rflags, &nf);
     const uint64_t status = 0x8d5;                 /* CF PF AF ZF SF OF */

@@ -20,7 +20,8 @@
  *   [nostrmmio=1] (string instructions never reach unbacked memory: the
  *   demo ends the guest at a REPNE CMPS there, or at an INS element across
  *   two unbacked pages), [noswapgs=1] (a NOP instead of SWAPGS: the
- *   library loses the KERNEL_GS_BASE a guest's SWAPGS leaves)
+ *   library loses the KERNEL_GS_BASE a guest's SWAPGS leaves),
+ *   [noxforms=1] (no MOVBE/SSE moves: the program stream of before)
  *   (mmio=1: 32-bit window pages may also map 0xd0000000, which bare Bochs
  *   reads as all-ones but the demo's PC does not serve)
  *   Program i (start <= i < start+count) depends only on (seed, i): it can
@@ -395,6 +396,66 @@ static void t_mem(void)
     }
 }
 
+/* The MMIO forms of issue 12 item 7 (noxforms=1: none, and the random
+ * stream of every other kind as before): MOVBE loads and stores,
+ * BSF/BSR/TZCNT/LZCNT/POPCNT with a memory source, and the
+ * SSE moves between XMM0-7 and memory (MOVUPS/UPD/SS/SD, MOVAPS/APD,
+ * MOVDQA/DQU, MOVD/MOVQ). The XMM registers are not in the hash: a load is
+ * followed by MOVD and PMOVMSKB into general registers; a store's register
+ * is first made from a general register (PXOR, MOVD, PSLLDQ), so that
+ * nothing depends on what the XMM registers held before the program. */
+static int no_xforms;
+static void t_xforms(void)
+{
+    static const struct { u8 pfx, op, load; } f[] = {
+        { 0, 0x10, 1 }, { 0, 0x11, 0 }, { 0x66, 0x10, 1 }, { 0x66, 0x11, 0 }, { 0xf3, 0x10, 1 },
+        { 0xf3, 0x11, 0 }, { 0xf2, 0x10, 1 }, { 0xf2, 0x11, 0 }, { 0, 0x28, 1 }, { 0, 0x29, 0 },
+        { 0x66, 0x28, 1 }, { 0x66, 0x6f, 1 }, { 0x66, 0x7f, 0 }, { 0xf3, 0x6f, 1 },
+        { 0xf3, 0x7f, 0 }, { 0x66, 0x6e, 1 }, { 0x66, 0x7e, 0 }, { 0xf3, 0x7e, 1 },
+        { 0x66, 0xd6, 0 },
+    };
+    if (chance(35)) {                   /* MOVBE r, m / m, r; BSF BSR TZCNT LZCNT POPCNT r, m */
+        static const u8 bs[] = { 0xbc, 0xbd, 0xb8 };
+        int movbe = chance(50);
+        u8 op = bs[below(3)];
+        begin();
+        maybe_prefixes(1);
+        if (!movbe && (op == 0xb8 || chance(50)))
+            e8(0xf3);
+        rex(1);
+        u32 addr = rand_addr(16, window_ok(asz));
+        e8(0x0f);
+        if (movbe) {
+            e8(0x38); e8(0xf0 + below(2));
+        } else {
+            e8(op);
+        }
+        mem_abs(R(), addr);
+        return;
+    }
+    u32 k = below(sizeof f / sizeof f[0]), n = below(8);
+    if (!f[k].load) {
+        begin(); e8(0x66); e8(0x0f); e8(0xef); modrm(3, n, n);              /* pxor */
+        begin(); e8(0x66); e8(0x0f); e8(0x6e); modrm(3, n, R());            /* movd xmm, r32 */
+        begin(); e8(0x66); e8(0x0f); e8(0x73); modrm(3, 7, n); e8(below(13)); /* pslldq */
+    }
+    begin();
+    if (chance(bits == 16 ? 35 : 8))
+        p67();
+    if (chance(15))
+        e8(below(2) ? 0x64 : 0x65);
+    if (chance(3))
+        e8(0xf0);                       /* #UD */
+    if (f[k].pfx)
+        e8(f[k].pfx);
+    u32 addr = rand_addr(16, window_ok(asz));
+    e8(0x0f); e8(f[k].op); mem_abs(n, addr);
+    if (f[k].load) {
+        begin(); e8(0x66); e8(0x0f); e8(0x7e); modrm(3, n, R());            /* movd r32, xmm */
+        begin(); e8(0x66); e8(0x0f); e8(0xd7); modrm(3, R(), n);            /* pmovmskb r32, xmm */
+    }
+}
+
 /* A string operand's address. nostrmmio: none that reaches unbacked
  * memory (window pages mapping it, or the window with paging off), 600
  * bytes either side included. */
@@ -737,7 +798,7 @@ static void gen_one(void)
     else if (r < 38) t_0f();
     else if (r < 45) t_misc();
     else if (r < 50) t_stack();
-    else if (r < 66) t_mem();
+    else if (r < 66) { if (!no_xforms && chance(15)) t_xforms(); else t_mem(); }
     else if (r < 72) t_string();
     else if (r < 78) t_io();
     else t_priv();
@@ -901,6 +962,16 @@ static void set_window64(void)
     pd1[1] = 0x200000ull | 0x183 | (u64)(1 + below(255)) << 13;   /* PS, reserved 20:13 */
 }
 
+/* XMM0-7 (what programs use, t_xforms) zeroed before each program: a
+ * load that faults leaves its register as it was, and the program then
+ * reads it; at the first program it would be what the loader left. */
+static void xmm_zero(void)
+{
+    __asm__ volatile("pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\tpxor %%xmm2, %%xmm2\n\t"
+                     "pxor %%xmm3, %%xmm3\n\tpxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
+                     "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7" ::: "memory");
+}
+
 static void restore_state(void)
 {
     write_cr0(base_cr0);
@@ -909,6 +980,7 @@ static void restore_state(void)
     write_cr3(base_cr3);
     if (have_xsave)
         __asm__ volatile("xsetbv" : : "c"(0), "a"(base_xcr0), "d"(0));
+    xmm_zero();
     uptr z = 0, d6 = 0xffff0ff0, d7 = 0x400;
     __asm__ volatile("mov %0, %%dr7; mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3; mov %1, %%dr6"
                      : : "r"(z), "r"(d6));
@@ -984,6 +1056,7 @@ static u32 run_program(u32 seed, u32 idx)
         printf(" %s\n", mode_names[mode]);
     }
 
+    xmm_zero();
     fz_active = 1;
     fuzz_enter(mode);
     fz_active = 0;
@@ -1188,6 +1261,7 @@ int main(int argc, char **argv)
     no_strio = (int)arg_u32("nostrio", 0);
     no_strmmio = (int)arg_u32("nostrmmio", 0);
     no_swapgs = (int)arg_u32("noswapgs", 0);
+    no_xforms = (int)arg_u32("noxforms", 0);
     parse_modes();
     if (!batch)
         batch = 64;

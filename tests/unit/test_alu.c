@@ -362,6 +362,185 @@ static uint64_t exec_mem;
         n++;                                                                                \
     } while (0)
 
+/* CPUID.01H:ECX.MOVBE[bit 22]. */
+static int host_movbe(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return (c >> 22) & 1;
+}
+
+/* The 16-byte forms against the host: CMPXCHG16B (x86vcpu__cmpxchg16b:
+ * RAX RDX ZF and the 16 bytes stored) and the SSE moves (x86vcpu__sse_load
+ * / _sse_store: the whole XMM register after a load, which must be zero-
+ * extended, and the bytes a store writes, no more). */
+static uint64_t wide_mem[2] __attribute__((aligned(16)));
+static uint64_t wide_xmm[2] __attribute__((aligned(16)));
+
+static void sse_case(const char *hex, void (*host)(void), uint64_t m0, uint64_t m1, uint64_t x0,
+                     uint64_t x1, unsigned *n)
+{
+    uint8_t b[16];
+    struct x86vcpu_insn in;
+    unsigned len = hx(hex, b);
+    assert_int_equal(x86vcpu__decode(b, len, 64, &in), 0);
+    uint64_t mem[2] = { m0, m1 }, xmm[2] = { x0, x1 }, lm[2] = { m0, m1 }, lx[2] = { x0, x1 };
+    if (in.op == X86VCPU_MMIO_SSE_LOAD) {
+        x86vcpu__sse_load(&in, mem, lx);
+    } else {
+        uint64_t out[2];
+        x86vcpu__sse_store(&in, xmm, out);
+        uint64_t mk = in.mem_size >= 8 ? ~0ull : (1ull << (8 * in.mem_size)) - 1;
+        lm[0] = (m0 & ~mk) | (out[0] & mk);
+        if (in.mem_size == 16)
+            lm[1] = out[1];
+    }
+    wide_mem[0] = m0, wide_mem[1] = m1, wide_xmm[0] = x0, wide_xmm[1] = x1;
+    host();
+    if (wide_mem[0] != lm[0] || wide_mem[1] != lm[1] || wide_xmm[0] != lx[0] || wide_xmm[1] != lx[1])
+        fail_msg("%s: host mem %#llx:%#llx xmm %#llx:%#llx, lib mem %#llx:%#llx xmm %#llx:%#llx", hex,
+                 (unsigned long long)wide_mem[1], (unsigned long long)wide_mem[0],
+                 (unsigned long long)wide_xmm[1], (unsigned long long)wide_xmm[0],
+                 (unsigned long long)lm[1], (unsigned long long)lm[0],
+                 (unsigned long long)lx[1], (unsigned long long)lx[0]);
+    (*n)++;
+}
+
+/* XMM0 from wide_xmm, the instruction on wide_mem, XMM0 back. */
+#define SSE_HOST(name, insn)                                                                   static void name(void)                                                                     {                                                                                              __asm__ volatile("movdqu %[x], %%xmm0\n\t" insn "\n\tmovdqu %%xmm0, %[x]"                                : [x] "+m"(wide_xmm), [m] "+m"(wide_mem) : : "xmm0", "memory");       }
+SSE_HOST(h_movups_ld, "movups %[m], %%xmm0")
+SSE_HOST(h_movaps_st, "movaps %%xmm0, %[m]")
+SSE_HOST(h_movdqa_ld, "movdqa %[m], %%xmm0")
+SSE_HOST(h_movdqu_st, "movdqu %%xmm0, %[m]")
+SSE_HOST(h_movss_ld, "movss %[m], %%xmm0")
+SSE_HOST(h_movss_st, "movss %%xmm0, %[m]")
+SSE_HOST(h_movsd_ld, "movsd %[m], %%xmm0")
+SSE_HOST(h_movsd_st, "movsd %%xmm0, %[m]")
+SSE_HOST(h_movd_ld, "movd %[m], %%xmm0")
+SSE_HOST(h_movd_st, "movd %%xmm0, %[m]")
+SSE_HOST(h_movq_ld, "movq %[m], %%xmm0")
+SSE_HOST(h_movq_st, "movq %%xmm0, %[m]")
+
+static void test_wide_vs_host(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    for (unsigned t = 0; t < 2000; t++) {
+        uint64_t m0 = rnd(), m1 = rnd(), x0 = rnd(), x1 = rnd();
+        sse_case("0f 10 00", h_movups_ld, m0, m1, x0, x1, &n);
+        sse_case("0f 29 00", h_movaps_st, m0, m1, x0, x1, &n);
+        sse_case("66 0f 6f 00", h_movdqa_ld, m0, m1, x0, x1, &n);
+        sse_case("f3 0f 7f 00", h_movdqu_st, m0, m1, x0, x1, &n);
+        sse_case("f3 0f 10 00", h_movss_ld, m0, m1, x0, x1, &n);
+        sse_case("f3 0f 11 00", h_movss_st, m0, m1, x0, x1, &n);
+        sse_case("f2 0f 10 00", h_movsd_ld, m0, m1, x0, x1, &n);
+        sse_case("f2 0f 11 00", h_movsd_st, m0, m1, x0, x1, &n);
+        sse_case("66 0f 6e 00", h_movd_ld, m0, m1, x0, x1, &n);
+        sse_case("66 0f 7e 00", h_movd_st, m0, m1, x0, x1, &n);
+        sse_case("f3 0f 7e 00", h_movq_ld, m0, m1, x0, x1, &n);
+        sse_case("66 0f d6 00", h_movq_st, m0, m1, x0, x1, &n);
+
+        /* CMPXCHG16B: equal on every other round. */
+        uint64_t g[16] = { 0 }, lf = rand_flags(), hf = lf;
+        uint64_t a = rnd(), d = rnd(), b = rnd(), c = rnd();
+        if (t & 1)
+            m0 = a, m1 = d;
+        if (t & 2)
+            m0 = a;                     /* only the low half equal */
+        g[0] = a, g[1] = c, g[2] = d, g[3] = b;
+        uint64_t in[2] = { m0, m1 }, out[2];
+        assert_int_equal(x86vcpu__cmpxchg16b(in, g, &lf, out), X86VCPU_EXEC_WRITE);
+        wide_mem[0] = m0, wide_mem[1] = m1;
+        RUN("lock cmpxchg16b %[m]", : "+a"(a), "+d"(d), "+b"(b), "+c"(c), [m] "+m"(wide_mem),
+            [fl] "+r"(hf) :);
+        if (g[0] != a || g[2] != d || out[0] != wide_mem[0] || out[1] != wide_mem[1] ||
+            ((lf ^ hf) & FL))
+            fail_msg("cmpxchg16b: host rax %#llx rdx %#llx mem %#llx:%#llx fl %#llx, lib rax %#llx "
+                     "rdx %#llx mem %#llx:%#llx fl %#llx", (unsigned long long)a,
+                     (unsigned long long)d, (unsigned long long)wide_mem[1],
+                     (unsigned long long)wide_mem[0], (unsigned long long)hf,
+                     (unsigned long long)g[0], (unsigned long long)g[2],
+                     (unsigned long long)out[1], (unsigned long long)out[0], (unsigned long long)lf);
+        n++;
+    }
+    print_message("  %u 16-byte / SSE operations checked against the host CPU\n", n);
+}
+
+/* BSF BSR TZCNT LZCNT POPCNT against the host: the destination (whether
+ * written, and its value) and the flags the SDM defines (BSF/BSR: ZF;
+ * TZCNT/LZCNT: CF ZF; POPCNT: all). F3 0F BC/BD are what the host CPU
+ * makes of them (x86vcpu__bitscan_effective: BSF/BSR without BMI1/LZCNT).
+ * The source is a register: RUN moves %rsp, and clang addresses an "m"
+ * operand on the stack through %rsp (it then read another slot). */
+#define BS_HOST(name, insn, type)                                                          \
+    static uint64_t name(uint64_t src, uint64_t dst, uint64_t *fl)                         \
+    {                                                                                      \
+        type s = (type)src, d = (type)dst;                                                 \
+        RUN(insn " %[s], %[d]", : [d] "+r"(d), [fl] "+r"(*fl) : [s] "r"(s));               \
+        return d;                                                                          \
+    }
+BS_HOST(bsf2, "bsfw", uint16_t) BS_HOST(bsf4, "bsfl", uint32_t) BS_HOST(bsf8, "bsfq", uint64_t)
+BS_HOST(bsr2, "bsrw", uint16_t) BS_HOST(bsr4, "bsrl", uint32_t) BS_HOST(bsr8, "bsrq", uint64_t)
+BS_HOST(tz2, "tzcntw", uint16_t) BS_HOST(tz4, "tzcntl", uint32_t) BS_HOST(tz8, "tzcntq", uint64_t)
+BS_HOST(lz2, "lzcntw", uint16_t) BS_HOST(lz4, "lzcntl", uint32_t) BS_HOST(lz8, "lzcntq", uint64_t)
+BS_HOST(pc2, "popcntw", uint16_t) BS_HOST(pc4, "popcntl", uint32_t) BS_HOST(pc8, "popcntq", uint64_t)
+
+static void test_bitscan_vs_host(void **state)
+{
+    (void)state;
+    typedef uint64_t (*bsfn)(uint64_t, uint64_t, uint64_t *);
+    static const bsfn host[5][3] = { { bsf2, bsf4, bsf8 }, { bsr2, bsr4, bsr8 }, { tz2, tz4, tz8 },
+                                     { lz2, lz4, lz8 }, { pc2, pc4, pc8 } };
+    static const uint64_t defined[5] = { ZF, ZF, CF | ZF, CF | ZF, FL };
+    uint32_t a = 0, b, c, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    uint32_t max = a, ext;
+    int bmi1 = 0, lzcnt = 0, popcnt;
+    a = 1, c = 0;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    popcnt = (c >> 23) & 1;
+    if (max >= 7) {
+        a = 7, c = 0;
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+        bmi1 = (b >> 3) & 1;
+    }
+    a = 0x80000000u;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    ext = a;
+    if (ext >= 0x80000001u) {
+        a = 0x80000001u, c = 0;
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+        lzcnt = (c >> 5) & 1;
+    }
+    unsigned n = 0;
+    for (unsigned t = 0; t < 4000; t++) {
+        uint64_t src = t % 7 == 0 ? 0 : t % 7 == 1 ? 1ull << (rnd() & 63) : rnd();
+        uint64_t dst = rnd(), fin = rand_flags();
+        for (unsigned sub = 0; sub < 5; sub++) {
+            if (sub == X86VCPU_BITSCAN_POPCNT && !popcnt)
+                continue;
+            unsigned eff = x86vcpu__bitscan_effective(sub, bmi1, lzcnt);
+            for (unsigned si = 0; si < 3; si++) {
+                unsigned size = 2u << si;
+                uint64_t m = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1, hf = fin, lf = fin, res = 0;
+                uint64_t hd = host[sub][si](src, dst, &hf);
+                uint64_t ld = dst & m;
+                if (x86vcpu__bitscan(eff, size, src, &res, &lf))
+                    ld = res;
+                if ((hd & m) != ld || ((hf ^ lf) & defined[eff]))
+                    fail_msg("bitscan %u (as %u) size %u src %#llx dst %#llx: host %#llx fl %#llx, "
+                             "lib %#llx fl %#llx", sub, eff, size, (unsigned long long)src,
+                             (unsigned long long)dst, (unsigned long long)hd,
+                             (unsigned long long)hf, (unsigned long long)ld,
+                             (unsigned long long)lf);
+                n++;
+            }
+        }
+    }
+    print_message("  %u BSF/BSR/TZCNT/LZCNT/POPCNT results checked against the host CPU "
+                  "(BMI1 %d, LZCNT %d)\n", n, bmi1, lzcnt);
+}
+
 static void test_exec_vs_host(void **state)
 {
     (void)state;
@@ -418,6 +597,14 @@ static void test_exec_vs_host(void **state)
         EXEC_CASE("48 83 20 f0", "andq $-16, %[m]", FL & ~AF);
         EXEC_CASE("8a 28", "movb %[m], %%ch", FL);
         EXEC_CASE("88 28", "movb %%ch, %[m]", FL);
+        if (host_movbe()) {
+            EXEC_CASE("0f 38 f0 08", "movbel %[m], %%ecx", FL);
+            EXEC_CASE("66 0f 38 f0 08", "movbew %[m], %%cx", FL);
+            EXEC_CASE("48 0f 38 f0 08", "movbeq %[m], %%rcx", FL);
+            EXEC_CASE("0f 38 f1 08", "movbel %%ecx, %[m]", FL);
+            EXEC_CASE("66 0f 38 f1 08", "movbew %%cx, %[m]", FL);
+            EXEC_CASE("48 0f 38 f1 08", "movbeq %%rcx, %[m]", FL);
+        }
     }
     print_message("  %u decoded instructions executed against the host CPU\n", n);
 }
@@ -477,6 +664,8 @@ int main(void)
         cmocka_unit_test(test_muldiv_vs_host),
         cmocka_unit_test(test_cond_vs_host),
         cmocka_unit_test(test_exec_vs_host),
+        cmocka_unit_test(test_wide_vs_host),
+        cmocka_unit_test(test_bitscan_vs_host),
         cmocka_unit_test(test_undefined_flags_as_bochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -310,7 +310,48 @@ static const struct tcase cases[] = {
     T(64, "40 0f c0 20",    4, K_MR(XADD), 1, 8, R(RSP, 1), M(DS, RAX, NO, 1, 0), NI),
     TL(32, "f0 0f c7 08",   4, K_MR(CMPXCHG8B), 8, 4, NOR, M(DS, RAX, NO, 1, 0), NI),
     T(64, "0f c7 08",       3, K_MR(CMPXCHG8B), 8, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
-    X(64, "48 0f c7 08", UNSUP),        /* CMPXCHG16B */
+    T(64, "48 0f c7 08",    4, K_MR(CMPXCHG16B), 16, 8, NOR, M(DS, RAX, NO, 1, 0), NI),
+    TL(64, "f0 49 0f c7 0c 24", 6, K_MR(CMPXCHG16B), 16, 8, NOR, M(DS, R12, NO, 1, 0), NI),
+    /* BSF BSR TZCNT LZCNT POPCNT r, r/m (sub: X86VCPU_BITSCAN_*) */
+    T(32, "0f bc 08",       3, K_RM(BITSCAN), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(16, "0f bd 07",       3, K_RM(BITSCAN), 2, 2, R(RAX, 2), M(DS, RBX, NO, 1, 0), NI),
+    T(64, "f3 48 0f bc 08", 5, K_RM(BITSCAN), 8, 8, R(RCX, 8), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 f3 0f bd 08", 5, K_RM(BITSCAN), 2, 4, R(RCX, 2), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "f3 0f b8 08",    4, K_RM(BITSCAN), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    X(32, "0f b8 08", UNSUP),           /* JMPE */
+    X(32, "f2 0f bc 08", UNSUP),
+    X(32, "f0 0f bc 08", INVAL),        /* LOCK BSF: #UD */
+    X(32, "0f bc c8", UNSUP),           /* register source */
+    /* MOVBE (0F 38 F0/F1): 16/32/64; F2/F3 make it CRC32 / undefined */
+    T(32, "0f 38 f0 08",    4, K_RM(MOVBE_LOAD), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
+    T(16, "0f 38 f1 07",    4, K_MR(MOVBE_STORE), 2, 2, R(RAX, 2), M(DS, RBX, NO, 1, 0), NI),
+    T(64, "66 0f 38 f0 08", 5, K_RM(MOVBE_LOAD), 2, 8, R(RCX, 2), M(DS, RAX, NO, 1, 0), NI),
+    T(64, "4c 0f 38 f1 40 08", 6, K_MR(MOVBE_STORE), 8, 8, R(R8, 8), M(DS, RAX, NO, 1, 8), NI),
+    X(32, "f2 0f 38 f0 08", UNSUP),     /* CRC32 */
+    X(32, "f3 0f 38 f1 08", UNSUP),
+    X(32, "f0 0f 38 f1 08", INVAL),     /* LOCK MOVBE: #UD */
+    X(32, "0f 38 f0 c8", UNSUP),        /* register form: #UD */
+    /* SSE moves xmm <-> m: the register is the XMM number, 16 bytes wide */
+    T(32, "0f 10 08",       3, K_RM(SSE_LOAD), 16, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(64, "44 0f 11 38",    4, K_MR(SSE_STORE), 16, 8, R(R15, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 0f 28 08",    4, K_RM(SSE_LOAD), 16, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "0f 29 4d fc",    4, K_MR(SSE_STORE), 16, 4, R(RCX, 16), M(SS, RBP, NO, 1, -4), NI),
+    T(64, "66 0f 6f 05 00 01 00 00", 8, K_RM(SSE_LOAD), 16, 8, R(RAX, 16), RIP(0x100), NI),
+    T(16, "f3 0f 7f 07",    4, K_MR(SSE_STORE), 16, 2, R(RAX, 16), M(DS, RBX, NO, 1, 0), NI),
+    T(32, "f3 0f 10 08",    4, K_RM(SSE_LOAD), 4, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "f2 0f 11 08",    4, K_MR(SSE_STORE), 8, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 0f 6e 08",    4, K_RM(SSE_LOAD), 4, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(64, "66 48 0f 7e 08", 5, K_MR(SSE_STORE), 8, 8, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "f3 0f 7e 08",    4, K_RM(SSE_LOAD), 8, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 0f d6 08",    4, K_MR(SSE_STORE), 8, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI),
+    T(32, "66 f3 0f 6f 08", 5, K_RM(SSE_LOAD), 16, 4, R(RCX, 16), M(DS, RAX, NO, 1, 0), NI), /* F3 wins */
+    X(32, "0f 6f 08", UNSUP),           /* MMX MOVQ mm, m64 */
+    X(32, "0f 7e 08", UNSUP),           /* MMX MOVD */
+    X(32, "f2 0f 6f 08", UNSUP),
+    X(32, "f3 0f 28 08", UNSUP),
+    X(32, "0f d6 08", UNSUP),
+    X(32, "0f 10 c8", UNSUP),           /* register to register */
+    X(32, "f0 0f 10 08", INVAL),        /* LOCK: #UD */
     X(64, "0f c7 10", UNSUP),           /* 0F C7 /2 */
     T(32, "0f af 08",       3, K_RM(IMUL), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), NI),
     T(32, "6b 08 fb",       3, K_RM(IMUL), 4, 4, R(RCX, 4), M(DS, RAX, NO, 1, 0), I(0xfffffffb)),
@@ -499,6 +540,48 @@ static void test_table(void **state)
                   NCASES - ok, bad);
     assert_int_equal(bad, 0);
     assert_true(NCASES >= 80);
+}
+
+/* SSE_*: sub says whether the CPU requires 16-byte alignment (#GP(0)):
+ * MOVAPS, MOVAPD, MOVDQA do; MOVUPS, MOVUPD, MOVDQU, the scalar moves do
+ * not (SDM Vol. 2, their "Exceptions" sections). */
+/* BITSCAN: which one (sub), by prefix. */
+static void test_bitscan_sub(void **state)
+{
+    (void)state;
+    static const struct { const char *hex; int sub; } c[] = {
+        { "0f bc 08", X86VCPU_BITSCAN_BSF }, { "0f bd 08", X86VCPU_BITSCAN_BSR },
+        { "f3 0f bc 08", X86VCPU_BITSCAN_TZCNT }, { "f3 0f bd 08", X86VCPU_BITSCAN_LZCNT },
+        { "f3 0f b8 08", X86VCPU_BITSCAN_POPCNT }, { "66 f3 0f b8 08", X86VCPU_BITSCAN_POPCNT },
+    };
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+        uint8_t b[16];
+        struct x86vcpu_insn o;
+        unsigned n = parse_hex(c[k].hex, b, sizeof b);
+        assert_int_equal(x86vcpu__decode(b, n, 32, &o), 0);
+        assert_int_equal(o.op, X86VCPU_MMIO_BITSCAN);
+        if (o.sub != c[k].sub)
+            fail_msg("%s: sub %u, want %d", c[k].hex, o.sub, c[k].sub);
+    }
+}
+
+static void test_sse_alignment_flag(void **state)
+{
+    (void)state;
+    static const struct { const char *hex; int aligned; } c[] = {
+        { "0f 28 08", 1 }, { "0f 29 08", 1 }, { "66 0f 28 08", 1 }, { "66 0f 6f 08", 1 },
+        { "66 0f 7f 08", 1 }, { "0f 10 08", 0 }, { "66 0f 11 08", 0 }, { "f3 0f 6f 08", 0 },
+        { "f3 0f 7f 08", 0 }, { "f3 0f 10 08", 0 }, { "66 0f 6e 08", 0 }, { "66 0f d6 08", 0 },
+    };
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+        uint8_t b[16];
+        struct x86vcpu_insn o;
+        unsigned n = parse_hex(c[k].hex, b, sizeof b);
+        assert_int_equal(x86vcpu__decode(b, n, 32, &o), 0);
+        assert_true(o.op == X86VCPU_MMIO_SSE_LOAD || o.op == X86VCPU_MMIO_SSE_STORE);
+        if (o.sub != c[k].aligned)
+            fail_msg("%s: sub %u, want %d", c[k].hex, o.sub, c[k].aligned);
+    }
 }
 
 /* Effective addresses (Vol. 1 3.7.5): address-size wrap-around, RIP/EIP
@@ -780,7 +863,9 @@ static void test_random_bytes(void **state)
         decoded++;
         assert_true(o.len >= 1 && o.len <= n && o.len <= 15);
         assert_true(o.op < X86VCPU_MMIO_OP_COUNT);
-        assert_true(o.mem_size == 1 || o.mem_size == 2 || o.mem_size == 4 || o.mem_size == 8);
+        assert_true(o.mem_size == 1 || o.mem_size == 2 || o.mem_size == 4 || o.mem_size == 8 ||
+                    (o.mem_size == 16 && (o.op == X86VCPU_MMIO_SSE_LOAD || o.op == X86VCPU_MMIO_SSE_STORE ||
+                                          o.op == X86VCPU_MMIO_CMPXCHG16B)));
         if (mode == 64)
             assert_true(o.addr_size == 8 || o.addr_size == 4);
         else
@@ -863,6 +948,15 @@ static const char *op_class(const struct x86vcpu_insn *o)
     case X86VCPU_MMIO_POP: return "pop";
     case X86VCPU_MMIO_INS: return "ins";
     case X86VCPU_MMIO_OUTS: return "outs";
+    case X86VCPU_MMIO_MOVBE_LOAD: case X86VCPU_MMIO_MOVBE_STORE: return "movbe";
+    case X86VCPU_MMIO_SSE_LOAD: case X86VCPU_MMIO_SSE_STORE:
+        return o->mem_size == 16 ? (o->sub ? "movaps|movapd|movdqa" : "movups|movupd|movdqu")
+             : "movss|movsd|movd|movq";
+    case X86VCPU_MMIO_CMPXCHG16B: return "cmpxchg16b";
+    case X86VCPU_MMIO_BITSCAN: {
+        static const char *const bs[5] = { "bsf", "bsr", "tzcnt", "lzcnt", "popcnt" };
+        return bs[o->sub < 5 ? o->sub : 0];
+    }
     default: return "test";
     }
 }
@@ -878,7 +972,8 @@ static void dump_one(struct dump *d, int mode, const uint8_t *b, const struct x8
                      const char *src)
 {
     int m = mode == 16 ? 0 : mode == 32 ? 1 : 2;
-    static const char *const sizes[9] = { "-", "BYTE", "WORD", "-", "DWORD", "-", "-", "-", "QWORD" };
+    static const char *const sizes[17] = { "-", "BYTE", "WORD", "-", "DWORD", "-", "-", "-", "QWORD",
+                                           "-", "-", "-", "-", "-", "-", "-", "XMMWORD" };
     unsigned as = o->addr_size;
     uint64_t amask = as >= 8 ? ~0ull : (1ull << (8 * as)) - 1;
     const char *base = o->rip_relative ? (as == 8 ? "rip" : "eip")
@@ -896,7 +991,12 @@ static void dump_one(struct dump *d, int mode, const uint8_t *b, const struct x8
     /* objdump names the count of a shift as a register operand (cl, 1) and
      * checks the last memory operand (CMPS: ES:[rDI]). */
     const char *reg = o->reg == NO ? "-" : regname(o->reg, o->reg_size, o->reg_high8);
+    char xmm[8];
     unsigned seg = o->seg;
+    if (o->op == X86VCPU_MMIO_SSE_LOAD || o->op == X86VCPU_MMIO_SSE_STORE) {
+        snprintf(xmm, sizeof xmm, "xmm%u", o->reg);
+        reg = xmm;
+    }
     if (o->op == X86VCPU_MMIO_SHIFT && !o->has_imm)
         reg = o->count_cl ? "cl" : "1";
     if (o->op == X86VCPU_MMIO_INS || o->op == X86VCPU_MMIO_OUTS)
@@ -904,7 +1004,8 @@ static void dump_one(struct dump *d, int mode, const uint8_t *b, const struct x8
     if (o->op == X86VCPU_MMIO_CMPS)
         base = regname(RDI, as, 0), seg = ES;
     fprintf(d->expect, "%d %lx %u %s %s %s %s %s %u %s 0x%llx 0x%llx %s %s %s ",
-            mode, d->off[m], o->len, op_class(o), sizes[o->mem_size], reg,
+            mode, d->off[m], o->len, op_class(o),
+            o->op == X86VCPU_MMIO_CMPXCHG16B ? "OWORD" : sizes[o->mem_size <= 16 ? o->mem_size : 0], reg,
             base, index, o->index == NO ? 1 : o->scale, ds,
             (unsigned long long)((uint64_t)o->disp & amask), (unsigned long long)o->disp,
             imm, segs[seg], src);
@@ -931,8 +1032,11 @@ static const uint8_t gen_ops[] = {
     0xd1, 0xd2, 0xd3, 0xfe, 0xff, 0x8f, 0x69, 0x6b, 0xa6, 0xa7, 0xac, 0xad, 0xae, 0xaf,
     0x6c, 0x6d, 0x6e, 0x6f,
 };
+/* 0x38 stands for 0F 38 F0 and 0x39 for 0F 38 F1 (MOVBE). */
 static const uint8_t gen_ops0f[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xa3, 0xab, 0xb3, 0xbb, 0xba,
-                                     0xb0, 0xb1, 0xc0, 0xc1, 0xc7, 0xaf, 0x40, 0x4d, 0x92, 0x9f };
+                                     0xb0, 0xb1, 0xc0, 0xc1, 0xc7, 0xaf, 0x40, 0x4d, 0x92, 0x9f,
+                                     0x10, 0x11, 0x28, 0x29, 0x6e, 0x6f, 0x7e, 0x7f, 0xd6,
+                                     0x38, 0x39, 0xbc, 0xbd, 0xb8 };
 static const uint8_t gen_sibs[] = { 0x24, 0x25, 0x65, 0x8d, 0xe5, 0x1c, 0x60, 0xfc };
 static const uint8_t gen_tails[2][12] = {
     { 0xf8, 0xff, 0xff, 0xff, 0x85, 0x96, 0xa7, 0xb8, 0x01, 0x02, 0x03, 0x04 },
@@ -961,8 +1065,14 @@ static void gen_mode(struct dump *d, int mode)
             if (k < sizeof gen_ops) {
                 b[n++] = gen_ops[k];
             } else {
+                uint8_t op2 = gen_ops0f[k - sizeof gen_ops];
                 b[n++] = 0x0f;
-                b[n++] = gen_ops0f[k - sizeof gen_ops];
+                if (op2 == 0x38 || op2 == 0x39) {
+                    b[n++] = 0x38;
+                    b[n++] = (uint8_t)(0xf0 | (op2 & 1));
+                } else {
+                    b[n++] = op2;
+                }
             }
             unsigned opend = n;
             if (k < sizeof gen_ops && ((gen_ops[k] & 0xf0) == 0xa0 || (gen_ops[k] & 0xfc) == 0x6c)) {
@@ -1051,6 +1161,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_ea),
+        cmocka_unit_test(test_sse_alignment_flag),
+        cmocka_unit_test(test_bitscan_sub),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_alu_known),
         cmocka_unit_test(test_alu_host),

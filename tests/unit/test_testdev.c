@@ -228,6 +228,140 @@ static void test_latch_device_ports(void **state)
     assert_int_equal(rd(0xe4, 1), 0xff);
 }
 
+/* The library's EPT calls the page flush makes, recorded (this program's
+ * own definitions: the unit tests link no src/vmx). */
+static struct { unsigned maps, unmaps; uint64_t gpa, hpa, size; unsigned perms, mt; } ept_log;
+
+int x86vcpu_ept_map(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size,
+                    unsigned perms, unsigned mt)
+{
+    (void)ept;
+    ept_log.maps++;
+    ept_log.gpa = gpa, ept_log.hpa = hpa, ept_log.size = size;
+    ept_log.perms = perms, ept_log.mt = mt;
+    return 0;
+}
+
+int x86vcpu_ept_unmap(struct x86vcpu_ept *ept, uint64_t gpa, uint64_t size)
+{
+    (void)ept;
+    ept_log.unmaps++;
+    ept_log.gpa = gpa, ept_log.size = size;
+    return 0;
+}
+
+static struct latch td;
+
+/* An EPT violation at gpa, through the vm's hook as vm_run gives it. */
+static int ept_violation(uint64_t gpa)
+{
+    struct x86vcpu_exit e;
+    memset(&e, 0, sizeof e);
+    e.kind = X86VCPU_EXIT_EPT_VIOLATION;
+    e.u.ept.gpa = gpa;
+    return vm.on_exit && vm.on_exit(&vm, &e);
+}
+
+static void test_testdev_irq_lines(void **state)
+{
+    (void)state;
+    fresh_vm();
+    assert_int_equal(latch_attach(&td, &vm), 0);
+    /* 0xE8-0xEB ("ioport-byte" in QEMU) stay free: 0xE9 is the debug console. */
+    assert_int_equal(bus_find(&vm.bus, BUS_PIO, 0xe8) == 0, 1);
+    assert_int_equal(bus_find(&vm.bus, BUS_PIO, 0xe9) == 0, 1);
+    /* IRQ lines: taken, nothing else (issue 13). */
+    for (unsigned i = 0; i < TESTDEV_IRQ_LINES; i++)
+        assert_int_equal(bus_write(&vm.bus, BUS_PIO, TESTDEV_IRQ_PORT + i, 1, 1), BUS_OK);
+    assert_int_equal(td.irq_writes, TESTDEV_IRQ_LINES);
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, TESTDEV_IRQ_PORT + TESTDEV_IRQ_LINES, 1, 1),
+                     BUS_UNCLAIMED);
+}
+
+/* The iomem window reads back what was written, every size, little-endian;
+ * nothing past its end. */
+static void test_testdev_iomem(void **state)
+{
+    (void)state;
+    uint64_t v;
+    fresh_vm();
+    assert_int_equal(latch_attach(&td, &vm), 0);
+    assert_int_equal(bus_read(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + 0x100, 8, &v), BUS_OK);
+    assert_int_equal(v, 0);
+    bus_write(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + 0x100, 8, 0x8877665544332211ull);
+    bus_write(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + 0x102, 2, 0xbbaa);
+    bus_write(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + 0x107, 1, 0xcc);
+    bus_read(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + 0x100, 8, &v);
+    assert_int_equal(v, 0xcc776655bbaa2211ull);
+    bus_read(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + 0x101, 4, &v);
+    assert_int_equal(v, 0x55bbaa22);
+    bus_write(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + TESTDEV_IOMEM_LEN - 2, 4, 0x44332211);
+    bus_read(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + TESTDEV_IOMEM_LEN - 2, 4, &v);
+    assert_int_equal(v, 0x2211);
+    assert_int_equal(bus_read(&vm.bus, BUS_MMIO, TESTDEV_IOMEM + TESTDEV_IOMEM_LEN, 1, &v),
+                     BUS_UNCLAIMED);
+    assert_int_equal(bus_read(&vm.bus, BUS_MMIO, TESTDEV_IOMEM - 1, 1, &v), BUS_UNCLAIMED);
+}
+
+/* Port 0xE4: a RAM page's EPT entry goes; its next EPT violation maps it
+ * back (the page's own frame, RWX, write-back) once. Not RAM, or not a
+ * 32-bit write: nothing. At most TESTDEV_FLUSH_MAX pages out. */
+static void test_testdev_page_flush(void **state)
+{
+    (void)state;
+    fresh_vm();
+    vm.ram_pa = 0x40000000;
+    memset(&ept_log, 0, sizeof ept_log);
+    assert_int_equal(latch_attach(&td, &vm), 0);
+    wrp(0xe4, 4, 0x123456);
+    assert_int_equal(ept_log.unmaps, 1);
+    assert_int_equal(ept_log.gpa, 0x123000);
+    assert_int_equal(ept_log.size, 4096);
+    assert_int_equal(ept_violation(0x124000), 0);           /* another page: not ours */
+    assert_int_equal(ept_violation(0x123ff8), 1);
+    assert_int_equal(ept_log.maps, 1);
+    assert_int_equal(ept_log.gpa, 0x123000);
+    assert_int_equal(ept_log.hpa, 0x40123000);
+    assert_int_equal(ept_log.perms, X86VCPU_EPT_RWX);
+    assert_int_equal(ept_log.mt, X86VCPU_MT_WB);
+    assert_int_equal(ept_violation(0x123ff8), 0);           /* back: once */
+    assert_int_equal(td.flushes, 1);
+    assert_int_equal(td.flush_faults, 1);
+    /* Not plain RAM, a byte write: ignored. */
+    wrp(0xe4, 4, 0xb8000);
+    wrp(0xe4, 4, TESTDEV_IOMEM);
+    wrp(0xe4, 4, (uint32_t)vm.ram_size);
+    wrp(0xe4, 1, 0x5000);
+    assert_int_equal(ept_log.unmaps, 1);
+    /* The ninth page maps the first back. */
+    for (unsigned i = 0; i <= TESTDEV_FLUSH_MAX; i++)
+        wrp(0xe4, 4, 0x200000 + 0x1000 * i);
+    assert_int_equal(ept_log.unmaps, 1 + TESTDEV_FLUSH_MAX + 1);
+    assert_int_equal(ept_log.maps, 2);
+    assert_int_equal(td.nflushed, TESTDEV_FLUSH_MAX);
+    assert_int_equal(ept_violation(0x200000), 0);
+    assert_int_equal(ept_violation(0x201000), 1);
+}
+
+/* Whoever had the vm's hook still gets the other exits. */
+static int prev_calls;
+static int prev_hook(struct vm *v, const struct x86vcpu_exit *e)
+{
+    (void)v, (void)e;
+    return ++prev_calls;
+}
+
+static void test_testdev_chains_on_exit(void **state)
+{
+    (void)state;
+    fresh_vm();
+    prev_calls = 0;
+    vm.on_exit = prev_hook;
+    assert_int_equal(latch_attach(&td, &vm), 0);
+    assert_int_equal(ept_violation(0x300000), 1);
+    assert_int_equal(prev_calls, 1);
+}
+
 static void test_debug_exit_device(void **state)
 {
     (void)state;
@@ -291,6 +425,10 @@ int main(void)
         cmocka_unit_test(test_shutdown_interrupted),
         cmocka_unit_test(test_shutdown_corrupt_state),
         cmocka_unit_test(test_latch_device_ports),
+        cmocka_unit_test(test_testdev_irq_lines),
+        cmocka_unit_test(test_testdev_iomem),
+        cmocka_unit_test(test_testdev_page_flush),
+        cmocka_unit_test(test_testdev_chains_on_exit),
         cmocka_unit_test(test_debug_exit_device),
         cmocka_unit_test(test_shutdown_port_device),
         cmocka_unit_test(test_debugcon_device),

@@ -186,10 +186,27 @@ uint16_t hw_read_tr(void) { return 0x40; }
 
 /* Extended state: the areas must be frames the library owns (ASan checks
  * the accesses); the register contents are not modelled. */
-void hw_xsave(void *area, uint64_t mask) { (void)mask; memset(area, 0, 576); }
-void hw_xrstor(const void *area, uint64_t mask) { (void)mask; (void)*(const volatile char *)area; }
-void hw_fxsave(void *area) { memset(area, 0, 512); }
-void hw_fxrstor(const void *area) { (void)*(const volatile char *)area; }
+/* The XMM registers only (SDM Vol. 1 10.5.1: XMMn at byte 160 + 16n;
+ * XSAVE sets XSTATE_BV[1], byte 512, for them). */
+void hw_xsave(void *area, uint64_t mask)
+{
+    memset(area, 0, 576);
+    if (mask & 2) {
+        memcpy((char *)area + 160, mock.xmm, sizeof mock.xmm);
+        ((unsigned char *)area)[512] = 2;
+    }
+}
+void hw_xrstor(const void *area, uint64_t mask)
+{
+    if (mask & 2) {
+        if (((const unsigned char *)area)[512] & 2)
+            memcpy(mock.xmm, (const char *)area + 160, sizeof mock.xmm);
+        else
+            memset(mock.xmm, 0, sizeof mock.xmm);
+    }
+}
+void hw_fxsave(void *area) { memset(area, 0, 512); memcpy((char *)area + 160, mock.xmm, sizeof mock.xmm); }
+void hw_fxrstor(const void *area) { memcpy(mock.xmm, (const char *)area + 160, sizeof mock.xmm); }
 
 /* ------------------------------------------------------------- VMX */
 

@@ -44,6 +44,8 @@ struct mock {
     struct mock_cpuid cpuid[MOCK_MAX_CPUID];
     unsigned ncpuid;
     uint64_t cr[5], dr[8], xcr0;
+    uint64_t xmm[16][2];            /* XMM0-15: FXSAVE/XSAVE store them at byte 160,
+                                     * FXRSTOR/XRSTOR (RFBM[1]) load them */
     int vmx_on;
     struct mock_op ops[MOCK_MAX_OPS];
     unsigned nops;
