@@ -89,6 +89,12 @@ static void fpu_enter(struct x86vcpu_vcpu *v)
      * under a larger XCR0 would make XRSTOR fault now (SDM Vol. 1 13.8.1). */
     *(volatile uint64_t *)((uint8_t *)guest + XSTATE_BV_OFFSET) &= v->loaded_xcr0;
     hw_xrstor(guest, v->loaded_xcr0);
+    /* The guest's XCR0 may leave SSE out (XCR0 = 1 is legal, 13.3), yet
+     * SSE instructions need only CR4.OSFXSR: XMM0-15 and MXCSR are still
+     * the guest's, and XSAVE/XRSTOR under its XCR0 skip them (RFBM = XCR0
+     * AND mask, 13.8). FXSAVE/FXRSTOR carry them in the legacy region. */
+    if (!(v->loaded_xcr0 & XCR0_SSE))
+        hw_fxrstor(guest);
 }
 
 static void fpu_exit(struct x86vcpu_vcpu *v)
@@ -100,6 +106,8 @@ static void fpu_exit(struct x86vcpu_vcpu *v)
         return;
     }
     hw_xsave(guest, v->loaded_xcr0);
+    if (!(v->loaded_xcr0 & XCR0_SSE))
+        hw_fxsave(guest);   /* the SSE state XSAVE left out (fpu_enter) */
     if (v->loaded_xcr0 != v->host_xcr0)
         hw_xsetbv(0, v->host_xcr0);
     hw_xrstor(host, v->host_xcr0);

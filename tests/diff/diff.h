@@ -320,6 +320,19 @@ static inline void xsetbv_cases(void)
     xs("xsetbv-avx512-opmask-only", 0, 0x7 | (1u << 5));
     xs("xsetbv-avx512-without-avx", 0, 0x3 | 0xe0);
     xs("xsetbv-bit63", 0, 0x3 | (1ull << 63));
+    /* XCR0 = 1 (x87 only) is legal and leaves SSE to CR4.OSFXSR (SDM Vol. 1
+     * 13.3): XMM2 must keep its value across a record, which as a guest is
+     * an exit to the embedder (port 0xE9), where XSAVE under this XCR0
+     * would not save it. */
+    xs("xsetbv-xcr0-1-x87-only", 0, 0x1);
+    {
+        u32 x = 0x5a5aa5a5u, y = 0;
+        write_cr4(read_cr4() | (1u << 9));  /* OSFXSR */
+        __asm__ volatile("movd %0, %%xmm2" : : "r"(x));
+        rec64("xcr0-1-xmm2-written", x);
+        __asm__ volatile("movd %%xmm2, %0" : "=r"(y));
+        rec64("xcr0-1-xmm2-after-an-exit", y);
+    }
     xs("xsetbv-xcr0-3", 0, 0x3);
     xs("xsetbv-xcr0-7", 0, 0x7);
     /* Every user state component the CPU reports (bits 0-9: x87 ... PKRU). */

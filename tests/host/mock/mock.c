@@ -191,14 +191,14 @@ uint16_t hw_read_tr(void) { return 0x40; }
 void hw_xsave(void *area, uint64_t mask)
 {
     memset(area, 0, 576);
-    if (mask & 2) {
+    if (mask & mock.xcr0 & 2) {         /* RFBM = XCR0 AND EDX:EAX (SDM Vol. 1 13.8) */
         memcpy((char *)area + 160, mock.xmm, sizeof mock.xmm);
         ((unsigned char *)area)[512] = 2;
     }
 }
 void hw_xrstor(const void *area, uint64_t mask)
 {
-    if (mask & 2) {
+    if (mask & mock.xcr0 & 2) {
         if (((const unsigned char *)area)[512] & 2)
             memcpy(mock.xmm, (const char *)area + 160, sizeof mock.xmm);
         else
