@@ -104,6 +104,33 @@ static void lm_frame_cases(void)
     fr_install(0);
 }
 
+/* CMPXCHG16B (64-bit only) on the MMIO register file (RAM bare; as a guest
+ * mmio.c emulates it as four 8-byte accesses): a compare that succeeds
+ * (ZF = 1, RCX:RBX stored) then one that fails (ZF = 0, RDX:RAX loaded,
+ * memory unchanged). The register file reads back what was written. */
+static void lm_cmpxchg16b_cases(void)
+{
+    u64 *m = (u64 *)(uptr)(GUEST_MMIO_BASE + 0x40);    /* 16-byte aligned */
+    for (int k = 0; k < 2; k++) {
+        if (!k) {
+            m[0] = 0x1111111111111111ull;
+            m[1] = 0x2222222222222222ull;
+        }
+        u64 a = 0x1111111111111111ull, d = 0x2222222222222222ull;
+        u8 zf;
+        __asm__ volatile("lock cmpxchg16b %[m]\n\tsetz %[z]"
+                         : "+a"(a), "+d"(d), [m] "+m"(*(u64(*)[2])m), [z] "=q"(zf)
+                         : "b"(0x3333333333333333ull), "c"(0x4444444444444444ull)
+                         : "memory", "cc");
+        const char *w = k ? "cmpxchg16b-mmio-unequal" : "cmpxchg16b-mmio-equal";
+        rec64(mkname(w, -1, "-zf"), zf);
+        rec64(mkname(w, -1, "-rax"), a);
+        rec64(mkname(w, -1, "-rdx"), d);
+        rec64(mkname(w, -1, "-mem-lo"), m[0]);
+        rec64(mkname(w, -1, "-mem-hi"), m[1]);
+    }
+}
+
 void lm_main(void)
 {
     u32 r[4];
@@ -237,6 +264,8 @@ void lm_main(void)
     rec64("rdmsr-c0011234[msr]", v);
     t_rdmsr(0x277, &v);
     rec64("rdmsr-pat[msr]", v);
+
+    lm_cmpxchg16b_cases();
 
     cur_mode = "lmframe";
     lm_frame_cases();
