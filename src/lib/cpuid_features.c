@@ -165,6 +165,41 @@ void x86vcpu__cpuid_mask(uint32_t features, uint32_t leaf, uint32_t subleaf,
     r->edx &= x86vcpu__cpuid_allowed(features, leaf, subleaf, EDX);
 }
 
+uint32_t x86vcpu__cpuid_allowed_end(uint32_t features, uint32_t leaf)
+{
+    uint32_t end = 0;
+    for (unsigned i = 0; i < sizeof allow_list / sizeof allow_list[0]; i++) {
+        const struct allow *a = &allow_list[i];
+        if (a->leaf != leaf || !(a->feat == ALWAYS || x86vcpu__feat_on(features, a->feat)))
+            continue;
+        if (a->sub_hi == ANY_SUB)
+            return UINT32_MAX;
+        if (a->sub_hi + 1 > end)
+            end = a->sub_hi + 1;
+    }
+    return end;
+}
+
+int x86vcpu__cpuid_leaf_indexed(uint32_t leaf)
+{
+    /* Vol. 2A CPUID, the leaves with an ECX input: cache parameters (4),
+     * structured features (7), topology (0BH, 1FH), XSAVE (0DH), RDT
+     * (0FH, 10H), SGX (12H), PT (14H), SoC vendor (17H), TLBs (18H), AMX
+     * (1DH, 1EH), and the later 20H-24H. KVM's list is the same. */
+    static const uint32_t sdm[] = { 4, 7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18,
+                                    0x1d, 0x1e, 0x1f, 0x20, 0x23, 0x24 };
+    for (unsigned i = 0; i < sizeof sdm / sizeof sdm[0]; i++)
+        if (sdm[i] == leaf)
+            return 1;
+    /* The allow-list tells subleaves apart (7 and 0DH today). */
+    for (unsigned i = 0; i < sizeof allow_list / sizeof allow_list[0]; i++) {
+        const struct allow *a = &allow_list[i];
+        if (a->leaf == leaf && (a->sub_lo != 0 || a->sub_hi != ANY_SUB))
+            return 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------ hidden MSRs */
 struct msr_range {
     uint32_t lo, hi;
@@ -271,6 +306,7 @@ void x86vcpu__arch_msrs_reset(struct x86vcpu_cpuid_policy *p, int firmware)
      * not reach the hardware (SDM 30.3.7.2: the EPT memory type is used
      * instead): they are kept so that a guest reads back what it wrote. */
     m->mtrr_def_type = firmware ? (B(11) | 6) : 0;
+    x86vcpu__cpuid_tbl_stale(p);    /* limit-CPUID (bit 22) may have been set */
     for (int i = 0; i < X86VCPU_MTRR_FIXED; i++)
         m->mtrr_fixed[i] = 0;
     for (int i = 0; i < 2 * X86VCPU_MTRR_VAR; i++)
@@ -338,6 +374,8 @@ int x86vcpu__arch_msr_write(struct x86vcpu_cpuid_policy *p, uint32_t msr, uint64
             rw |= ME_TCC | ME_EIST;
         if (val & ~(ro | rw))
             return X86VCPU_VEC_GP;
+        if ((val ^ m->misc_enable) & ME_LIMIT_CPUID)
+            x86vcpu__cpuid_tbl_stale(p);    /* CPUID.0:EAX changes */
         m->misc_enable = (val & rw) | misc_enable_ro(p->features);
         return 0;
     }

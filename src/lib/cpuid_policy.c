@@ -101,7 +101,8 @@ uint32_t x86vcpu__xsave_area_size_compacted(const struct x86vcpu_xstate_layout *
     return clamp32(end);
 }
 
-/* One bit per leaf hash: set when some override may match the leaf. */
+/* One bit per leaf hash: set when some override may match the leaf
+ * (x86vcpu__cpuid_override_maybe tests it). */
 static uint64_t cpuid_leaf_hint(uint32_t leaf)
 {
     return 1ull << ((leaf ^ (leaf >> 26)) & 63);
@@ -140,6 +141,8 @@ void x86vcpu__cpuid_policy_init(struct x86vcpu_cpuid_policy *p)
      * default overrides, every slot is the embedder's. */
     p->features = X86VCPU_CPUID_DEFAULT_FEATURES;
     p->max_basic = p->max_ext = 0;
+    p->tbl = 0;
+    p->tbl_pa = 0;
     x86vcpu__arch_msrs_reset(p, 0);
     update_hint(p);
 }
@@ -149,6 +152,7 @@ int x86vcpu__cpuid_policy_set(struct x86vcpu_cpuid_policy *p, uint32_t leaf, uin
 {
     if (!p)
         return X86VCPU_EINVAL;
+    x86vcpu__cpuid_tbl_stale(p);
     int remove = 1;
     for (int i = 0; i < 4; i++)
         if ((set && set[i]) || (clear && clear[i]))
@@ -184,6 +188,72 @@ static void apply_override(const struct x86vcpu_cpuid_override *o, struct x86vcp
     r->edx = (r->edx & ~o->clear[3]) | o->set[3];
 }
 
+void x86vcpu__cpuid_overrides_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                    uint32_t subleaf, struct x86vcpu_cpuid_regs *r)
+{
+    /* Most leaves have no override: one test of the hint skips the scan. */
+    if (!x86vcpu__cpuid_override_maybe(p, leaf))
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
+            const struct x86vcpu_cpuid_override *o = &p->ov[i];
+            if (!o->used || o->leaf != leaf)
+                continue;
+            int any = o->subleaf == X86VCPU_CPUID_ANY_SUBLEAF;
+            if (pass == 0 ? any : (!any && o->subleaf == subleaf))
+                apply_override(o, r);
+        }
+    }
+}
+
+void x86vcpu__cpuid_override_keep(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                  uint32_t subleaf, struct x86vcpu_cpuid_regs *keep)
+{
+    /* Each override maps a bit to itself, to 0 or to 1: it passes through
+     * exactly where 0 stays 0 and 1 stays 1. */
+    struct x86vcpu_cpuid_regs z = { 0, 0, 0, 0 }, o = { ~0u, ~0u, ~0u, ~0u };
+    x86vcpu__cpuid_overrides_apply(p, leaf, subleaf, &z);
+    x86vcpu__cpuid_overrides_apply(p, leaf, subleaf, &o);
+    *keep = (struct x86vcpu_cpuid_regs){ ~z.eax & o.eax, ~z.ebx & o.ebx, ~z.ecx & o.ecx,
+                                         ~z.edx & o.edx };
+}
+
+int x86vcpu__cpuid_override_subleaves(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                      uint32_t *exact_end)
+{
+    int any = 0;
+    *exact_end = 0;
+    for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
+        const struct x86vcpu_cpuid_override *o = &p->ov[i];
+        if (!o->used || o->leaf != leaf)
+            continue;
+        if (o->subleaf == X86VCPU_CPUID_ANY_SUBLEAF)
+            any = 1;
+        else if (o->subleaf + 1 > *exact_end)
+            *exact_end = o->subleaf + 1;   /* <= 0xffffffff: ANY is the only wrap */
+    }
+    return any;
+}
+
+unsigned x86vcpu__cpuid_xsave_ebx_kind(uint32_t subleaf, uint32_t eax)
+{
+    /* 0DH.0 EBX: XSAVE present (EAX[0], x87 always supported); 0DH.1 EBX:
+     * XSAVEC or XSAVES present (Vol. 2A CPUID). */
+    if (subleaf == 0 && (eax & 1u))
+        return X86VCPU_XSAVE_EBX_STD;
+    if (subleaf == 1 && (eax & (CPUID_D1_EAX_XSAVEC | CPUID_D1_EAX_XSAVES)))
+        return X86VCPU_XSAVE_EBX_COMPACT;
+    return X86VCPU_XSAVE_EBX_HOST;
+}
+
+uint32_t x86vcpu__cpuid_xsave_ebx(unsigned kind, const struct x86vcpu_xstate_layout *layout,
+                                  uint64_t guest_xcr0, uint64_t guest_xss)
+{
+    return kind == X86VCPU_XSAVE_EBX_STD
+               ? x86vcpu__xsave_area_size(layout, guest_xcr0)
+               : x86vcpu__xsave_area_size_compacted(layout, guest_xcr0 | guest_xss);
+}
+
 void x86vcpu__cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
                                  uint32_t subleaf, uint64_t guest_cr4, uint64_t guest_xcr0,
                                  uint64_t guest_xss, const struct x86vcpu_xstate_layout *layout,
@@ -209,23 +279,9 @@ void x86vcpu__cpuid_policy_apply(const struct x86vcpu_cpuid_policy *p, uint32_t 
     /* Leaf 0DH EBX depends on the XCR0 (and IA32_XSS) in force, which is
      * the guest's, not the host's that ran CPUID (Vol. 2 CPUID). */
     if (leaf == 0xd && layout) {
-        if (subleaf == 0 && (r->eax & 1u))
-            r->ebx = x86vcpu__xsave_area_size(layout, guest_xcr0);
-        else if (subleaf == 1 && (r->eax & (CPUID_D1_EAX_XSAVEC | CPUID_D1_EAX_XSAVES)))
-            r->ebx = x86vcpu__xsave_area_size_compacted(layout, guest_xcr0 | guest_xss);
+        unsigned kind = x86vcpu__cpuid_xsave_ebx_kind(subleaf, r->eax);
+        if (kind != X86VCPU_XSAVE_EBX_HOST)
+            r->ebx = x86vcpu__cpuid_xsave_ebx(kind, layout, guest_xcr0, guest_xss);
     }
-    /* Most leaves have no override: one test of the hint skips the scan
-     * on the CPUID exit path. */
-    if (!(p->leaf_hint & cpuid_leaf_hint(leaf)))
-        return;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < X86VCPU_CPUID_OVERRIDES; i++) {
-            const struct x86vcpu_cpuid_override *o = &p->ov[i];
-            if (!o->used || o->leaf != leaf)
-                continue;
-            int any = o->subleaf == X86VCPU_CPUID_ANY_SUBLEAF;
-            if (pass == 0 ? any : (!any && o->subleaf == subleaf))
-                apply_override(o, r);
-        }
-    }
+    x86vcpu__cpuid_overrides_apply(p, leaf, subleaf, r);
 }

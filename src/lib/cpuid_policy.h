@@ -77,6 +77,60 @@ struct x86vcpu_arch_msrs {
     uint64_t mcg_status;
 };
 
+/* ------------------------------------------------ the guest's CPUID table
+ * Every answer the guest can get, computed once (src/vmx/guest_cpuid.c,
+ * as KVM keeps its cpuid entries array) and looked up by the CPUID exit,
+ * which patches only the dynamic bits: OSXSAVE (leaf 1) and OSPKE (7.0)
+ * from the guest's CR4, the XSAVE sizes (0DH.0/0DH.1 EBX) under its
+ * XCR0/IA32_XSS, SYSCALL (80000001H) by mode. Indexed by the effective
+ * leaf (x86vcpu__cpuid_effective_leaf): leaves 0..TBL_BASIC-1,
+ * 80000000H.., 40000000H.. directly; per leaf, its subleaves in order
+ * (leaves whose answer depends on ECX), or one answer for all. Lives in
+ * a HAL frame of its own; stale (cpu NULL) after anything it depends on
+ * changed, rebuilt at the next lookup. */
+#define X86VCPU_CPUID_TBL_BASIC 0x40u   /* leaves 0..3FH */
+#define X86VCPU_CPUID_TBL_EXT 0x20u     /* 80000000H..8000001FH */
+#define X86VCPU_CPUID_TBL_HV 0x11u      /* 40000000H..40000010H (TSC leaf) */
+#define X86VCPU_CPUID_TBL_LEAVES \
+    (X86VCPU_CPUID_TBL_BASIC + X86VCPU_CPUID_TBL_EXT + X86VCPU_CPUID_TBL_HV)
+#define X86VCPU_CPUID_TBL_ENTRIES 216u  /* answers: what fills the frame */
+
+/* leafdesc.flags */
+#define X86VCPU_CPUID_TBL_INDEXED 0x01u   /* ent[first + subleaf] for subleaf < n */
+#define X86VCPU_CPUID_TBL_TAIL_ZERO 0x02u /* indexed: subleaves >= n read all zeros */
+#define X86VCPU_CPUID_TBL_DYN 0x04u       /* dynamic bits to patch (leaves 1, 7, 0DH, 80000001H) */
+#define X86VCPU_CPUID_TBL_TSC 0x08u       /* depends on the guest's TSC frequency */
+#define X86VCPU_CPUID_TBL_SLOW 0x10u      /* not tabulated: computed at each CPUID */
+
+struct x86vcpu_cpuid_leafdesc {
+    uint8_t first;              /* index in ent[] of subleaf 0 */
+    uint8_t n;                  /* answers stored; 0 with a non-indexed leaf: all zeros */
+    uint8_t flags;              /* X86VCPU_CPUID_TBL_* */
+    uint8_t pad;
+};
+
+/* 0DH.0 / 0DH.1 EBX (xsave_ebx_kind): */
+#define X86VCPU_XSAVE_EBX_HOST 0      /* static: as the host answered */
+#define X86VCPU_XSAVE_EBX_STD 1       /* x86vcpu__xsave_area_size(guest XCR0) */
+#define X86VCPU_XSAVE_EBX_COMPACT 2   /* x86vcpu__xsave_area_size_compacted(XCR0 | XSS) */
+#define X86VCPU_XSAVE_EBX_CPU 3       /* the CPU's answer under the guest's XCR0 */
+
+struct x86vcpu_cpuid_table {
+    const void *cpu;            /* struct x86vcpu_cpu it was built on; NULL: stale */
+    uint32_t max_basic, max_ext;  /* the host's: effective leaf */
+    uint32_t tsc_khz;           /* the guest TSC frequency it was built with */
+    uint32_t builds;            /* times built (tests: once, not per exit) */
+    /* Dynamic bits that pass the overrides unchanged (the others are in
+     * the stored answer): leaf 1 ECX.OSXSAVE, 7.0 ECX.OSPKE, 0DH.0/1 EBX. */
+    uint32_t osxsave_keep, ospke_keep;
+    uint32_t xsave_ebx_keep[2];
+    uint8_t xsave_ebx_kind[2];
+    uint16_t used;              /* ent[] in use */
+    struct x86vcpu_cpuid_leafdesc leaf[X86VCPU_CPUID_TBL_LEAVES];
+    struct x86vcpu_cpuid_regs ent[X86VCPU_CPUID_TBL_ENTRIES];
+};
+_Static_assert(sizeof(struct x86vcpu_cpuid_table) <= 4096, "CPUID table: one frame");
+
 struct x86vcpu_cpuid_policy {
     struct x86vcpu_cpuid_override ov[X86VCPU_CPUID_OVERRIDES];
     char vendor[12];          /* hypervisor vendor signature for leaf 0x40000000 */
@@ -84,11 +138,20 @@ struct x86vcpu_cpuid_policy {
     uint64_t leaf_hint;       /* derived from ov[] by init/set: skip the scan */
     uint32_t max_basic, max_ext;  /* the host's CPUID.0:EAX, .80000000H:EAX (0: not read yet) */
     struct x86vcpu_arch_msrs msrs;
+    struct x86vcpu_cpuid_table *tbl;  /* NULL: none (the policy alone, as in unit tests) */
+    uint64_t tbl_pa;
 };
+
+/* The table no longer matches the policy: rebuilt at its next use. */
+static inline void x86vcpu__cpuid_tbl_stale(struct x86vcpu_cpuid_policy *p)
+{
+    if (p->tbl)
+        p->tbl->cpu = 0;
+}
 
 /* Vendor "x86vcpuVMXhv", the default feature set
  * (X86VCPU_CPUID_DEFAULT_FEATURES), no overrides, MSRs at their reset
- * values (x86vcpu__arch_msrs_reset with firmware = 0). */
+ * values (x86vcpu__arch_msrs_reset with firmware = 0), no table. */
 void x86vcpu__cpuid_policy_init(struct x86vcpu_cpuid_policy *p);
 
 /* ------------------------------------ default = what is virtualized
@@ -114,6 +177,14 @@ uint32_t x86vcpu__cpuid_allowed(uint32_t features, uint32_t leaf, uint32_t suble
 /* r &= the allowed bits, register by register. */
 void x86vcpu__cpuid_mask(uint32_t features, uint32_t leaf, uint32_t subleaf,
                          struct x86vcpu_cpuid_regs *r);
+/* One past the highest subleaf of `leaf` with a bit shown under these
+ * features: 0 when none is, UINT32_MAX when the leaf is shown for every
+ * subleaf (then its subleaves are the host's). */
+uint32_t x86vcpu__cpuid_allowed_end(uint32_t features, uint32_t leaf);
+/* 1 when CPUID's answer for `leaf` may depend on ECX: the leaves the SDM
+ * gives subleaves (Vol. 2A CPUID, "ECX input"), and those the allow-list
+ * shows per subleaf. Other leaves ignore ECX. */
+int x86vcpu__cpuid_leaf_indexed(uint32_t leaf);
 /* 1 when the MSR belongs to a hidden feature (its accesses #GP, answered
  * by the library), or to hardware the library's CPU model says is absent
  * (VMX capability MSRs, machine-check banks: MCG_CAP.Count = 0). */
@@ -140,6 +211,32 @@ int x86vcpu__arch_msr_write(struct x86vcpu_cpuid_policy *p, uint32_t msr, uint64
  * X86VCPU_CPUID_ANY_SUBLEAF: the guest's ECX is arbitrary there. */
 int x86vcpu__cpuid_policy_set(struct x86vcpu_cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
                               const uint32_t set[4], const uint32_t clear[4]);
+
+/* The overrides' step of x86vcpu__cpuid_policy_apply: any-subleaf
+ * entries for the leaf, then the exact one. */
+void x86vcpu__cpuid_overrides_apply(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                    uint32_t subleaf, struct x86vcpu_cpuid_regs *r);
+/* The bits the overrides of (leaf, subleaf) pass through unchanged (the
+ * others they set or clear), register by register. */
+void x86vcpu__cpuid_override_keep(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                  uint32_t subleaf, struct x86vcpu_cpuid_regs *keep);
+/* Whether an override for `leaf` applies to any subleaf (return value),
+ * and one past the highest subleaf an exact one names (*exact_end, 0:
+ * none). */
+int x86vcpu__cpuid_override_subleaves(const struct x86vcpu_cpuid_policy *p, uint32_t leaf,
+                                      uint32_t *exact_end);
+/* 0 when no override can match `leaf` (one test, no scan). */
+static inline uint64_t x86vcpu__cpuid_override_maybe(const struct x86vcpu_cpuid_policy *p,
+                                                     uint32_t leaf)
+{
+    return p->leaf_hint & (1ull << ((leaf ^ (leaf >> 26)) & 63));
+}
+/* Leaf 0DH EBX of subleaf 0 or 1 (step 2 below): which size it is, from
+ * the allow-listed EAX (X86VCPU_XSAVE_EBX_HOST: none, the host's stays),
+ * and that size for the guest's XCR0 and IA32_XSS. */
+unsigned x86vcpu__cpuid_xsave_ebx_kind(uint32_t subleaf, uint32_t eax);
+uint32_t x86vcpu__cpuid_xsave_ebx(unsigned kind, const struct x86vcpu_xstate_layout *layout,
+                                  uint64_t guest_xcr0, uint64_t guest_xss);
 
 /* The guest view of one CPUID; *r holds the host's registers on entry (any
  * value for leaves 0x40000000-0x4fffffff) and the guest's on return:

@@ -1,13 +1,58 @@
 /* The guest's CPUID: the CPUID exit, the guest's view of a leaf (the host's
  * answer through the vCPU's policy, src/lib/cpuid_policy.c) and the
- * embedder's calls that change the policy. */
+ * embedder's calls that change the policy.
+ *
+ * The view is computed once into a table (struct x86vcpu_cpuid_table, one
+ * HAL frame, as KVM keeps its cpuid entries array): the exit looks the
+ * answer up and patches only the bits that follow the guest's state.
+ * x86vcpu__guest_cpuid_ref is the computation itself, used to build the
+ * table and by tests/host/test_cpuid_cache.c as the reference. */
 #include "vmx/vcpu.h"
 #include "lib/bitmap.h"
+#include "lib/tsc.h"       /* X86VCPU_CPUID_HV_TIMING */
 
-/* The guest's view of one CPUID leaf: the host's answer through the
- * vCPU's policy (VMX hidden, hypervisor leaves, OSXSAVE and leaf 0xD from
- * the guest's CR4 and XCR0, the embedder's overrides). */
-void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+/* ------------------------------------------------------- the reference */
+
+/* Everything after the host's answer for the effective leaf: the policy
+ * (allow-list, filter, OSXSAVE/OSPKE from guest_cr4, leaf 0xD sizes from
+ * `layout` when given, overrides), the TSC leaves and the supervisor-state
+ * masks. The reference and the table share it. */
+static void guest_view(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf, uint64_t guest_cr4,
+                       const struct x86vcpu_xstate_layout *layout, struct x86vcpu_cpuid_regs *r)
+{
+    x86vcpu__cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0,
+                                v->smsr_guest[SMSR_XSS], layout, r);
+    x86vcpu__tsc_cpuid_apply(v, leaf, r); /* TSC frequency leaves (tsc.c) */
+    /* Supervisor components the guest may not enable are not there
+     * (IA32_XSS, msr.c): neither in 0DH.1:ECX/EDX nor as sub-leaves. */
+    if (leaf == 0xd && subleaf == 1) {
+        r->ecx &= (uint32_t)X86VCPU_XSS_VIRTUALIZED;
+        r->edx &= (uint32_t)(X86VCPU_XSS_VIRTUALIZED >> 32);
+    } else if (leaf == 0xd && subleaf >= 2 && subleaf < 64 && (r->ecx & 1) &&
+               !((X86VCPU_XSS_VIRTUALIZED >> subleaf) & 1)) {
+        *r = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
+    }
+}
+
+/* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID executed
+ * in 64-bit mode; the host ran it in 64-bit mode. Two VMREADs, this leaf
+ * only. */
+static void syscall_by_mode(struct x86vcpu_vcpu *v, uint32_t leaf, struct x86vcpu_cpuid_regs *r)
+{
+    if (leaf == 0x80000001u && (r->edx & CPUID_80000001_EDX_SYSCALL) &&
+        !((VMRD(v, W64, GUEST_IA32_EFER) & EFER_LMA) && (VMRD(v, W32, GUEST_CS_AR) & AR_L)))
+        r->edx &= ~CPUID_80000001_EDX_SYSCALL;
+}
+
+static void host_maxima(struct x86vcpu_vcpu *v)
+{
+    if (!v->cpuid.max_basic) {
+        v->cpuid.max_basic = hw_cpuid(0, 0).eax;
+        v->cpuid.max_ext = hw_cpuid(0x80000000u, 0).eax;
+    }
+}
+
+void x86vcpu__guest_cpuid_ref(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r)
 {
     struct hw_cpuid h = { 0, 0, 0, 0 };
@@ -15,10 +60,7 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
     if (!x86vcpu__cpuid_is_hv_leaf(leaf)) {
         /* A leaf past the highest basic or extended one returns the
          * highest basic leaf's data (Vol. 2A CPUID): filter it as that. */
-        if (!v->cpuid.max_basic) {
-            v->cpuid.max_basic = hw_cpuid(0, 0).eax;
-            v->cpuid.max_ext = hw_cpuid(0x80000000u, 0).eax;
-        }
+        host_maxima(v);
         leaf = x86vcpu__cpuid_effective_leaf(leaf, v->cpuid.max_basic, v->cpuid.max_ext);
     }
     if (leaf == 0xd && v->cpu->xsave_size && v->guest_xcr0 != v->loaded_xcr0) {
@@ -34,31 +76,329 @@ void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
             layout = 0; /* the guest's XCR0 is in force: the CPU's answer stands */
     }
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
-    x86vcpu__cpuid_policy_apply(&v->cpuid, leaf, subleaf, guest_cr4, v->guest_xcr0,
-                                v->smsr_guest[SMSR_XSS], layout, r);
-    x86vcpu__tsc_cpuid_apply(v, leaf, r); /* TSC frequency leaves (tsc.c) */
-    /* Supervisor components the guest may not enable are not there
-     * (IA32_XSS, msr.c): neither in 0DH.1:ECX/EDX nor as sub-leaves. */
-    if (leaf == 0xd && subleaf == 1) {
-        r->ecx &= (uint32_t)X86VCPU_XSS_VIRTUALIZED;
-        r->edx &= (uint32_t)(X86VCPU_XSS_VIRTUALIZED >> 32);
-    } else if (leaf == 0xd && subleaf >= 2 && subleaf < 64 && (r->ecx & 1) &&
-               !((X86VCPU_XSS_VIRTUALIZED >> subleaf) & 1)) {
-        *r = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
-    }
-    /* Intel reports SYSCALL/SYSRET (80000001H:EDX[11]) only to CPUID
-     * executed in 64-bit mode; the host ran it in 64-bit mode. */
-    if (leaf == 0x80000001u && (r->edx & CPUID_80000001_EDX_SYSCALL) &&
-        !((VMRD(v, W64, GUEST_IA32_EFER) & EFER_LMA) && (VMRD(v, W32, GUEST_CS_AR) & AR_L)))
-        r->edx &= ~CPUID_80000001_EDX_SYSCALL;
+    guest_view(v, leaf, subleaf, guest_cr4, layout, r);
+    syscall_by_mode(v, leaf, r);
 }
 
 /* The guest-visible feature leaves before any guest state exists (setup):
- * guest CR4 and XCR0 at their reset values. */
+ * guest CR4 and XCR0 at their reset values. Computed, not looked up: the
+ * table is built with it (TSC leaves, tsc.c). */
 void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
                                  struct x86vcpu_cpuid_regs *r)
 {
-    x86vcpu__guest_cpuid_cr4(v, leaf, 0, 0, r);
+    x86vcpu__guest_cpuid_ref(v, leaf, 0, 0, r);
+}
+
+/* ------------------------------------------------------------ the table */
+
+int x86vcpu__cpuid_tbl_alloc(struct x86vcpu_vcpu *v)
+{
+    uint64_t pa = v->hal->alloc_frame(v->hal->ctx);
+    if (!pa)
+        return X86VCPU_ENOMEM;
+    v->cpuid.tbl_pa = pa;
+    v->cpuid.tbl = v->hal->phys_to_virt(v->hal->ctx, pa);
+    v->cpuid.tbl->cpu = 0;
+    v->cpuid.tbl->builds = 0;
+    return X86VCPU_OK;
+}
+
+void x86vcpu__cpuid_tbl_free(struct x86vcpu_vcpu *v)
+{
+    if (v->cpuid.tbl_pa)
+        v->hal->free_frame(v->hal->ctx, v->cpuid.tbl_pa);
+    v->cpuid.tbl = 0;
+    v->cpuid.tbl_pa = 0;
+}
+
+/* Subleaves stored at most for a leaf the host enumerates (4, 0BH, 14H,
+ * 18H, 1FH...); the allow-list bounds 7 and 0DH (64 subleaves). */
+#define TBL_SCAN_MAX 64u
+#define TBL_ENUM_MAX 32u
+
+/* One answer as the reference gives it, with the dynamic inputs out: guest
+ * CR4 0 (OSXSAVE, OSPKE clear before the overrides), and leaf 0xD asked
+ * under the XCR0 in the hardware (no XSETBV: only 0DH.0/1 EBX depend on
+ * it, and tbl_lookup computes those). */
+static void tbl_answer(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                       struct hw_cpuid *h, struct x86vcpu_cpuid_regs *r)
+{
+    *h = (struct hw_cpuid){ 0, 0, 0, 0 };
+    if (!x86vcpu__cpuid_is_hv_leaf(leaf))
+        *h = hw_cpuid(leaf, subleaf);
+    *r = (struct x86vcpu_cpuid_regs){ h->eax, h->ebx, h->ecx, h->edx };
+    guest_view(v, leaf, subleaf, 0, (leaf == 0xd && v->cpu->xsave_size) ? 0 : &v->xstate, r);
+    if (leaf == 0xd && subleaf < 2) {
+        /* 0DH.0/1 EBX: which size the lookup computes (the reference's
+         * choice: the CPU's own answer with XSAVE enabled on the host,
+         * else from the layout when the allow-listed EAX has the feature);
+         * the stored answer keeps only what the overrides fix. */
+        struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
+        struct x86vcpu_cpuid_regs m = { h->eax, 0, 0, 0 }, keep;
+        x86vcpu__cpuid_mask(v->cpuid.features, leaf, subleaf, &m);
+        unsigned kind = v->cpu->xsave_size ? X86VCPU_XSAVE_EBX_CPU
+                                           : x86vcpu__cpuid_xsave_ebx_kind(subleaf, m.eax);
+        x86vcpu__cpuid_override_keep(&v->cpuid, leaf, subleaf, &keep);
+        t->xsave_ebx_kind[subleaf] = (uint8_t)kind;
+        t->xsave_ebx_keep[subleaf] = kind == X86VCPU_XSAVE_EBX_HOST ? 0 : keep.ebx;
+        r->ebx &= ~t->xsave_ebx_keep[subleaf];
+    }
+}
+
+static int is_zero(const struct x86vcpu_cpuid_regs *r)
+{
+    return !(r->eax | r->ebx | r->ecx | r->edx);
+}
+
+/* Whether the host's enumeration of `leaf` ends at subleaf s (Vol. 2A
+ * CPUID): the null cache type (4), the invalid level type (0BH, 1FH), else
+ * the highest subleaf in EAX of subleaf 0 (14H, 17H, 18H, 1DH, 20H...).
+ * Only how much is stored depends on it: later subleaves are computed at
+ * each CPUID. */
+static int host_enum_end(uint32_t leaf, uint32_t s, const struct hw_cpuid *h, uint32_t max0)
+{
+    switch (leaf) {
+    case 4: return (h->eax & 0x1f) == 0;
+    case 0xb:
+    case 0x1f: return (h->ecx & 0xff00) == 0;
+    default: return s >= max0;
+    }
+}
+
+/* The descriptor and answers of one effective leaf. */
+static void tbl_leaf(struct x86vcpu_vcpu *v, struct x86vcpu_cpuid_table *t, uint32_t leaf,
+                     struct x86vcpu_cpuid_leafdesc *d)
+{
+    const struct x86vcpu_cpuid_policy *p = &v->cpuid;
+    struct x86vcpu_cpuid_regs r;
+    struct hw_cpuid h;
+    uint32_t exact_end;
+    int any_ov = x86vcpu__cpuid_override_subleaves(p, leaf, &exact_end);
+    *d = (struct x86vcpu_cpuid_leafdesc){ (uint8_t)t->used, 0, 0, 0 };
+    if (leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001u)
+        d->flags |= X86VCPU_CPUID_TBL_DYN;
+    if (leaf == 0x15 || leaf == 0x16 || leaf == X86VCPU_CPUID_HV_BASE ||
+        leaf == X86VCPU_CPUID_HV_TIMING)
+        d->flags |= X86VCPU_CPUID_TBL_TSC;
+    if (x86vcpu__cpuid_is_hv_leaf(leaf) || !x86vcpu__cpuid_leaf_indexed(leaf)) {
+        /* ECX is ignored: one answer for all, unless an override names a
+         * subleaf (then it is computed at each CPUID). */
+        if (exact_end) {
+            d->flags = X86VCPU_CPUID_TBL_SLOW;
+            return;
+        }
+        tbl_answer(v, leaf, 0, &h, &r);
+        if (is_zero(&r))
+            return;                         /* n = 0: all zeros */
+        if (t->used == X86VCPU_CPUID_TBL_ENTRIES) {
+            d->flags = X86VCPU_CPUID_TBL_SLOW;
+            return;
+        }
+        t->ent[t->used++] = r;
+        d->n = 1;
+        return;
+    }
+    d->flags |= X86VCPU_CPUID_TBL_INDEXED;
+    uint32_t end = x86vcpu__cpuid_allowed_end(p->features, leaf);
+    int bounded = end <= TBL_SCAN_MAX;
+    uint32_t scan = bounded ? end : TBL_ENUM_MAX, max0 = 0, n = 0;
+    /* Bounded by the allow-list: every subleaf it shows is computed, and
+     * the trailing zeros are dropped (the lookup adds the dynamic bits of
+     * 7.0 and 0DH.0/1 to a zero answer too). */
+    for (uint32_t s = 0; s < scan; s++) {
+        if (t->used == X86VCPU_CPUID_TBL_ENTRIES) {
+            t->used = d->first;
+            d->flags = X86VCPU_CPUID_TBL_SLOW;
+            return;
+        }
+        tbl_answer(v, leaf, s, &h, &r);
+        if (s == 0)
+            max0 = h.eax;
+        t->ent[t->used++] = r;
+        if (!is_zero(&r))
+            n = s + 1;
+        if (!bounded && host_enum_end(leaf, s, &h, max0)) {
+            n = s + 1;
+            break;
+        }
+    }
+    t->used = (uint16_t)(d->first + n);
+    d->n = (uint8_t)n;
+    /* Past the scan: zeros when nothing is shown there (bounded) and no
+     * override reaches it; else computed at each CPUID. */
+    if (bounded && !any_ov && exact_end <= end)
+        d->flags |= X86VCPU_CPUID_TBL_TAIL_ZERO;
+}
+
+/* Builds the table for the CPU the vCPU is bound to (its CPUID answers:
+ * APIC IDs, XSAVE), the policy and TSC frequency of now. */
+static struct x86vcpu_cpuid_table *tbl_build(struct x86vcpu_vcpu *v)
+{
+    struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
+    struct x86vcpu_cpuid_regs keep;
+    host_maxima(v);
+    t->cpu = 0;
+    t->builds++;
+    t->used = 0;
+    t->max_basic = v->cpuid.max_basic;
+    t->max_ext = v->cpuid.max_ext;
+    t->tsc_khz = v->tsc_guest_khz;
+    x86vcpu__cpuid_override_keep(&v->cpuid, 1, 0, &keep);
+    t->osxsave_keep = keep.ecx & CPUID1_ECX_OSXSAVE;
+    x86vcpu__cpuid_override_keep(&v->cpuid, 7, 0, &keep);
+    t->ospke_keep = keep.ecx & (1u << 4);
+    for (int i = 0; i < 2; i++) {
+        t->xsave_ebx_kind[i] = X86VCPU_XSAVE_EBX_HOST;
+        t->xsave_ebx_keep[i] = 0;
+    }
+    for (uint32_t i = 0; i < X86VCPU_CPUID_TBL_LEAVES; i++)
+        t->leaf[i] = (struct x86vcpu_cpuid_leafdesc){ 0, 0, X86VCPU_CPUID_TBL_SLOW, 0 };
+    /* Leaves past the host's maxima are never looked up (effective leaf). */
+    for (uint32_t l = 0; l < X86VCPU_CPUID_TBL_BASIC && l <= t->max_basic; l++)
+        tbl_leaf(v, t, l, &t->leaf[l]);
+    for (uint32_t l = 0x80000000u; l - 0x80000000u < X86VCPU_CPUID_TBL_EXT && l <= t->max_ext; l++)
+        tbl_leaf(v, t, l, &t->leaf[X86VCPU_CPUID_TBL_BASIC + (l - 0x80000000u)]);
+    for (uint32_t l = 0; l < X86VCPU_CPUID_TBL_HV; l++)
+        tbl_leaf(v, t, X86VCPU_CPUID_HV_BASE + l,
+                 &t->leaf[X86VCPU_CPUID_TBL_BASIC + X86VCPU_CPUID_TBL_EXT + l]);
+    t->cpu = v->cpu;
+    return t;
+}
+
+/* 0DH.0/1 EBX for the guest's XCR0 (and IA32_XSS) now, as the reference
+ * computes it: the CPU's own answer under the guest's XCR0 (one XSETBV
+ * each way only when the hardware holds another), or from the layout. */
+static uint32_t xsave_ebx_now(struct x86vcpu_vcpu *v, uint32_t subleaf, unsigned kind)
+{
+    if (kind != X86VCPU_XSAVE_EBX_CPU)
+        return x86vcpu__cpuid_xsave_ebx(kind, &v->xstate, v->guest_xcr0, v->smsr_guest[SMSR_XSS]);
+    if (v->guest_xcr0 == v->loaded_xcr0)
+        return hw_cpuid(0xd, subleaf).ebx;
+    hw_xsetbv(0, v->guest_xcr0);
+    uint32_t ebx = hw_cpuid(0xd, subleaf).ebx;
+    hw_xsetbv(0, v->loaded_xcr0);
+    return ebx;
+}
+
+/* The guest's answer from the table. have_cr4: cr4 is the guest's CR4;
+ * else it is read (two VMREADs) only when a dynamic bit needs it. */
+static void tbl_lookup(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf, int have_cr4,
+                       uint64_t cr4, struct x86vcpu_cpuid_regs *r)
+{
+    const struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
+    if (__builtin_expect(t->cpu != v->cpu, 0))
+        t = tbl_build(v);
+    uint32_t in = leaf, i;
+    if (x86vcpu__cpuid_is_hv_leaf(leaf)) {
+        i = leaf - X86VCPU_CPUID_HV_BASE;
+        if (i >= X86VCPU_CPUID_TBL_HV) {
+            /* Hypervisor leaves past the table read zeros (cpuid_hv_leaf)
+             * unless an override names them. */
+            if (x86vcpu__cpuid_override_maybe(&v->cpuid, leaf))
+                goto slow;
+            *r = (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
+            return;
+        }
+        i += X86VCPU_CPUID_TBL_BASIC + X86VCPU_CPUID_TBL_EXT;
+    } else {
+        /* The effective leaf (x86vcpu__cpuid_effective_leaf), inline. */
+        if (leaf < 0x80000000u ? leaf > t->max_basic : leaf > t->max_ext)
+            leaf = t->max_basic;
+        if (leaf < 0x80000000u)
+            i = leaf < X86VCPU_CPUID_TBL_BASIC ? leaf : UINT32_MAX;
+        else
+            i = leaf - 0x80000000u < X86VCPU_CPUID_TBL_EXT
+                    ? X86VCPU_CPUID_TBL_BASIC + (leaf - 0x80000000u)
+                    : UINT32_MAX;
+        if (i == UINT32_MAX)
+            goto slow;  /* a host with leaves past the table */
+    }
+    const struct x86vcpu_cpuid_leafdesc *d = &t->leaf[i];
+    if (__builtin_expect(!d->flags, 1)) {
+        /* One answer for every subleaf, nothing dynamic: most leaves. */
+        *r = d->n ? t->ent[d->first] : (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
+        return;
+    }
+    if ((d->flags & X86VCPU_CPUID_TBL_TSC) && t->tsc_khz != v->tsc_guest_khz) {
+        t = tbl_build(v); /* the embedder gave another TSC frequency */
+        d = &t->leaf[i];
+    }
+    if (d->flags & X86VCPU_CPUID_TBL_SLOW)
+        goto slow;
+    const struct x86vcpu_cpuid_regs *a = 0;
+    if (d->flags & X86VCPU_CPUID_TBL_INDEXED) {
+        if (subleaf < d->n)
+            a = &t->ent[d->first + subleaf];
+        else if (!(d->flags & X86VCPU_CPUID_TBL_TAIL_ZERO))
+            goto slow;
+    } else if (d->n) {
+        a = &t->ent[d->first];
+    }
+    *r = a ? *a : (struct x86vcpu_cpuid_regs){ 0, 0, 0, 0 };
+    if (!(d->flags & X86VCPU_CPUID_TBL_DYN))
+        return;
+    /* The dynamic bits, where the overrides leave them to the guest's
+     * state (the stored answer has them clear there). */
+    switch (leaf) {
+    case 1:
+        if (t->osxsave_keep && ((have_cr4 ? cr4 : x86vcpu__guest_cr4(v)) & CR4_OSXSAVE))
+            r->ecx |= t->osxsave_keep;
+        break;
+    case 7:
+        if (subleaf == 0 && t->ospke_keep && ((have_cr4 ? cr4 : x86vcpu__guest_cr4(v)) & CR4_PKE))
+            r->ecx |= t->ospke_keep;
+        break;
+    case 0xd:
+        if (subleaf < 2 && t->xsave_ebx_kind[subleaf] != X86VCPU_XSAVE_EBX_HOST)
+            r->ebx |= xsave_ebx_now(v, subleaf, t->xsave_ebx_kind[subleaf]) &
+                      t->xsave_ebx_keep[subleaf];
+        break;
+    default:
+        syscall_by_mode(v, leaf, r);
+        break;
+    }
+    return;
+slow:
+    /* Not tabulated (an override naming a subleaf of a leaf without
+     * subleaves, subleaves past the host's enumeration, leaves past the
+     * table): the computation itself. */
+    if (!have_cr4)
+        cr4 = (leaf == 1 || leaf == 7) ? x86vcpu__guest_cr4(v) : 0;
+    x86vcpu__guest_cpuid_ref(v, in, subleaf, cr4, r);
+}
+
+/* The guest's view of one CPUID leaf for a given guest CR4 (cr.c asks
+ * leaves 1 and 7 for the CR4 being written). */
+void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                              uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r)
+{
+    if (!v->cpu || !v->cpuid.tbl)
+        x86vcpu__guest_cpuid_ref(v, leaf, subleaf, guest_cr4, r);
+    else
+        tbl_lookup(v, leaf, subleaf, 1, guest_cr4, r);
+}
+
+/* The CPUID exit path's answer (the exit and tests/host/test_cpuid_cache.c). */
+void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                          struct x86vcpu_cpuid_regs *r)
+{
+    tbl_lookup(v, leaf, subleaf, 0, 0, r);
+}
+
+/* The common case inline: a basic leaf up to the host's maximum without
+ * subleaves or dynamic bits (0, 2, 6, 0x16...): its answer in place.
+ * NULL: tbl_lookup answers. */
+static const struct x86vcpu_cpuid_regs zero_answer = { 0, 0, 0, 0 };
+static inline const struct x86vcpu_cpuid_regs *tbl_fast(const struct x86vcpu_vcpu *v,
+                                                        uint32_t leaf)
+{
+    const struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
+    if (t->cpu != v->cpu || leaf > t->max_basic || leaf >= X86VCPU_CPUID_TBL_BASIC)
+        return 0;
+    const struct x86vcpu_cpuid_leafdesc *d = &t->leaf[leaf];
+    if (d->flags)
+        return 0;
+    return d->n ? &t->ent[d->first] : &zero_answer;
 }
 
 /* CPUID exit (SDM 26.1.2: CPUID always exits). */
@@ -66,17 +406,17 @@ int x86vcpu__exit_cpuid(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     (void)e;
     uint64_t *g = v->regs.gpr;
-    uint32_t leaf = (uint32_t)g[X86VCPU_RAX];
     struct x86vcpu_cpuid_regs r;
-    /* Only leaves 1 (OSXSAVE) and 7 (OSPKE) depend on the guest's CR4:
-     * the others need not read it. */
-    uint64_t cr4 = (leaf == 1 || leaf == 7) ? x86vcpu__guest_cr4(v) : 0;
-    x86vcpu__guest_cpuid_cr4(v, leaf, (uint32_t)g[X86VCPU_RCX], cr4, &r);
+    const struct x86vcpu_cpuid_regs *a = tbl_fast(v, (uint32_t)g[X86VCPU_RAX]);
+    if (!a) {
+        tbl_lookup(v, (uint32_t)g[X86VCPU_RAX], (uint32_t)g[X86VCPU_RCX], 0, 0, &r);
+        a = &r;
+    }
     /* CPUID writes the 32-bit registers, zero-extending into RAX..RDX. */
-    g[X86VCPU_RAX] = r.eax;
-    g[X86VCPU_RBX] = r.ebx;
-    g[X86VCPU_RCX] = r.ecx;
-    g[X86VCPU_RDX] = r.edx;
+    g[X86VCPU_RAX] = a->eax;
+    g[X86VCPU_RBX] = a->ebx;
+    g[X86VCPU_RCX] = a->ecx;
+    g[X86VCPU_RDX] = a->edx;
     x86vcpu__skip_current(v);
     return 1;
 }
@@ -95,6 +435,7 @@ int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12])
         return X86VCPU_EINVAL;
     for (int i = 0; i < 12; i++)
         v->cpuid.vendor[i] = vendor[i];
+    x86vcpu__cpuid_tbl_stale(&v->cpuid);
     return X86VCPU_OK;
 }
 
@@ -112,6 +453,7 @@ static int feature_set(struct x86vcpu_vcpu *v, enum x86vcpu_feature f, int on)
     else
         v->cpuid.features &= ~(1u << f);
     x86vcpu__arch_msrs_reset(&v->cpuid, 0);
+    x86vcpu__cpuid_tbl_stale(&v->cpuid);
     return X86VCPU_OK;
 }
 
@@ -133,6 +475,10 @@ int x86vcpu__features_setup(struct x86vcpu_vcpu *v)
 {
     static const uint32_t switched[] = { 0xc0000103u, 0xda0u };
     x86vcpu__arch_msrs_reset(&v->cpuid, v->setup.mode != X86VCPU_MODE_REAL);
+    /* The guest's CPUID table, for the policy as set up (the CPU is bound:
+     * no XSETBV in the build). */
+    if (v->cpuid.tbl && v->cpu)
+        tbl_build(v);
     void *bm = v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa);
     for (unsigned i = 0; i < sizeof switched / sizeof switched[0]; i++) {
         if (!x86vcpu__msr_hidden(&v->cpuid, switched[i]))

@@ -79,6 +79,12 @@ int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
     fill_frame(hal, v->io_bitmap_a_pa, 0xff);
     fill_frame(hal, v->io_bitmap_b_pa, 0xff);
     fill_frame(hal, v->msr_bitmap_pa, 0xff);
+    /* The guest's CPUID table (guest_cpuid.c): a frame of its own. */
+    if (x86vcpu__cpuid_tbl_alloc(v)) {
+        for (int i = 6; i--;)
+            hal->free_frame(hal->ctx, pa[i]);
+        return X86VCPU_ENOMEM;
+    }
     *out = v;
     return X86VCPU_OK;
 }
@@ -90,6 +96,7 @@ int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v)
     if (v->cpu)
         return X86VCPU_EBUSY;
     const struct x86vcpu_hal *hal = v->hal;
+    x86vcpu__cpuid_tbl_free(v);
     uint64_t pa[6] = { v->guest_fpu_pa, v->msr_bitmap_pa, v->io_bitmap_b_pa, v->io_bitmap_a_pa,
                        v->vmcs_pa, v->self_pa };
     for (int i = 0; i < 6; i++)

@@ -248,11 +248,22 @@ uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
 /* vmcs_setup.c */
 int x86vcpu__vmcs_sync(struct x86vcpu_vcpu *v);
-/* guest_cpuid.c */
+/* guest_cpuid.c: the guest's CPUID from its table (lib/cpuid_policy.h,
+ * struct x86vcpu_cpuid_table), for a given CR4 (_cr4) or the guest's own
+ * (x86vcpu__guest_cpuid: the exit's path); _ref computes it without the
+ * table (the table's builder and the tests' reference), _static too, at
+ * CR4 = 0, subleaf 0. The table's frame: allocated at create, freed at
+ * destroy. */
 void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                              uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
+void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
+                          struct x86vcpu_cpuid_regs *r);
+void x86vcpu__guest_cpuid_ref(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
 void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
                                  struct x86vcpu_cpuid_regs *r);
+int x86vcpu__cpuid_tbl_alloc(struct x86vcpu_vcpu *v);
+void x86vcpu__cpuid_tbl_free(struct x86vcpu_vcpu *v);
 int x86vcpu__features_setup(struct x86vcpu_vcpu *v);
 int x86vcpu__cpuid_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t val);
 /* cr.c */

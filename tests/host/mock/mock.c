@@ -120,12 +120,17 @@ void mock_reset(void)
 
 struct hw_cpuid hw_cpuid(uint32_t leaf, uint32_t subleaf)
 {
+    uint32_t r[4] = { 0, 0, 0, 0 };
     for (unsigned i = 0; i < mock.ncpuid; i++) {
         const struct mock_cpuid *c = &mock.cpuid[i];
-        if (c->leaf == leaf && (c->any_subleaf || c->subleaf == subleaf))
-            return (struct hw_cpuid){ c->r[0], c->r[1], c->r[2], c->r[3] };
+        if (c->leaf == leaf && (c->any_subleaf || c->subleaf == subleaf)) {
+            memcpy(r, c->r, sizeof r);
+            break;
+        }
     }
-    return (struct hw_cpuid){ 0, 0, 0, 0 };
+    if (mock.cpuid_hook)
+        mock.cpuid_hook(leaf, subleaf, r);
+    return (struct hw_cpuid){ r[0], r[1], r[2], r[3] };
 }
 
 uint64_t hw_rdmsr(uint32_t msr) { return mock_msr(msr); }

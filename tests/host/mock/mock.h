@@ -57,6 +57,9 @@ struct mock {
     uint32_t entry_intr_info, entry_errcode, entry_interruptibility;
     unsigned injections;
     unsigned max_entries;           /* a script that never stops: test fails */
+    /* When set, sees every CPUID answer (r: EAX..EDX from the table) and
+     * may change it: a CPU whose answers depend on its state (XCR0). */
+    void (*cpuid_hook)(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
     uint8_t gdt[4096] __attribute__((aligned(16)));
 };
 extern struct mock mock;
