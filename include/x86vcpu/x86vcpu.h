@@ -517,6 +517,82 @@ X86VCPU_API int x86vcpu_get_tsc_multiplier(const struct x86vcpu_vcpu *v, uint64_
 X86VCPU_API int x86vcpu_guest_tsc_to_host(const struct x86vcpu_vcpu *v, uint64_t guest_tsc,
                                           uint64_t *host_tsc);
 
+/* Virtual local APIC (docs/VLAPIC.md; src/vmx/lapic.c), off by default.
+ * x86vcpu_lapic_enable, before x86vcpu_vcpu_setup, gives the vCPU its own
+ * APIC: a HAL frame for its registers (also the VMCS virtual-APIC page)
+ * and, unless X86VCPU_LAPIC_SOFT, one for the APIC-access page. Its MSRs
+ * (IA32_APIC_BASE, IA32_TSC_DEADLINE, 800H-8FFH) are its own:
+ * x86vcpu_msr_intercept refuses to open them. The xAPIC page lives in the
+ * library's EPT (setup.ept): an MMIO range handled inside run, or, with
+ * the CPU's assists, the APIC-access page ("virtualize APIC accesses",
+ * APIC-register virtualization); in x2APIC mode "virtualize x2APIC mode".
+ * CR8 is its TPR (the TPR shadow where the CPU has it). Its timer runs on
+ * the VMX-preemption timer (required: X86VCPU_ECTLS without it), the
+ * earlier of it and the time slice. Interrupts are injected when the guest
+ * can take them (interrupt window otherwise), after the exceptions and
+ * NMIs of the event queues; with external-interrupt exiting the CPU's
+ * virtual-interrupt delivery does it. X86VCPU_LAPIC_SOFT forces the
+ * software path (no assist but the VMX-preemption timer). */
+struct x86vcpu_lapic_ipi {
+    uint32_t dest;      /* x2APIC sender: 32 bits; xAPIC: ICR[63:56] */
+    uint8_t vector;
+    uint8_t mode;       /* 0 fixed, 1 lowest priority, 2 SMI, 4 NMI, 5 INIT, 6 SIPI */
+    uint8_t shorthand;  /* 0 none, 1 self, 2 all including self, 3 all excluding self */
+    uint8_t logical;    /* destination mode: 1 logical */
+    uint8_t level;      /* 1 assert */
+    uint8_t trigger;    /* 1 level-triggered */
+    uint8_t x2apic;     /* sent in x2APIC mode */
+    uint8_t pad;
+};
+#define X86VCPU_LAPIC_SOFT (1u << 0) /* no APIC assist of the CPU: the software path */
+#define X86VCPU_LAPIC_BSP  (1u << 1) /* IA32_APIC_BASE.BSP */
+struct x86vcpu_lapic_config {
+    uint32_t apic_id;   /* initial x2APIC ID (the xAPIC ID is its low 8 bits) */
+    uint32_t tsc_khz;   /* guest TSC kHz; 0: x86vcpu_set_tsc_khz's, followed */
+    uint32_t bus_khz;   /* the timer's input clock; 0: the TSC's */
+    uint32_t flags;     /* X86VCPU_LAPIC_* */
+    /* An ICR / SELF IPI write: route it (x86vcpu_lapic_ipi_match and
+     * _ipi_deliver on each vCPU of the VM). NULL: the vCPU is alone, the
+     * library delivers to itself what matches it. */
+    void (*ipi)(void *ctx, struct x86vcpu_vcpu *from, const struct x86vcpu_lapic_ipi *ipi);
+    /* EOI of a level-triggered vector (not suppressed): tell the I/O
+     * APICs (SDM 11.8.5). May be NULL. */
+    void (*eoi)(void *ctx, struct x86vcpu_vcpu *v, uint8_t vector);
+    void *ctx;
+};
+X86VCPU_API int x86vcpu_lapic_enable(struct x86vcpu_vcpu *v, const struct x86vcpu_lapic_config *c);
+/* An interrupt message (I/O APIC, MSI): fixed delivery of vector, edge
+ * (level_trigger 0) or level. X86VCPU_ESTATE without a virtual APIC;
+ * 1 when the APIC refused it (disabled, vector < 16). */
+X86VCPU_API int x86vcpu_lapic_set_irq(struct x86vcpu_vcpu *v, uint8_t vector, int level_trigger);
+/* The LINT0 (pin 0) or LINT1 (pin 1) pin asserts, through its LVT
+ * (1: an ExtINT, INIT or SMI the embedder must do itself). */
+X86VCPU_API int x86vcpu_lapic_lint(struct x86vcpu_vcpu *v, unsigned pin);
+/* Would the 8259's INTR be taken now (the APIC disabled, or LINT0
+ * unmasked in ExtINT mode; SDM 11.4.3, 11.5.1)? Then the embedder queues
+ * the 8259's vector with x86vcpu_queue_interrupt. 0 without a virtual APIC. */
+X86VCPU_API int x86vcpu_lapic_accepts_extint(const struct x86vcpu_vcpu *v);
+/* For an ipi callback: is target a destination (from: the sender), and
+ * deliver it there (NMI queued, fixed into IRR; INIT/SIPI: 1, left to the
+ * embedder). */
+X86VCPU_API int x86vcpu_lapic_ipi_match(const struct x86vcpu_vcpu *target,
+                                        const struct x86vcpu_vcpu *from,
+                                        const struct x86vcpu_lapic_ipi *ipi);
+X86VCPU_API int x86vcpu_lapic_ipi_deliver(struct x86vcpu_vcpu *target,
+                                          const struct x86vcpu_lapic_ipi *ipi);
+/* A register of the page (xAPIC offset, e.g. 0x80 TPR, 0x200 IRR) and
+ * IA32_APIC_BASE, for tests and migration. */
+X86VCPU_API int x86vcpu_lapic_read(const struct x86vcpu_vcpu *v, uint32_t offset, uint32_t *val);
+X86VCPU_API int x86vcpu_lapic_get_base(const struct x86vcpu_vcpu *v, uint64_t *base);
+/* Which assists are in use (X86VCPU_LAPIC_HW_*), after setup. */
+#define X86VCPU_LAPIC_HW_TPR_SHADOW (1u << 0) /* MOV CR8 without exits */
+#define X86VCPU_LAPIC_HW_APIC_ACCESS (1u << 1) /* "virtualize APIC accesses" (xAPIC mode now) */
+#define X86VCPU_LAPIC_HW_REG_VIRT   (1u << 2) /* APIC-register virtualization */
+#define X86VCPU_LAPIC_HW_X2APIC     (1u << 3) /* "virtualize x2APIC mode" (x2APIC mode now) */
+#define X86VCPU_LAPIC_HW_VID        (1u << 4) /* virtual-interrupt delivery (needs
+                                               * external-interrupt exiting) */
+X86VCPU_API uint32_t x86vcpu_lapic_assists(const struct x86vcpu_vcpu *v);
+
 /* Statistics. */
 #define X86VCPU_EXIT_REASON_MAX 80
 struct x86vcpu_stats {

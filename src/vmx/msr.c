@@ -229,6 +229,9 @@ static int msr_exit(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, int write)
      * #GP; MISC_ENABLE, the MTRRs and MCG_* are kept per vCPU. */
     if (x86vcpu__cpuid_msr_exit(v, msr, write, val))
         return 1;
+    /* The virtual local APIC's MSRs (lapic.c), when it is on. */
+    if (v->lapic.on && x86vcpu__lapic_msr_exit(v, msr, write, val) >= 0)
+        return 1;
     /* IA32_TSC and IA32_TSC_ADJUST (tsc.c): -1 not theirs, 0 done, a vector. */
     int t = x86vcpu__tsc_msr(v, msr, write, &val);
     if (!write && t > 0) {
@@ -311,6 +314,9 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
     /* Passing through an MSR the VMCS switches (EFER, PAT, SYSENTER, FS/GS
      * base) is safe: the hardware keeps the guest's value in the VMCS. */
     x86vcpu__tsc_intercept_filter(msr, &read, &write);
+    /* The virtual APIC's MSRs are its own (lapic.c): never the host's. */
+    if (v->lapic.on && x86vcpu__vlapic_is_msr(msr))
+        return X86VCPU_EINVAL;
     return x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
                                    read, write);
 }

@@ -168,6 +168,8 @@ static int exit_ept_misconfig(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 /* The slice is over: re-arm for the next one (SDM 26.5.1). */
 static int exit_preemption_timer(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
+    if (x86vcpu__lapic_preempt_exit(v))
+        return 1; /* the virtual APIC's deadline (lapic.c) */
     fill_common(v, e, X86VCPU_EXIT_REASON_PREEMPTION_TIMER, 0);
     e->kind = X86VCPU_EXIT_TIME_SLICE;
     VMWR(v, W32, PREEMPTION_TIMER_VALUE, v->time_slice);
@@ -225,6 +227,13 @@ static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit
     case X86VCPU_EXIT_REASON_MONITOR:
     case X86VCPU_EXIT_REASON_MWAIT:              return x86vcpu__exit_hidden_ud(v, e);
     case X86VCPU_EXIT_REASON_RDPMC:              return x86vcpu__exit_rdpmc(v, e);
+    case X86VCPU_EXIT_REASON_TPR_BELOW_THRESHOLD:
+    case X86VCPU_EXIT_REASON_APIC_ACCESS:
+    case X86VCPU_EXIT_REASON_VIRTUALIZED_EOI:
+    case X86VCPU_EXIT_REASON_APIC_WRITE: {
+        int r = x86vcpu__lapic_exit(v, e, reason); /* the virtual APIC's (lapic.c) */
+        return r >= 0 ? r : exit_other(v, e, reason);
+    }
     default:                                     return exit_other(v, e, reason);
     }
 }
@@ -288,6 +297,8 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             e->rip = VMRD(v, WNAT, GUEST_RIP);
             return X86VCPU_OK;
         }
+        if (v->lapic.on)
+            x86vcpu__lapic_entry(v); /* the virtual APIC's interrupt and timer */
         v->injected = 0;
         int st = x86vcpu__vmx_enter(&v->regs, v->launched);
         v->stats.entries++;
@@ -315,7 +326,7 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         v->launched = 1;
         if (x86vcpu__exit_may_interrupt_delivery(reason))
             x86vcpu__note_idt_vectoring(v);
-        if (!dispatch(v, reason, e))
+        if (!dispatch(v, reason, e) && !x86vcpu__lapic_mmio(v, e))
             return X86VCPU_OK;
         if (slice_exits && !--slice_exits) {
             fill_common(v, e, X86VCPU_EXIT_REASON_PREEMPTION_TIMER, 0);

@@ -96,6 +96,7 @@ int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v)
     if (v->cpu)
         return X86VCPU_EBUSY;
     const struct x86vcpu_hal *hal = v->hal;
+    x86vcpu__lapic_destroy(v);
     x86vcpu__cpuid_tbl_free(v);
     uint64_t pa[6] = { v->guest_fpu_pa, v->msr_bitmap_pa, v->io_bitmap_b_pa, v->io_bitmap_a_pa,
                        v->vmcs_pa, v->self_pa };

@@ -13,6 +13,7 @@
 #include "lib/validate.h"
 #include "lib/decode.h"
 #include "lib/walk.h"
+#include "lib/vlapic.h"
 
 enum vcpu_pending {
     PENDING_NONE = 0,
@@ -124,6 +125,29 @@ struct x86vcpu_vcpu {
     struct x86vcpu_cpuid_policy cpuid;
     struct x86vcpu_xstate_layout xstate;
     struct x86vcpu_stats stats;
+    /* The virtual local APIC (lapic.c), when x86vcpu_lapic_enable turned it on. */
+    struct x86vcpu__lapic {
+        struct x86vcpu_vlapic m;  /* the model (src/lib/vlapic.c) */
+        uint64_t page_pa;         /* its register page (virtual-APIC page) */
+        uint64_t access_pa;       /* the APIC-access page (0: software path only) */
+        uint32_t proc2_avail;     /* APIC controls the CPU gave (PROC2_*) */
+        uint32_t eoi_exit[8];     /* EOI-exit bitmap as written (TMR) */
+        uint64_t mmio_page;       /* the xAPIC page made an EPT MMIO range, or 1 */
+        uint64_t ram_hpa;         /* the RAM it covers, mapped back when it leaves */
+        uint32_t ram_perms, ram_mt; /* (perms 0: none) */
+        uint32_t access_mapped;   /* the EPT maps the page to access_pa */
+        void (*ipi)(void *, struct x86vcpu_vcpu *, const struct x86vcpu_lapic_ipi *);
+        void (*eoi)(void *, struct x86vcpu_vcpu *, uint8_t);
+        void *ctx;
+        uint32_t on, flags;       /* flags: X86VCPU_LAPIC_* of the config */
+        uint32_t hw;              /* X86VCPU_LAPIC_HW_* in use */
+        uint32_t follow_tsc;      /* tsc_khz/bus_khz follow x86vcpu_set_tsc_khz */
+        uint32_t tmr_owned;       /* the preemption timer holds the APIC deadline */
+        uint32_t slice_rest;      /* ... and this much time slice is left after it */
+        uint32_t tmr_idle;        /* no deadline, no slice: the timer holds its maximum */
+        uint32_t tpr_thr;         /* TPR threshold as written */
+        uint64_t cr8_seen;        /* v->cr8 as last synced (CR8 exits write v->cr8) */
+    } lapic;
 };
 
 _Static_assert(sizeof(struct x86vcpu_vcpu) <= 4096, "vCPU record must fit one frame");
@@ -277,6 +301,22 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
 void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v);
 void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
 void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on);
+/* lapic.c (the virtual local APIC; each does nothing unless it is on):
+ * the primary controls with it (setup), its VMCS fields, the work before
+ * each VM entry (timer, TPR, interrupt delivery, preemption timer), the
+ * preemption-timer exit (1: it was the APIC's), its MSRs (-1: not one),
+ * an MMIO exit in its xAPIC page (1: handled, the guest goes on), its own
+ * exit reasons 43, 44, 45, 56 (1 handled, 0 *e for the embedder or an
+ * MMIO access for x86vcpu__lapic_mmio, -1 not its), its frames at destroy. */
+uint32_t x86vcpu__lapic_proc(const struct x86vcpu_vcpu *v, uint32_t proc);
+uint32_t x86vcpu__lapic_proc2_opt(const struct x86vcpu_vcpu *v);
+int x86vcpu__lapic_vmcs_init(struct x86vcpu_vcpu *v);
+void x86vcpu__lapic_entry(struct x86vcpu_vcpu *v);
+int x86vcpu__lapic_preempt_exit(struct x86vcpu_vcpu *v);
+int x86vcpu__lapic_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t val);
+int x86vcpu__lapic_mmio(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+int x86vcpu__lapic_exit(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, uint32_t reason);
+void x86vcpu__lapic_destroy(struct x86vcpu_vcpu *v);
 /* xstate.c */
 int x86vcpu__xstate_alloc(struct x86vcpu_cpu *cpu);
 void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v);

@@ -17,7 +17,8 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     int err;
     int extint = (s->flags & X86VCPU_SETUP_EXIT_ON_EXTINT) != 0;
 
-    uint32_t timer = s->time_slice ? PIN_PREEMPT_TIMER : 0;
+    /* The virtual APIC's timer runs on it too (lapic.c). */
+    uint32_t timer = (s->time_slice || v->lapic.on) ? PIN_PREEMPT_TIMER : 0;
     if ((err = x86vcpu__ctls_negotiate(c->pinbased,
                                        PIN_NMI_EXITING | (extint ? PIN_EXTINT_EXITING : 0) | timer,
                                        PIN_VIRTUAL_NMIS, &r)))
@@ -41,7 +42,7 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
                                        PROC_MOV_DR_EXITING | x86vcpu__tsc_proc_opt(v) | hide,
                                        &r)))
         return err;
-    v->ctl_proc = r.value;
+    v->ctl_proc = x86vcpu__lapic_proc(v, r.value); /* TPR shadow (lapic.c) */
 
     /* Real mode needs "unrestricted guest" (SDM 26.3.1.1). Instructions the
      * guest's CPUID advertises must not #UD: enable RDTSCP (and RDPID),
@@ -64,6 +65,7 @@ static int negotiate_controls(struct x86vcpu_vcpu *v)
     if (vpid_ok)
         opt2 |= PROC2_VPID;
     opt2 |= x86vcpu__tsc_proc2_opt(v); /* TSC scaling for a multiplier != 1.0 (tsc.c) */
+    opt2 |= x86vcpu__lapic_proc2_opt(v); /* APIC virtualization (lapic.c) */
     if ((err = x86vcpu__ctls_negotiate(c->procbased2, req2, opt2, &r)))
         return err;
     v->ctl_proc2 = r.value;
@@ -172,6 +174,7 @@ static int init_exec_ctrl(struct x86vcpu_vcpu *v, const struct initial_crs *g)
 
     if (v->ctl_pin & PIN_PREEMPT_TIMER)
         err |= VMWR_CHK(v, W32, PREEMPTION_TIMER_VALUE, s->time_slice);
+    err |= x86vcpu__lapic_vmcs_init(v); /* virtual-APIC page (lapic.c) */
     /* With XSAVES enabled this field exists and has no reset value: no
      * XSAVES/XRSTORS exits (IA32_XSS is the guest's own). SDM 25.6.20. */
     if (v->ctl_proc2 & PROC2_XSAVES)

@@ -82,6 +82,8 @@
 #define PROC2_VPID           (1u << 5)
 #define PROC2_WBINVD_EXITING (1u << 6)
 #define PROC2_UNRESTRICTED   (1u << 7)
+#define PROC2_APIC_REG_VIRT  (1u << 8)
+#define PROC2_VIRT_INTR      (1u << 9)
 #define PROC2_INVPCID        (1u << 12)
 #define PROC2_VMFUNC         (1u << 13)
 #define PROC2_RDRAND_EXITING (1u << 11)
