@@ -5,7 +5,10 @@
 
 int has_word(const char *s, const char *w)
 {
-    for (; s && *s; s++) {
+    for (const char *start = s; s && *s; s++) {
+        /* A whole word: "pic=virtual" is not in "lapic=virtual". */
+        if (s != start && s[-1] != ' ')
+            continue;
         const char *a = s, *b = w;
         while (*b && *a == *b)
             a++, b++;

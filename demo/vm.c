@@ -66,7 +66,9 @@ int vm_start_vcpu(struct vm *vm, struct x86vcpu_setup *s)
         vm->v = 0;
         return err;
     }
-    err = x86vcpu_vcpu_setup(vm->v, s);
+    err = vm->lapic ? x86vcpu_lapic_enable(vm->v, vm->lapic) : 0;
+    if (!err)
+        err = x86vcpu_vcpu_setup(vm->v, s);
     if (!err)
         err = open_passes(vm);
     if (!err)

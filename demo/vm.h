@@ -40,6 +40,9 @@ struct vm {
     int (*on_exit)(struct vm *vm, const struct x86vcpu_exit *e);
     /* Called before (after = 0) and after (1) every x86vcpu_vcpu_run. */
     void (*around_run)(struct vm *vm, int after);
+    /* The library's virtual local APIC for the vCPU (lapic=virtual), or 0:
+     * the machine's own passed through (pc/apic.c). */
+    const struct x86vcpu_lapic_config *lapic;
 
     /* The run: reset by vm_start_vcpu. */
     struct x86vcpu_vcpu *v;

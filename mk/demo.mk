@@ -30,7 +30,7 @@
 # The demo: demo/*.c, demo/pc/ (the PC platform), demo/loader/ (guest
 # loaders). demo/guest/ is the greeting guest, built for the guest below.
 DEMO_SRCS        := $(sort $(wildcard demo/*.c) $(wildcard demo/*.S) $(wildcard demo/pc/*.c) \
-                           $(wildcard demo/loader/*.c))
+                           $(wildcard demo/loader/*.c) $(wildcard demo/dev/*.c))
 DEMO_OBJS        := $(patsubst %,$(BUILD)/%.o,$(DEMO_SRCS))
 # What another embedder built from the demo's parts (the test image of
 # mk/check.mk) links: everything but the demo's entry and its guest.
@@ -39,7 +39,7 @@ DEMO_CORE_OBJS   := $(filter-out $(BUILD)/demo/main.c.o $(BUILD)/demo/greeting.c
 # (mk/unit.mk).
 DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/pc/apicbase.c \
                     demo/pc/debugcon.c demo/pc/fwcfg.c demo/pc/legacy.c demo/pc/msr.c \
-                    demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c \
+                    demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c demo/pc/irq.c \
                     demo/dev/pic8259.c demo/dev/pit8254.c demo/dev/vioapic.c demo/dev/rtc.c \
                     demo/dev/pmtimer.c
 DEMO_EXTRA_OBJS  ?=
@@ -68,9 +68,11 @@ CMDLINE ?=
 INITRD  ?=
 MEM     ?= 128
 TSC_KHZ ?=
+LAPIC   ?=
+PIC     ?=
 GUEST_DIR := $(BUILD)/guest
 ifneq ($(GUEST),)
-DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))
+DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))$(if $(LAPIC), lapic=$(LAPIC))$(if $(PIC), pic=$(PIC))
 DEMO_MODULES := $(GUEST_DIR)/kernel $(GUEST_DIR)/names $(if $(INITRD),$(GUEST_DIR)/initrd)
 DEMO_ISO     := $(BUILD)/guest.iso
 DEMO_OUT     := $(BUILD)/guest.out

@@ -51,6 +51,9 @@
 #                  IDT task gates, #GP/#DF tasks with their error codes,
 #                  CR3/LDT loads, T flag, busy/not-present/short TSS, bad
 #                  SS/CS in the new task -- portable
+#   pic.elf        8259 pair, 8254 PIT and port 0x61, RTC/CMOS, PM timer
+#                  (issue 13; as a guest with pic=virtual: the demo's own
+#                  models) -- portable; testdev=1: pc-testdev IRQ 11 (hypervisor)
 #
 # How each kernel runs (command line, initrd, exit status, bare or not) is
 # in tests/unittests.cfg: a kernel's run named after its file gives the
@@ -63,7 +66,7 @@ MBK_DIR      := $(BUILD)/mbk
 MBK_SRC      := tests/mbk
 MBK_OBJ      := $(MBK_DIR)/obj
 MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf hostile.elf \
-                tsc.elf taskswitch.elf mmioforms.elf census.elf
+                tsc.elf taskswitch.elf mmioforms.elf census.elf pic.elf
 MBK_PORTABLE := $(shell tools/run-tests.sh --bare-list)
 MBK_HVONLY   := $(filter-out $(MBK_PORTABLE),$(MBK_KERNELS))
 MBK_INITRD   := $(MBK_DIR)/initrd.img

@@ -83,7 +83,7 @@ parse() {
                 val=${val#"${val%%[![:space:]]*}"}
                 val=${val%"${val##*[![:space:]]}"}
                 case $key in
-                    file|cmdline|initrd|mem|timeout|status|expect|bare|groups|tsc_khz) ;;
+                    file|cmdline|initrd|mem|timeout|status|expect|bare|groups|tsc_khz|lapic|pic) ;;
                     *) echo "run-tests: $cfg:$lineno: unknown field '$key'" >&2; exit 2 ;;
                 esac
                 field[$sec.$key]=${val//'${BUILD}'/$build}
@@ -156,13 +156,14 @@ for name in "${selected[@]}"; do
     tmo=$(get "$name" timeout)
     make --no-print-directory run BUILD="$build" GUEST="$kernel" INITRD="$(get "$name" initrd)" \
         CMDLINE="$args" MEM="${mem:-128}" RUN_TIMEOUT="${tmo:-120}" \
-        TSC_KHZ="$(get "$name" tsc_khz)" >"$log" 2>&1 </dev/null
+        TSC_KHZ="$(get "$name" tsc_khz)" LAPIC="$(get "$name" lapic)" PIC="$(get "$name" pic)" >"$log" 2>&1 </dev/null
     rc=$(cat "$build/guest.status" 2>/dev/null || echo "none")
     secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     cp "$build/guest.out" "$outdir/$name.out" 2>/dev/null
     cp "$build/guest.out.serial" "$outdir/$name.serial" 2>/dev/null || : >"$outdir/$name.serial"
     ticks=$(sed -n 's/^x86vcpu demo: guest ran \([0-9]*\) ticks.*/\1/p' "$log" | tail -n 1)
     echo "guest-test: $name${args:+ ($args)}: exit status $rc, ${ticks:-?} guest ticks, ${secs} s in all"
+    sed -n "s/^# BENCH /BENCH $name: /p" "$outdir/$name.out" 2>/dev/null || :
     if [ "$rc" = "$want" ]; then ok; else bad "$name: exit status $rc, expected $want"; tail -n 15 "$log"; fi
 
     line=$(grep -a -E '^[A-Za-z0-9_.-]+: [0-9]+ passed, [0-9]+ failed' "$outdir/$name.serial" | tail -n 1)

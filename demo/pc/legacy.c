@@ -6,7 +6,7 @@
 #include "vm.h"
 #include "pc/legacy.h"
 
-int legacy_attach(struct vm *vm)
+int legacy_attach(struct vm *vm, int virt)
 {
     static const uint16_t ranges[][2] = {
         { 0x20, 2 },    /* master PIC */
@@ -18,7 +18,8 @@ int legacy_attach(struct vm *vm)
         { 0x3b0, 0x30 },/* VGA */
     };
     int err = 0;
-    for (unsigned i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+    /* pic=virtual: the first five are the guest's own (pc/irq.c). */
+    for (unsigned i = virt ? 5 : 0; i < sizeof ranges / sizeof ranges[0]; i++)
         err |= bus_pass(&vm->bus, BUS_PIO, ranges[i][0], ranges[i][1],
                         BUS_PASS_READ | BUS_PASS_WRITE);
     return err ? -1 : 0;

@@ -25,7 +25,9 @@ struct cmos {
     uint8_t (*rtc_read)(uint8_t reg);   /* the hardware's register reg */
 };
 
-int legacy_attach(struct vm *vm);
+/* virt (pic=virtual): only port 0x80 and VGA pass through; the PIC,
+ * ELCR, PIT and port B are the guest's own (pc/irq.h). */
+int legacy_attach(struct vm *vm, int virt);
 /* Ports 0x70/0x71 on the bus; nvram filled through rtc_read (set it first). */
 int cmos_attach(struct cmos *c, struct vm *vm);
 /* The registers read from the hardware. */

@@ -108,6 +108,10 @@ static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
         return -1;
     }
     struct x86vcpu_setup s = { .mode = X86VCPU_MODE_PROT32, .entry = im.entry };
+    /* pic=virtual: exits that bring the devices' interrupts (pc/irq.h). */
+    if (pc->virt_pic)
+        s.time_slice = irq_time_slice(pc_tsc_calibrate(10), pc->slice_us) >>
+                       (rdmsr(0x485) & 31);    /* IA32_VMX_MISC[4:0]: the timer's rate (SDM 25.5.1) */
     err = vm_start_vcpu(vm, &s);
     if (err) {
         con_printf("x86vcpu demo: vCPU: %s\n", x86vcpu_strerror(err));
@@ -139,6 +143,58 @@ static unsigned host_nvram_changed(void)
     return n;
 }
 
+/* pic=virtual: the RTC's epoch from one read of the machine's clock
+ * (MC146818: wait for UIP to clear, then the BCD or binary bytes), or
+ * rtc_epoch=N seconds from the command line. */
+static uint64_t host_rtc_epoch(const char *demo_cmdline)
+{
+    uint64_t epoch = 0;
+    if (word_value(demo_cmdline, "rtc_epoch", &epoch))
+        return epoch;
+    for (unsigned i = 0; i < 100000 && (cmos_hw_read(0x0a) & 0x80); i++)
+        ;
+    uint8_t b = cmos_hw_read(0x0b), r[7];
+    static const uint8_t reg[7] = { 0, 2, 4, 7, 8, 9, 0x32 };
+    for (unsigned i = 0; i < 7; i++) {
+        r[i] = cmos_hw_read(reg[i]);
+        uint8_t v = i == 2 ? r[i] & 0x7f : r[i];
+        if (!(b & 4))
+            v = (uint8_t)((v >> 4) * 10 + (v & 15));
+        r[i] = i == 2 ? (uint8_t)(v | (r[i] & 0x80)) : v;
+    }
+    unsigned hour = r[2] & 0x7f;
+    if (!(b & 2))               /* 12-hour: 12 AM is 0, PM adds 12 */
+        hour = hour % 12 + ((r[2] & 0x80) ? 12 : 0);
+    uint64_t cent = r[6] >= 19 && r[6] <= 21 ? r[6] : 20;   /* no century byte: 20xx */
+    uint64_t days = irq_days_from_civil(cent * 100 + r[5], r[4], r[3]);
+    return days * 86400 + hour * 3600 + (uint64_t)r[1] * 60 + r[0];
+}
+
+/* pic=virtual: the guest's own PIC, PIT, RTC and PM timer (pc/irq.c), the
+ * PIC's masks as the machine's firmware left them; then the machine's
+ * 8259s are masked, so that nothing of theirs reaches the guest's IDT
+ * (external interrupts do not exit: they would go there). */
+static int virtual_platform(struct pc *pc, const char *demo_cmdline)
+{
+    uint32_t khz = 0;
+    x86vcpu_get_tsc_khz(pc->vm.v, 0, &khz);
+    if (!khz) {
+        con_printf("x86vcpu demo: pic=virtual needs the guest's TSC frequency\n");
+        return -1;
+    }
+    uint8_t m = inb(0x21), s = inb(0xa1);
+    int err = irq_attach(&pc->irq, &pc->vm, (uint64_t)khz * 1000, host_rtc_epoch(demo_cmdline),
+                         pc->vm.ram_size, pc->pm_tmr, m, s);
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    pc->latch.irq = irq_line_cb;      /* pc-testdev's IRQ lines */
+    pc->latch.irq_ctx = &pc->irq;
+    uart_wire_irq(&pc->com1, 4, irq_line_cb, &pc->irq);    /* COM1 on IRQ4 */
+    con_printf("x86vcpu demo: pic=virtual: the guest's own 8259 pair, 8254 PIT, RTC/CMOS "
+               "and PM timer (port 0x%x); time slice %u us\n", pc->pm_tmr, pc->slice_us);
+    return err;
+}
+
 /* The devices (each registers its ports, MMIO ranges and MSRs on the bus). */
 static int attach_devices(struct pc *pc)
 {
@@ -149,15 +205,16 @@ static int attach_devices(struct pc *pc)
     err |= shutdown_port_attach(&pc->shutdown, vm);
     err |= fwcfg_attach(&pc->fwcfg, vm);
     err |= debugcon_attach(vm);
-    err |= legacy_attach(vm);
+    err |= legacy_attach(vm, pc->virt_pic);
     pc->cmos.rtc_read = cmos_hw_read;
-    err |= cmos_attach(&pc->cmos, vm);
+    if (!pc->virt_pic)      /* pic=virtual: pc/irq.c's RTC, attached in setup */
+        err |= cmos_attach(&pc->cmos, vm);
     for (unsigned i = 0; i < 128; i++)
         host_nvram[i] = cmos_hw_read((uint8_t)i);
     err |= pc_msrs_attach(&pc->msrs, vm);
     err |= pc_tsc_deadline_attach(&pc->tsc_deadline, vm);
     err |= firmware_attach(pc);
-    err |= pm_attach(&pc->pm, vm, pc->pm1a_cnt, pc->pm_tmr);
+    err |= pm_attach(&pc->pm, vm, pc->pm1a_cnt, pc->virt_pic ? 0 : pc->pm_tmr);
     return err ? -1 : 0;
 }
 
@@ -183,17 +240,31 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
         return -1;
     }
     vm->console = vm_console_raw;
+    pc->virt_pic = has_word(demo_cmdline, "pic=virtual");
+    uint64_t us = IRQ_SLICE_US;
+    word_value(demo_cmdline, "pic_slice_us", &us);
+    pc->slice_us = us && us < 1000000 ? (uint32_t)us : IRQ_SLICE_US;
     pc_build_map(pc, mbi);
     pc_find_acpi_ports(pc);
     if (attach_devices(pc)) {
         con_printf("x86vcpu demo: device ranges overlap\n");
         return -1;
     }
+    /* lapic=virtual(-soft): the library's virtual local APIC (with the
+     * CPU's APIC assists, or its software path), not the machine's. */
+    static struct x86vcpu_lapic_config lapic;
+    if (has_word(demo_cmdline, "lapic=virtual") || has_word(demo_cmdline, "lapic=virtual-soft")) {
+        lapic.flags = X86VCPU_LAPIC_BSP |
+                      (has_word(demo_cmdline, "lapic=virtual-soft") ? X86VCPU_LAPIC_SOFT : 0);
+        vm->lapic = &lapic;
+    }
     if (load_guest(pc, &g, mem))
         return -1;
     if (pc_tsc_setup(vm, demo_cmdline))   /* the guest's TSC frequency (pc/tsc.c) */
         return -1;
-    err = apic_attach(&pc->apic, pc);
+    if (pc->virt_pic && virtual_platform(pc, demo_cmdline))
+        return -1;
+    err = vm->lapic ? 0 : apic_attach(&pc->apic, pc);
     err |= ioapic_attach(&pc->ioapic, pc);
     err |= hpet_attach(&pc->hpet, pc);
     pc->ept_frames_start = x86vcpu_ept_table_frames(vm->ept);
@@ -234,6 +305,13 @@ void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cm
                    pc.ept_frames_start);
         con_printf("x86vcpu demo: HPET FSB deliveries blocked: %lu\n",
                    (unsigned long)pc.hpet.fsb_blocked);
+        if (pc.virt_pic)
+            con_printf("x86vcpu demo: pic=virtual: %lu PIC interrupts injected, %lu writes to "
+                       "I/O APIC-only lines ignored, %lu queue errors, %lu waits for IF = 1; "
+                       "time slices %lu\n",
+                       (unsigned long)pc.irq.injected, (unsigned long)pc.irq.ignored,
+                       (unsigned long)pc.irq.queue_errors, (unsigned long)pc.irq.if_waits,
+                       (unsigned long)vm->time_slices);
     }
     con_printf("x86vcpu demo: guest exit status %u (%s)\n", vm->status, vm->why);
 }

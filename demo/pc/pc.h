@@ -25,7 +25,10 @@
  *            may deliver through the FSB (an MSI with any delivery mode
  *            to any CPU) (hpet.c).
  *   still passed through (the interrupt-controller issue replaces them):
- *            the PIC and PIT (this CPU's lines).
+ *            the PIC and PIT (this CPU's lines). With pic=virtual the
+ *            guest has its own 8259 pair, PIT and port 0x61, RTC/CMOS and
+ *            PM timer instead, COM1 and pc-testdev's lines raise IRQs, and
+ *            the machine's 8259s are masked (irq.c, irq.h).
  *   HLT      waits in the HLT activity state; interrupts go straight to
  *            the guest's IDT.
  *   VMCALL   no hypercall is implemented: RAX = -1000 (-KVM_ENOSYS), or
@@ -46,6 +49,7 @@
 #include "pc/apic.h"
 #include "pc/hpet.h"
 #include "pc/ioapic.h"
+#include "pc/irq.h"
 #include "pc/legacy.h"
 #include "pc/fwcfg.h"
 #include "pc/msr.h"
@@ -80,6 +84,9 @@ struct pc {
     struct cmos cmos;
     struct ioapic ioapic;
     struct hpet hpet;
+    struct irq irq;                     /* pic=virtual: the guest's own PIC, PIT, RTC, PM timer */
+    int virt_pic;
+    uint32_t slice_us;                  /* its time slice (pic_slice_us=) */
     uint32_t ept_frames_start;          /* EPT table frames when the guest started */
 };
 

@@ -168,8 +168,10 @@ static const struct bus_ops flush_ops = { 0, flush_io_write };
 static int irq_io_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
 {
     struct latch *l = dev;
-    (void)port, (void)size, (void)val;
+    (void)size;
     l->irq_writes++;
+    if (l->irq)
+        l->irq(l->irq_ctx, (unsigned)(port - TESTDEV_IRQ_PORT), val != 0);
     return BUS_OK;
 }
 
@@ -209,6 +211,7 @@ int latch_attach(struct latch *l, struct vm *vm)
     l->vm = vm;
     l->nflushed = 0;
     l->flushes = l->flush_faults = l->irq_writes = 0;
+    l->irq = 0;
     for (uint32_t i = 0; i < TESTDEV_IOMEM_LEN; i++)
         l->iomem[i] = 0;
     int err = bus_add(&vm->bus, BUS_PIO, LATCH_PORT, 4, &latch_ops, l);

@@ -24,9 +24,12 @@
  *                   the library's instruction emulation (test kernels use it
  *                   to make an instruction be emulated). Bytes past the end
  *                   are dropped / read 0.
- *     IRQ lines     ports 0x2000-0x2017 (byte writes set ISA IRQ n): not
- *                   modelled yet (interrupt controllers, issue 13); writes
- *                   are taken and ignored, counted in latch->irq_writes.
+ *     IRQ lines     ports 0x2000-0x2017: a write of v to 0x2000 + n sets
+ *                   line n to level v != 0 (QEMU's test_irq_line_write:
+ *                   qemu_set_irq), through latch->irq (pic=virtual: ISA
+ *                   IRQ n of pc/irq.c, whose lines 16-23 are ignored until
+ *                   the virtual I/O APIC is wired); without a router they
+ *                   are taken and ignored. Counted in latch->irq_writes.
  *   isa-debug-exit  port 0xF4 (QEMU): writing v ends the machine with exit
  *                   status (v << 1) | 1 (v as written, zero-extended from
  *                   the access size).
@@ -67,6 +70,9 @@ struct latch {
     uint64_t flushed[TESTDEV_FLUSH_MAX];        /* pages unmapped by the flush port */
     uint64_t flushes, flush_faults, irq_writes;
     int (*next_on_exit)(struct vm *vm, const struct x86vcpu_exit *e);
+    /* The IRQ lines' router (pic=virtual: irq_set of pc/irq.c), or 0. */
+    void (*irq)(void *ctx, unsigned line, int level);
+    void *irq_ctx;
     uint8_t iomem[TESTDEV_IOMEM_LEN];
 };
 /* Accesses that run past 0xE3 are not the latch's. Takes the vm's

@@ -61,6 +61,8 @@ void uart_reset(struct uart16550 *u)
     u->rbr = 0;
     u->rx_full = 0;
     u->overrun = 0;
+    u->irqs = 0;
+    u->thr_ipending = 0;
     for (size_t i = 0; i < sizeof u->pad; i++)
         u->pad[i] = 0;
 }
@@ -82,6 +84,38 @@ static void uart_receive(struct uart16550 *u, uint8_t byte)
     u->rx_full = 1;
 }
 
+void uart_enable_irqs(struct uart16550 *u)
+{
+    u->irqs = 1;
+}
+
+/* IIR bits 3:0, highest priority first (NS16550A data sheet, table 4). */
+#define IIR_RLS  0x06
+#define IIR_RDA  0x04
+#define IIR_THRE 0x02
+#define IER_ERBFI 0x01
+#define IER_ETBEI 0x02
+#define IER_ELSI  0x04
+uint8_t uart_iir(const struct uart16550 *u)
+{
+    if (!u->irqs)
+        return IIR_NO_INT;
+    if ((u->ier & IER_ELSI) && u->overrun)
+        return IIR_RLS;
+    if ((u->ier & IER_ERBFI) && u->rx_full)
+        return IIR_RDA;
+    if ((u->ier & IER_ETBEI) && u->thr_ipending)
+        return IIR_THRE;
+    return IIR_NO_INT;
+}
+
+int uart_irq_line(const struct uart16550 *u)
+{
+    /* The PC's board connects INTRPT to the IRQ line through a gate that
+     * MCR OUT2 opens (IBM AT serial adapter; Bochs does the same). */
+    return uart_iir(u) != IIR_NO_INT && (u->mcr & MCR_OUT2);
+}
+
 uint8_t uart_read(struct uart16550 *u, unsigned off)
 {
     int dlab = (u->lcr & LCR_DLAB) != 0;
@@ -98,11 +132,15 @@ uint8_t uart_read(struct uart16550 *u, unsigned off)
     case UART_IER_DLM:
         return dlab ? u->dlm : u->ier;
     case UART_IIR_FCR:
-        /* No interrupt is ever pending: the demo wires no serial IRQ and
-         * the guest polls LSR (so IIR never reports THRE or received data,
-         * whatever IER enables). Bits 7:6 are set while FCR bit 0 has the
+        /* Without a wired IRQ no interrupt is ever pending: the guest polls
+         * LSR (IIR never reports THRE or received data, whatever IER
+         * enables). Reading IIR when it reports THRE clears that interrupt
+         * (data sheet, table 4). Bits 7:6 are set while FCR bit 0 has the
          * FIFOs enabled (data sheet, IIR bits 6 and 7). */
-        return (u->fcr & FCR_FE) ? (IIR_FIFOS_ON | IIR_NO_INT) : IIR_NO_INT;
+        v = uart_iir(u);
+        if (v == IIR_THRE)
+            u->thr_ipending = 0;
+        return (uint8_t)(((u->fcr & FCR_FE) ? IIR_FIFOS_ON : 0) | v);
     case UART_LCR:
         return u->lcr;
     case UART_MCR:
@@ -153,6 +191,9 @@ int uart_write(struct uart16550 *u, unsigned off, uint8_t val, uint8_t *tx)
             u->dll = val;  /* divisor, not data: nothing is transmitted */
             return 0;
         }
+        /* The byte leaves THR at once: THR is empty again, and the THRE
+         * interrupt the write cleared is pending anew. */
+        u->thr_ipending = u->irqs;
         if (u->mcr & MCR_LOOP) {
             /* Loopback: the serial output is looped to the input inside the
              * chip and the line stays idle. */
@@ -165,8 +206,12 @@ int uart_write(struct uart16550 *u, unsigned off, uint8_t val, uint8_t *tx)
     case UART_IER_DLM:
         if (dlab)
             u->dlm = val;
-        else
+        else {
+            /* Enabling ETBEI with THR empty (it always is) raises THRE. */
+            if ((val & ~u->ier & IER_ETBEI) && u->irqs)
+                u->thr_ipending = 1;
             u->ier = val & IER_MASK;
+        }
         return 0;
     case UART_IIR_FCR:
         /* Data sheet, FCR bit 0: changing it clears both FIFOs, and the
@@ -194,6 +239,8 @@ int uart_write(struct uart16550 *u, unsigned off, uint8_t val, uint8_t *tx)
 }
 
 /* ---------------------------------------------------------------- device */
+static void uart_update_irq(struct uart *u, int thr_written);
+
 static int uart_io_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
 {
     struct uart *u = dev;
@@ -204,6 +251,7 @@ static int uart_io_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
     *val = 0;
     for (uint32_t i = 0; i < size; i++)
         *val |= (uint64_t)uart_read(&u->chip, off + i) << (8 * i);
+    uart_update_irq(u, 0);      /* RBR, IIR and LSR reads clear sources */
     return BUS_OK;
 }
 
@@ -217,16 +265,46 @@ static int uart_io_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
         uint8_t tx;
         if (uart_write(&u->chip, off + i, (uint8_t)(val >> (8 * i)), &tx))
             u->vm->console(u->vm, (char)tx);
+        uart_update_irq(u, off + i == UART_RBR_THR_DLL && !(u->chip.lcr & LCR_DLAB));
     }
     return BUS_OK;
 }
 
 static const struct bus_ops uart_ops = { uart_io_read, uart_io_write };
 
+/* The IRQ line after an access. A THR write lowers INTRPT for the moment
+ * the byte is in THR (a new edge when THRE comes back), as the chip does. */
+static void uart_update_irq(struct uart *u, int thr_written)
+{
+    if (!u->irq)
+        return;
+    int level = uart_irq_line(&u->chip);
+    if (thr_written && u->level && level) {
+        u->irq(u->irq_ctx, u->line, 0);
+        u->level = 0;
+    }
+    if (level != u->level)
+        u->irq(u->irq_ctx, u->line, level);
+    u->level = level;
+}
+
+void uart_wire_irq(struct uart *u, unsigned line, void (*irq)(void *, unsigned, int), void *ctx)
+{
+    u->line = (uint8_t)line;
+    u->level = 0;
+    u->irq = irq;
+    u->irq_ctx = ctx;
+    uart_enable_irqs(&u->chip);
+}
+
 int uart_attach(struct uart *u, struct vm *vm, uint16_t base)
 {
     uart_reset(&u->chip);
     u->vm = vm;
     u->base = base;
+    u->line = 0;
+    u->level = 0;
+    u->irq = 0;
+    u->irq_ctx = 0;
     return bus_add(&vm->bus, BUS_PIO, base, 8, &uart_ops, u);
 }

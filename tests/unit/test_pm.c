@@ -104,7 +104,7 @@ static void test_legacy_passes(void **state)
 {
     (void)state;
     memset(&vm, 0, sizeof vm);
-    assert_int_equal(legacy_attach(&vm), 0);
+    assert_int_equal(legacy_attach(&vm, 0), 0);
     /* PICs, ELCR, PIT, port B, POST, VGA: ports, both directions. Not the
      * CMOS (cmos_attach). */
     static const uint32_t want[][2] = { { 0x20, 2 }, { 0xa0, 2 }, { 0x4d0, 2 }, { 0x40, 4 },
@@ -118,6 +118,14 @@ static void test_legacy_passes(void **state)
     }
     /* Nothing is emulated. */
     assert_int_equal(vm.bus.n[BUS_PIO], 0);
+
+    /* pic=virtual: only POST and VGA pass; the PIC, ELCR, PIT and port B
+     * are the guest's own (pc/irq.c). */
+    memset(&vm, 0, sizeof vm);
+    assert_int_equal(legacy_attach(&vm, 1), 0);
+    assert_int_equal(vm.bus.npass, 2);
+    assert_int_equal(vm.bus.pass[0].base, 0x80);
+    assert_int_equal(vm.bus.pass[1].base, 0x3b0);
 }
 
 /* The CMOS (issue 11, defect 11): a fake RTC/NVRAM stands for the host's,

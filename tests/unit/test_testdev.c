@@ -262,6 +262,13 @@ static int ept_violation(uint64_t gpa)
     return vm.on_exit && vm.on_exit(&vm, &e);
 }
 
+static struct { unsigned n, line; int level; void *ctx; } line_log;
+static void record_line(void *ctx, unsigned line, int level)
+{
+    line_log.n++;
+    line_log.line = line, line_log.level = level, line_log.ctx = ctx;
+}
+
 static void test_testdev_irq_lines(void **state)
 {
     (void)state;
@@ -276,6 +283,22 @@ static void test_testdev_irq_lines(void **state)
     assert_int_equal(td.irq_writes, TESTDEV_IRQ_LINES);
     assert_int_equal(bus_write(&vm.bus, BUS_PIO, TESTDEV_IRQ_PORT + TESTDEV_IRQ_LINES, 1, 1),
                      BUS_UNCLAIMED);
+    /* With a router (pic=virtual): a write of v to 0x2000 + n sets line n
+     * to v != 0 (QEMU's qemu_set_irq(isa irq n, data)). */
+    td.irq = record_line;
+    td.irq_ctx = &td;
+    bus_write(&vm.bus, BUS_PIO, TESTDEV_IRQ_PORT + 11, 1, 1);
+    assert_int_equal(line_log.n, 1);
+    assert_int_equal(line_log.line, 11);
+    assert_int_equal(line_log.level, 1);
+    assert_ptr_equal(line_log.ctx, &td);
+    bus_write(&vm.bus, BUS_PIO, TESTDEV_IRQ_PORT + 23, 1, 0);
+    assert_int_equal(line_log.line, 23);
+    assert_int_equal(line_log.level, 0);
+    bus_write(&vm.bus, BUS_PIO, TESTDEV_IRQ_PORT + 4, 1, 0x80);
+    assert_int_equal(line_log.line, 4);
+    assert_int_equal(line_log.level, 1);
+    assert_int_equal(line_log.n, 3);
 }
 
 /* The iomem window reads back what was written, every size, little-endian;

@@ -493,9 +493,90 @@ static void test_uart_device_reset_on_attach(void **state)
     assert_int_equal(uart_attach(&u, &vm, UART_COM1 + 4), -1);
 }
 
+/* With a wired IRQ (pic=virtual): IIR by priority (data sheet table 4),
+ * THRE set by enabling ETBEI and by each transmission, cleared by the IIR
+ * read reporting it; received data (loopback) above THRE; line status
+ * (overrun) above both; the line gated by MCR OUT2; a THR write gives a
+ * new edge. */
+static struct { unsigned n; unsigned line; int level; } irqlog;
+static void rec_irq(void *ctx, unsigned line, int level)
+{
+    (void)ctx;
+    irqlog.n++;
+    irqlog.line = line;
+    irqlog.level = level;
+}
+
+static void test_uart_interrupts(void **state)
+{
+    (void)state;
+    struct uart16550 u;
+    fresh(&u);
+    uart_enable_irqs(&u);
+    assert_int_equal(uart_read(&u, IIR), 0x01);
+    wr(&u, IER, 0x02);                          /* ETBEI: THR is empty */
+    assert_int_equal(uart_iir(&u), 0x02);
+    assert_int_equal(uart_irq_line(&u), 0);     /* OUT2 closed */
+    wr(&u, MCR, 0x08);
+    assert_int_equal(uart_irq_line(&u), 1);
+    assert_int_equal(uart_read(&u, IIR), 0x02); /* reported: cleared */
+    assert_int_equal(uart_read(&u, IIR), 0x01);
+    assert_int_equal(uart_irq_line(&u), 0);
+    uint8_t tx = 0;
+    assert_int_equal(uart_write(&u, THR, 'a', &tx), 1);
+    assert_int_equal(uart_read(&u, IIR), 0x02); /* sent: empty again */
+    wr(&u, FCR, 0x01);
+    assert_int_equal(uart_write(&u, THR, 'b', &tx), 1);
+    assert_int_equal(uart_read(&u, IIR), 0xc2); /* FIFO bits too */
+    /* Received data (loopback) ranks above THRE; reading RBR clears it. */
+    wr(&u, FCR, 0x00);
+    wr(&u, MCR, 0x18);
+    wr(&u, IER, 0x07);
+    wr(&u, THR, 'c');
+    assert_int_equal(uart_iir(&u), 0x04);
+    wr(&u, THR, 'd');                           /* overrun: line status first */
+    assert_int_equal(uart_iir(&u), 0x06);
+    assert_int_equal(uart_read(&u, LSR) & OE, OE);
+    assert_int_equal(uart_iir(&u), 0x04);
+    assert_int_equal(uart_read(&u, RBR), 'd');
+    assert_int_equal(uart_iir(&u), 0x02);
+    wr(&u, IER, 0x00);
+    assert_int_equal(uart_iir(&u), 0x01);
+    /* Without uart_enable_irqs nothing is ever pending. */
+    fresh(&u);
+    wr(&u, MCR, 0x18);
+    wr(&u, IER, 0x0f);
+    wr(&u, THR, 'e');
+    assert_int_equal(uart_iir(&u), 0x01);
+    assert_int_equal(uart_irq_line(&u), 0);
+
+    /* The device drives its line through the router. */
+    static struct uart d;
+    fresh_vm();
+    assert_int_equal(uart_attach(&d, &vm, UART_COM1), 0);
+    memset(&irqlog, 0, sizeof irqlog);
+    uart_wire_irq(&d, 4, rec_irq, 0);
+    wrp(0x3fc, 1, 0x08);                        /* OUT2 */
+    assert_int_equal(irqlog.n, 0);
+    wrp(0x3f9, 1, 0x02);                        /* ETBEI: up */
+    assert_int_equal(irqlog.n, 1);
+    assert_int_equal(irqlog.line, 4);
+    assert_int_equal(irqlog.level, 1);
+    wrp(0x3f8, 1, 'x');                         /* a new edge: down, up */
+    assert_int_equal(irqlog.n, 3);
+    assert_int_equal(irqlog.level, 1);
+    assert_int_equal(rd(0x3fa, 1), 0x02);       /* the IIR read lowers it */
+    assert_int_equal(irqlog.n, 4);
+    assert_int_equal(irqlog.level, 0);
+    wrp(0x3fb, 1, 0x80);                        /* DLAB: a divisor write is no THR write */
+    wrp(0x3f8, 1, 1);
+    assert_int_equal(irqlog.n, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uart_interrupts),
         cmocka_unit_test(test_uart_reset_values),
         cmocka_unit_test(test_uart_reset_clears_state),
         cmocka_unit_test(test_uart_dlab_switching),

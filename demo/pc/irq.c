@@ -1,0 +1,278 @@
+/* demo/pc/irq.c — IRQ routing and the guest's virtual PIC, PIT, RTC and
+ * PM timer (see irq.h). No hardware access: time is the guest's TSC read
+ * through the library, interrupts go in through its event queue. */
+#include <stdint.h>
+#include <x86vcpu/x86vcpu.h>
+
+#include "bus.h"
+#include "vm.h"
+#include "dev/devclock.h"
+#include "pc/irq.h"
+
+#define RFLAGS_IF (1u << 9)
+
+int irq_pic_line(unsigned isa_irq)
+{
+    if (isa_irq >= 16)
+        return -1;
+    /* IRQ2 is the master's cascade input; the ISA bus's IRQ2 pin (IRQ2/9
+     * on the AT) reaches the slave's IR1. */
+    return isa_irq == 2 ? 9 : (int)isa_irq;
+}
+
+void irq_set(struct irq *q, unsigned isa_irq, int level)
+{
+    if (isa_irq >= IRQ_ISA_LINES)
+        return;
+    q->levels[isa_irq] = level ? 1 : 0;
+    int line = irq_pic_line(isa_irq);
+    if (line < 0) {
+        q->ignored++;       /* GSI 16-23: the I/O APIC's, not wired yet */
+        return;
+    }
+    pic8259_set_line(&q->pic, (unsigned)line, level ? 1 : 0);
+}
+
+void irq_line_cb(void *ctx, unsigned isa_irq, int level)
+{
+    irq_set(ctx, isa_irq, level);
+}
+
+void irq_pulse(struct irq *q, unsigned isa_irq)
+{
+    irq_set(q, isa_irq, 1);
+    irq_set(q, isa_irq, 0);
+}
+
+uint64_t irq_advance_time(struct irq *q, uint64_t tsc)
+{
+    /* Forward steps only: a guest that writes IA32_TSC back (SDM 17.17.3)
+     * must not run the devices' clocks backwards. */
+    if (tsc > q->last_tsc)
+        q->now += tsc - q->last_tsc;
+    q->last_tsc = tsc;
+    return q->now;
+}
+
+uint32_t irq_time_slice(uint32_t host_khz, uint64_t us)
+{
+    uint64_t t = (uint64_t)host_khz * us / 1000;
+    return t == 0 ? 1 : t > 0xffffffffu ? 0xffffffffu : (uint32_t)t;
+}
+
+uint64_t irq_days_from_civil(uint64_t y, unsigned m, unsigned d)
+{
+    /* Days before the month in a common year; Gregorian leap years. */
+    static const uint16_t before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+    if (y < 1970)
+        y = 1970;
+    if (m < 1 || m > 12)
+        m = 1;
+    uint64_t yy = y - 1;
+    uint64_t leaps = (yy / 4 - yy / 100 + yy / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
+    uint64_t days = (y - 1970) * 365 + leaps + before[m - 1] + (d ? d - 1 : 0);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days + (leap && m > 2);
+}
+
+static uint64_t irq_now(struct irq *q)
+{
+    uint64_t tsc = 0;
+    if (q->vm->v)
+        x86vcpu_get_guest_tsc(q->vm->v, &tsc);
+    return irq_advance_time(q, tsc);
+}
+
+/* ------------------------------------------------------------ ports */
+static int pic_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
+{
+    struct irq *q = dev;
+    uint64_t v = 0;
+    /* IRR as of now: the devices' lines up to this instruction. */
+    irq_update(q, irq_now(q));
+    for (uint32_t i = 0; i < size && i < 2; i++) {
+        uint8_t b = 0xff;
+        pic8259_port_read(&q->pic, (uint16_t)(port + i), &b);
+        v |= (uint64_t)b << (8 * i);
+    }
+    *val = v | (size > 2 ? bus_ones(size) & ~0xffffull : 0);
+    return BUS_OK;
+}
+
+static int pic_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    struct irq *q = dev;
+    for (uint32_t i = 0; i < size && i < 2; i++)
+        pic8259_port_write(&q->pic, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
+    return BUS_OK;
+}
+
+static const struct bus_ops pic_ops = { pic_read, pic_write };
+
+/* PIT and port 0x61: byte registers; a wider access reaches the first. */
+static int pit_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
+{
+    struct irq *q = dev;
+    uint8_t b = 0xff;
+    pit8254_port_read(&q->pit, (uint16_t)port, irq_now(q), &b);
+    *val = b | (bus_ones(size) & ~0xffull);
+    return BUS_OK;
+}
+
+static int pit_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    struct irq *q = dev;
+    (void)size;
+    pit8254_port_write(&q->pit, (uint16_t)port, irq_now(q), (uint8_t)val);
+    return BUS_OK;
+}
+
+static const struct bus_ops pit_ops = { pit_read, pit_write };
+
+static int rtc_read_port(void *dev, uint64_t port, uint32_t size, uint64_t *val)
+{
+    struct irq *q = dev;
+    uint8_t b = 0xff;
+    rtc_port_read(&q->rtc, (uint16_t)port, irq_now(q), &b);
+    *val = b | (bus_ones(size) & ~0xffull);
+    return BUS_OK;
+}
+
+static int rtc_write_port(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    struct irq *q = dev;
+    (void)size;
+    uint64_t now = irq_now(q);
+    rtc_port_write(&q->rtc, (uint16_t)port, now, (uint8_t)val);
+    /* Reading register C lowers IRQ8; an enable may raise it. */
+    irq_set(q, 8, rtc_irq(&q->rtc, now));
+    return BUS_OK;
+}
+
+static const struct bus_ops rtc_ops = { rtc_read_port, rtc_write_port };
+
+static int pmt_read(void *dev, uint64_t port, uint32_t size, uint64_t *val)
+{
+    struct irq *q = dev;
+    *val = pmtimer_read(&q->pmt, (uint32_t)(port - q->pm_tmr), size > 4 ? 4 : size, irq_now(q));
+    return BUS_OK;
+}
+
+static int pmt_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
+{
+    (void)dev, (void)port, (void)size, (void)val;
+    return BUS_OK;          /* read-only (ACPI 4.8.3.3) */
+}
+
+static const struct bus_ops pmt_ops = { pmt_read, pmt_write };
+
+/* ------------------------------------------------------------ setup */
+/* CMOS bytes the firmware leaves, as QEMU's pc_cmos_init writes them for
+ * SeaBIOS: base memory 640 KiB (0x15/0x16), extended memory above 1 MiB in
+ * KiB up to 65535 (0x17/0x18 and 0x30/0x31), memory above 16 MiB in 64 KiB
+ * units up to 0xffff (0x34/0x35), none above 4 GiB (0x5b-0x5d). */
+static void cmos_memory(struct rtc *r, uint64_t ram)
+{
+    uint64_t ext = ram > (1u << 20) ? (ram >> 10) - 1024 : 0;
+    uint64_t hi = ram > (16u << 20) ? (ram - (16u << 20)) >> 16 : 0;
+    if (ext > 0xffff)
+        ext = 0xffff;
+    if (hi > 0xffff)
+        hi = 0xffff;
+    rtc_nvram_set(r, 0x15, 640 & 0xff);
+    rtc_nvram_set(r, 0x16, 640 >> 8);
+    rtc_nvram_set(r, 0x17, (uint8_t)ext);
+    rtc_nvram_set(r, 0x18, (uint8_t)(ext >> 8));
+    rtc_nvram_set(r, 0x30, (uint8_t)ext);
+    rtc_nvram_set(r, 0x31, (uint8_t)(ext >> 8));
+    rtc_nvram_set(r, 0x34, (uint8_t)hi);
+    rtc_nvram_set(r, 0x35, (uint8_t)(hi >> 8));
+}
+
+int irq_attach(struct irq *q, struct vm *vm, uint64_t hz, uint64_t epoch, uint64_t ram_size,
+               uint16_t pm_tmr, uint8_t imr_master, uint8_t imr_slave)
+{
+    q->vm = vm;
+    q->hz = hz;
+    q->now = 0;
+    q->last_tsc = 0;
+    if (vm->v)
+        x86vcpu_get_guest_tsc(vm->v, &q->last_tsc);
+    q->injected = q->ignored = q->queue_errors = q->if_waits = 0;
+    for (unsigned i = 0; i < IRQ_ISA_LINES; i++)
+        q->levels[i] = 0;
+    q->pm_tmr = pm_tmr;
+    if (pit8254_init(&q->pit, hz) || rtc_init(&q->rtc, hz, epoch, 0) ||
+        pmtimer_init(&q->pmt, hz, 0))
+        return -1;
+    pic8259_init(&q->pic);
+    /* What a PC BIOS leaves (8259A data sheet ICW1-4; the IBM PC's
+     * vectors 08h and 70h): edge, cascade on IR2, 8086 mode. */
+    static const uint8_t init[][2] = {
+        { 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+        { 0xa0, 0x11 }, { 0xa1, 0x70 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+    };
+    for (unsigned i = 0; i < sizeof init / sizeof init[0]; i++)
+        pic8259_port_write(&q->pic, init[i][0], init[i][1]);
+    pic8259_port_write(&q->pic, 0x21, imr_master);
+    pic8259_port_write(&q->pic, 0xa1, imr_slave);
+    /* Counter 0: mode 3, LSB then MSB, count 0 = 65536 (18.2 Hz), as the
+     * BIOS sets it; counter 2 left in mode 0 waiting for a count. */
+    pit8254_port_write(&q->pit, 0x43, 0, 0x36);
+    pit8254_port_write(&q->pit, 0x40, 0, 0);
+    pit8254_port_write(&q->pit, 0x40, 0, 0);
+    (void)pit8254_irq0_edges(&q->pit, 0);  /* the setup's own OUT0 rise is no tick */
+    cmos_memory(&q->rtc, ram_size);
+
+    int err = bus_add(&vm->bus, BUS_PIO, 0x20, 2, &pic_ops, q);
+    err |= bus_add(&vm->bus, BUS_PIO, 0xa0, 2, &pic_ops, q);
+    err |= bus_add(&vm->bus, BUS_PIO, 0x4d0, 2, &pic_ops, q);
+    err |= bus_add(&vm->bus, BUS_PIO, 0x40, 4, &pit_ops, q);
+    err |= bus_add(&vm->bus, BUS_PIO, 0x61, 1, &pit_ops, q);
+    err |= bus_add(&vm->bus, BUS_PIO, 0x70, 2, &rtc_ops, q);
+    if (pm_tmr)
+        err |= bus_add(&vm->bus, BUS_PIO, pm_tmr, 4, &pmt_ops, q);
+    vm->around_run = irq_around_run;
+    return err ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ the run */
+void irq_update(struct irq *q, uint64_t now)
+{
+    /* OUT0 is edge-wired to IRQ0: edges merged since the last look are
+     * one request, as the 8259's edge latch would make them. */
+    if (pit8254_irq0_edges(&q->pit, now))
+        irq_pulse(q, 0);
+    irq_set(q, 8, rtc_irq(&q->rtc, now));
+}
+
+static struct irq *irq_of(struct vm *vm)
+{
+    const struct bus_range *r = bus_find(&vm->bus, BUS_PIO, 0x20);
+    return r && r->ops == &pic_ops ? r->dev : 0;
+}
+
+void irq_around_run(struct vm *vm, int after)
+{
+    struct irq *q = irq_of(vm);
+    if (after || !q || !vm->v)
+        return;
+    irq_update(q, irq_now(q));
+    if (!pic8259_has_interrupt(&q->pic) || x86vcpu_pending_events(vm->v))
+        return;
+    /* With IF = 0 the request waits in IRR, as on a PC (see irq.h: the
+     * library would hold a queued vector until the guest's STI without an
+     * exit, so INTA could not happen at the injection). */
+    uint64_t rflags = 0;
+    if (x86vcpu_get_rflags(vm->v, &rflags) || !(rflags & RFLAGS_IF)) {
+        q->if_waits++;
+        return;
+    }
+    /* INTA now: the library injects at this entry (or right after an STI
+     * or MOV-SS shadow, by interrupt-window exiting; SDM 26.7.5). */
+    uint8_t vec = pic8259_acknowledge(&q->pic);
+    if (x86vcpu_queue_interrupt(vm->v, vec))
+        q->queue_errors++;
+    else
+        q->injected++;
+}
