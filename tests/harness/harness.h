@@ -63,6 +63,7 @@ struct test_run {
     uint32_t extint_vector;     /* last EXTINT exit's vector */
     int last_exception;
     int halt_waits;             /* HLT exit: resume the guest halted (x86vcpu_halt) */
+    int bench_wake;             /* HLT exit: queue BENCH_WAKE_VECTOR (hypercall.c) */
     int forward_extint;         /* EXTINT exit: queue the vector to the guest */
     unsigned mmio_exits;
     uint64_t demo_msr;          /* GUEST_DEMO_MSR */

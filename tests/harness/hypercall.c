@@ -6,8 +6,10 @@
 #include <x86vcpu/exit_reasons.h>
 
 #include "arch.h"
+#include "bench_mem.h"
 #include "console.h"
 #include "harness.h"
+#include "frames.h"
 #include "proto.h"
 
 #define TEST_VENDOR "x86vcpuTests"
@@ -84,9 +86,91 @@ static void check_cpuid(struct test_run *r, const uint64_t *a)
                    got[2], got[3], want[0], want[1], want[2], want[3]);
 }
 
-static uint32_t bench_reason(uint64_t kind)
+/* ------------------------------------------------------------ benchmarks */
+/* Per BENCH_* kind (tests/lib/proto.h): its name, the exit reason counted,
+ * and whether bare Bochs runs the same instruction (else the reference is
+ * the NOP loop: the exit's cost over a one-tick instruction). */
+static const struct bench_kind {
+    const char *name;
+    uint32_t reason;
+    int bare;
+} bench_kinds[BENCH_KINDS] = {
+    [BENCH_CPUID] = { "CPUID", X86VCPU_EXIT_REASON_CPUID, 1 },
+    [BENCH_OUT] = { "OUT", X86VCPU_EXIT_REASON_IO_INSTRUCTION, 1 },
+    [BENCH_IN] = { "IN", X86VCPU_EXIT_REASON_IO_INSTRUCTION, 1 },
+    [BENCH_RDMSR_EMB] = { "RDMSR (embedder)", X86VCPU_EXIT_REASON_RDMSR, 1 },
+    [BENCH_WRMSR_EMB] = { "WRMSR (embedder)", X86VCPU_EXIT_REASON_WRMSR, 1 },
+    [BENCH_RDMSR_LIB] = { "RDMSR (library)", X86VCPU_EXIT_REASON_RDMSR, 1 },
+    [BENCH_WRMSR_LIB] = { "WRMSR (library)", X86VCPU_EXIT_REASON_WRMSR, 1 },
+    [BENCH_HLT] = { "HLT", X86VCPU_EXIT_REASON_HLT, 0 },
+    [BENCH_CR4] = { "MOV to CR4", X86VCPU_EXIT_REASON_CR_ACCESS, 1 },
+    [BENCH_XSETBV] = { "XSETBV", X86VCPU_EXIT_REASON_XSETBV, 1 },
+    [BENCH_MMIO] = { "MMIO read", X86VCPU_EXIT_REASON_EPT_VIOLATION, 1 },
+    [BENCH_VMCALL] = { "VMCALL", X86VCPU_EXIT_REASON_VMCALL, 0 },
+    [BENCH_HLT_WAKE] = { "HLT wake-up (with the guest's handler)", X86VCPU_EXIT_REASON_HLT, 0 },
+};
+
+/* make exit-profile (tools/exit-profile.sh): Bochs' debugger stops at
+ * these two (physical breakpoints), sets bench_profile_iters, and traces
+ * the instructions between them: the few exits of one shortened loop. The
+ * guest runs BENCH_ITERS iterations when bench_profile_iters is 0. */
+volatile uint32_t bench_profile_iters;
+__attribute__((noinline)) uint32_t bench_trace_on(uint64_t kind);
+__attribute__((noinline)) void bench_trace_off(uint64_t kind);
+__attribute__((noinline)) uint32_t bench_trace_on(uint64_t kind)
 {
-    return kind == BENCH_CPUID ? X86VCPU_EXIT_REASON_CPUID : X86VCPU_EXIT_REASON_IO_INSTRUCTION;
+    __asm__ volatile("" : : "r"(kind) : "memory");
+    return bench_profile_iters;
+}
+__attribute__((noinline)) void bench_trace_off(uint64_t kind)
+{
+    __asm__ volatile("" : : "r"(kind) : "memory");
+}
+
+/* The HLT loop measures the exit, not the harness's unbind + bind at
+ * every HLT of this guest (tests.c): off for the loop. */
+static int bench_saved_rebind;
+
+/* RAM the bare MMIO loop reads in place of the register file. */
+static volatile uint32_t bench_ram;
+
+/* The same loop in root mode: the MSR, address and XCR0 are the host's. */
+static uint32_t bench_bare(uint32_t kind, uint32_t n)
+{
+    const struct bench_kind *k = &bench_kinds[kind];
+    if (!k->bare)
+        return bench_loop(BENCH_KINDS, n, 0); /* the NOP loop */
+    uint64_t arg = 0, saved = 0;
+    switch (kind) {
+    case BENCH_RDMSR_EMB: case BENCH_WRMSR_EMB: case BENCH_RDMSR_LIB: case BENCH_WRMSR_LIB:
+        arg = IA32_SYSENTER_CS;
+        saved = rdmsr(IA32_SYSENTER_CS);
+        break;
+    case BENCH_XSETBV: arg = xgetbv(0); break;
+    case BENCH_MMIO: arg = (uint64_t)(uintptr_t)&bench_ram; break;
+    default: break;
+    }
+    uint32_t t = bench_loop(kind, n, arg);
+    if (arg == IA32_SYSENTER_CS)
+        wrmsr(IA32_SYSENTER_CS, saved);
+    return t;
+}
+
+/* "BENCH vCPU memory": the frames x86vcpu_vcpu_create takes (a scratch
+ * vCPU, destroyed again) and the record's size (bench_mem.c). */
+static void bench_memory(void)
+{
+    struct x86vcpu_vcpu *v = 0;
+    uint64_t f0 = frames_in_use();
+    if (x86vcpu_vcpu_create(tvm.vm.cpu, &v)) {
+        con_printf("BENCH vCPU memory: x86vcpu_vcpu_create failed\n");
+        return;
+    }
+    uint64_t frames = frames_in_use() - f0;
+    x86vcpu_vcpu_destroy(v);
+    con_printf("BENCH vCPU memory: %lu bytes record + %lu frames (%lu KiB)\n",
+               (unsigned long)bench_vcpu_record_bytes(), (unsigned long)frames,
+               (unsigned long)frames * 4);
 }
 
 /* The guest timed n exits of one kind (ticks: Bochs' TSC, which counts
@@ -95,30 +179,39 @@ static uint32_t bench_reason(uint64_t kind)
 static void bench_report(struct test_run *r, const uint64_t *a)
 {
     uint32_t kind = (uint32_t)a[0], n = (uint32_t)a[1], ticks = (uint32_t)a[2];
+    if (kind >= BENCH_KINDS || !n) {
+        result(0, "bench: a known kind and a loop count");
+        return;
+    }
+    const struct bench_kind *k = &bench_kinds[kind];
     const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(tvm.vm.v);
-    uint64_t exits = st->exits[bench_reason(kind)] - r->bench_exits;
+    uint64_t exits = st->exits[k->reason] - r->bench_exits;
     uint64_t reads = st->vmreads - r->bench_reads, writes = st->vmwrites - r->bench_writes;
-    uint32_t bare, nn = n;
-    if (kind == BENCH_CPUID)
-        BENCH_LOOP(BENCH_INSN_CPUID, nn, bare);
-    else
-        BENCH_LOOP(BENCH_INSN_OUT, nn, bare);
-    const char *name = kind == BENCH_CPUID ? "CPUID" : "OUT";
+    uint32_t bare = bench_bare(kind, n);
     /* Fixed point with one decimal (the library and the demo use no FP). */
     uint64_t g10 = (uint64_t)ticks * 10 / n, b10 = (uint64_t)bare * 10 / n;
     uint64_t d10 = g10 > b10 ? g10 - b10 : 0;
-    con_printf("BENCH %s exit round trip: guest %lu.%lu ticks/iter, bare Bochs %lu.%lu, "
+    con_printf("BENCH %s exit round trip: guest %lu.%lu ticks/iter, %s %lu.%lu, "
                "added by the exit %lu.%lu ticks (%u iterations, %lu exits)\n",
-               name, g10 / 10, g10 % 10, b10 / 10, b10 % 10, d10 / 10, d10 % 10, n,
-               (unsigned long)exits);
+               k->name, g10 / 10, g10 % 10, k->bare ? "bare Bochs" : "bare Bochs NOP loop",
+               b10 / 10, b10 % 10, d10 / 10, d10 % 10, n, (unsigned long)exits);
     /* The window includes the two benchmark hypercalls' own accesses. */
     uint64_t r100 = exits ? reads * 100 / exits : 0, w100 = exits ? writes * 100 / exits : 0;
-    con_printf("BENCH %s VMCS accesses per exit: %lu.%02lu reads, %lu.%02lu writes\n", name,
+    con_printf("BENCH %s VMCS accesses per exit: %lu.%02lu reads, %lu.%02lu writes\n", k->name,
                r100 / 100, r100 % 100, w100 / 100, w100 % 100);
-    if (r->test_mode)
-        result(exits >= n && exits <= n + 2, kind == BENCH_CPUID
-                                                 ? "bench: one CPUID exit per iteration"
-                                                 : "bench: one OUT exit per iteration");
+    if (r->test_mode) {
+        /* VMCALL: the END hypercall is one of that kind too. */
+        char what[96];
+        uint32_t at = 0;
+        for (const char *p = "bench: one exit per iteration: "; *p; p++)
+            what[at++] = *p;
+        for (const char *p = k->name; *p && at < sizeof what - 1; p++)
+            what[at++] = *p;
+        what[at] = 0;
+        result(exits >= n && exits <= n + 2, what);
+    }
+    if (kind == BENCH_CPUID)
+        bench_memory();
 }
 
 static int inject(struct x86vcpu_vcpu *v, const uint64_t *a)
@@ -185,12 +278,23 @@ void hypercall(struct testvm *t, const struct x86vcpu_exit *e)
         break;
     case HC_BENCH_BEGIN: {
         const struct x86vcpu_stats *st = x86vcpu_vcpu_stats(v);
-        r->bench_exits = st->exits[bench_reason(a[0])];
+        r->bench_exits = a[0] < BENCH_KINDS ? st->exits[bench_kinds[a[0]].reason] : 0;
         r->bench_reads = st->vmreads;
         r->bench_writes = st->vmwrites;
+        if (a[0] == BENCH_HLT || a[0] == BENCH_HLT_WAKE) {
+            bench_saved_rebind = r->rebind_at_hlt;
+            r->rebind_at_hlt = 0;
+            r->bench_wake = a[0] == BENCH_HLT_WAKE;
+        }
+        ret = bench_trace_on(a[0]); /* the loop count: 0 = BENCH_ITERS */
         break;
     }
     case HC_BENCH_END:
+        bench_trace_off(a[0]);
+        if (a[0] == BENCH_HLT || a[0] == BENCH_HLT_WAKE) {
+            r->rebind_at_hlt = bench_saved_rebind;
+            r->bench_wake = 0;
+        }
         bench_report(r, a);
         break;
     case HC_HLT_CHECK:

@@ -124,6 +124,8 @@ static void hlt(struct test_run *r, const struct x86vcpu_exit *e)
 {
     struct x86vcpu_vcpu *v = tvm.vm.v;
     r->last_hlt_rip = e->rip;
+    if (r->bench_wake) /* the HLT wake-up benchmark: the interrupt comes at once */
+        x86vcpu_queue_interrupt(v, BENCH_WAKE_VECTOR);
     if (r->halt_waits) {
         /* Before the next run RIP is still the HLT's; RFLAGS.IF is set
          * (the guest halts to wait for its interrupt). */

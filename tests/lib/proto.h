@@ -12,7 +12,8 @@
 #define HC_CHECK      1   /* RDI=name (guest-linear = guest-physical), RSI=got, RDX=expected */
 #define HC_CPUID      2   /* RDI=leaf, RSI=subleaf, RDX=ptr to {eax,ebx,ecx,edx} the guest got */
 #define HC_ARGS       3   /* returns sum(i * arg_i), i = 1..6 */
-#define HC_BENCH_BEGIN 4  /* RDI=kind: host snapshots its counters */
+#define HC_BENCH_BEGIN 4  /* RDI=kind: host snapshots its counters; returns the
+                           * loop count (0: BENCH_ITERS) */
 #define HC_BENCH_END  5   /* RDI=kind, RSI=iterations, RDX=ticks */
 #define HC_HLT_CHECK  6   /* RDI=address of the HLT the guest just executed */
 #define HC_DONE       7
@@ -55,8 +56,30 @@
  * always exits): a scratch register. */
 #define GUEST_DEMO_MSR 0x58563000u
 
-#define BENCH_CPUID 0
-#define BENCH_OUT   1
+/* Benchmark kinds (HC_BENCH_BEGIN/END RDI): one loop of 1000 exits of
+ * each (BENCH_LOOP_KIND below). Parenthesized: what the bare-Bochs
+ * reference loop runs in place of the exiting instruction. */
+#define BENCH_CPUID      0   /* CPUID leaf 0, library-handled */
+#define BENCH_OUT        1   /* OUT to GUEST_PORT_BENCH: embedder round trip */
+#define BENCH_IN         2   /* IN from GUEST_PORT_LATCH: embedder, value completed */
+#define BENCH_RDMSR_EMB  3   /* RDMSR GUEST_DEMO_MSR: embedder (bare: SYSENTER_CS) */
+#define BENCH_WRMSR_EMB  4   /* WRMSR GUEST_DEMO_MSR: embedder (bare: SYSENTER_CS) */
+#define BENCH_RDMSR_LIB  5   /* RDMSR IA32_SYSENTER_CS: the library's VMCS field */
+#define BENCH_WRMSR_LIB  6   /* WRMSR IA32_SYSENTER_CS */
+#define BENCH_HLT        7   /* HLT: exit to the embedder, resumed at once (bare: NOP) */
+#define BENCH_CR4        8   /* MOV to CR4 toggling OSXSAVE (host-owned bit) */
+#define BENCH_XSETBV     9   /* XSETBV XCR0 = the host's value (no XCR0 switch) */
+#define BENCH_MMIO      10   /* 32-bit read of the MMIO register file: EPT
+                              * violation, decode, embedder, completion
+                              * (bare: a read of RAM) */
+#define BENCH_VMCALL    11   /* VMCALL nr 0: embedder, result in RAX (bare: NOP) */
+#define BENCH_HLT_WAKE  12   /* STI; HLT; CLI: at the HLT exit the embedder queues
+                              * BENCH_WAKE_VECTOR, injected at the entry; the
+                              * guest's handler runs (bare: NOP) */
+#define BENCH_KINDS     13
+#define BENCH_WAKE_VECTOR 0x41
+#define BENCH_ITERS   1000u  /* even: CR4 toggling ends where it started */
+#define IA32_SYSENTER_CS 0x174u
 
 /* YMM0-15 <-> 512 bytes of memory (AVX; the caller checks CPUID/XCR0). */
 #define YMM_STORE_ALL(buf)                                                          \
@@ -80,16 +103,55 @@
                      "vmovdqu 448(%0), %%ymm14\n\tvmovdqu 480(%0), %%ymm15"              \
                      : : "r"(buf) : "memory")
 
-/* Both loops are one asm block so the guest and bare Bochs (the demo host
+/* Every loop is one asm block so the guest and bare Bochs (the demo host
  * in root mode) execute exactly the same instructions; with Bochs'
- * `clock: sync=none` the TSC counts instructions. 64-bit only. */
-#define BENCH_LOOP(insn, n, ticks)                                              \
-    __asm__ volatile("rdtsc\n\tmov %%eax, %%esi\n\t"                             \
+ * `clock: sync=none` the TSC counts instructions. `arg` goes in R8: the
+ * MSR, address or XCR0 value, which differs between guest and bare.
+ * 64-bit only. */
+#define BENCH_LOOP_ARG(insn, n, ticks, arg)                                      \
+    __asm__ volatile("mov %2, %%r8\n\trdtsc\n\tmov %%eax, %%esi\n\t"              \
                      "1: xor %%eax, %%eax\n\t" insn "\n\tdec %%edi\n\tjnz 1b\n\t" \
                      "rdtsc\n\tsub %%esi, %%eax"                                 \
-                     : "=a"(ticks), "+D"(n)                                      \
-                     : : "rbx", "rcx", "rdx", "rsi", "memory")
+                     : "=&a"(ticks), "+D"(n)                                     \
+                     : "r"((unsigned long long)(arg))                            \
+                     : "rbx", "rcx", "rdx", "rsi", "r8", "memory")
+#define BENCH_LOOP(insn, n, ticks) BENCH_LOOP_ARG(insn, n, ticks, 0)
 #define BENCH_INSN_CPUID "cpuid"
 #define BENCH_INSN_OUT   "outb %%al, $0x80"
+
+#if defined(__x86_64__)
+/* One benchmark loop of `kind` (BENCH_*), n iterations; the TSC ticks it
+ * took. `nop` runs the one-instruction NOP loop instead (the bare
+ * reference of the kinds bare Bochs cannot run: HLT, VMCALL). */
+static inline unsigned int bench_loop(unsigned int kind, unsigned int n,
+                                      unsigned long long arg)
+{
+    unsigned int t = 0;
+    switch (kind) {
+    case BENCH_CPUID: BENCH_LOOP_ARG("cpuid", n, t, arg); break;
+    case BENCH_OUT: BENCH_LOOP_ARG("outb %%al, $0x80", n, t, arg); break;
+    case BENCH_IN: BENCH_LOOP_ARG("inb $0xe0, %%al", n, t, arg); break;
+    case BENCH_RDMSR_EMB:
+    case BENCH_RDMSR_LIB: BENCH_LOOP_ARG("mov %%r8d, %%ecx\n\trdmsr", n, t, arg); break;
+    case BENCH_WRMSR_EMB:
+    case BENCH_WRMSR_LIB:
+        BENCH_LOOP_ARG("mov %%r8d, %%ecx\n\txor %%edx, %%edx\n\twrmsr", n, t, arg);
+        break;
+    case BENCH_HLT: BENCH_LOOP_ARG("hlt", n, t, arg); break;
+    case BENCH_HLT_WAKE: BENCH_LOOP_ARG("sti\n\thlt\n\tcli", n, t, arg); break;
+    case BENCH_CR4:
+        BENCH_LOOP_ARG("mov %%cr4, %%rax\n\txor $0x40000, %%rax\n\tmov %%rax, %%cr4", n, t, arg);
+        break;
+    case BENCH_XSETBV:
+        BENCH_LOOP_ARG("mov %%r8d, %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\txsetbv",
+                       n, t, arg);
+        break;
+    case BENCH_MMIO: BENCH_LOOP_ARG("movl (%%r8), %%eax", n, t, arg); break;
+    case BENCH_VMCALL: BENCH_LOOP_ARG("vmcall", n, t, arg); break;
+    default: BENCH_LOOP_ARG("nop", n, t, arg); break;
+    }
+    return t;
+}
+#endif
 
 #endif
