@@ -62,6 +62,21 @@ static inline void host_stop(struct host *h)
     assert_int_equal(mock_hal_errors(), 0);
 }
 
+/* host_stop for a vCPU on the library's EPT (setup.ept) with n RAM frames
+ * of the test's own: the vCPU, the EPT, the frames; nothing left over. */
+static inline void host_stop_ept(struct host *h, struct x86vcpu_ept *ept, const uint64_t *pa,
+                                 int n)
+{
+    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_ept_destroy(ept), X86VCPU_OK);
+    for (int i = 0; i < n; i++)
+        mock_hal.free_frame(mock_hal.ctx, pa[i]);
+    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
+    assert_int_equal(mock_frames_in_use(), 0);
+    assert_int_equal(mock_hal_errors(), 0);
+}
+
 /* Run once with this script; the exit must reach the embedder. */
 static inline int host_run(struct host *h, mock_script_fn fn, void *ctx)
 {

@@ -44,15 +44,7 @@ static void gm_start(struct gm *g, const uint8_t *code, uint32_t len)
 
 static void gm_stop(struct gm *g)
 {
-    struct host *h = &g->h;
-    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_ept_destroy(g->ept), X86VCPU_OK);
-    for (int i = 0; i < 4; i++)
-        mock_hal.free_frame(mock_hal.ctx, g->pa[i]);
-    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
-    assert_int_equal(mock_frames_in_use(), 0);
-    assert_int_equal(mock_hal_errors(), 0);
+    host_stop_ept(&g->h, g->ept, g->pa, 4);
 }
 
 /* The CPU's EPT violation at gpa (= the linear address) with `qual`. */

@@ -75,14 +75,7 @@ static void lt_start(struct lt *g, uint32_t flags, int ipi, uint32_t slice)
 
 static void lt_stop(struct lt *g)
 {
-    struct host *h = &g->h;
-    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_ept_destroy(g->ept), X86VCPU_OK);
-    mock_hal.free_frame(mock_hal.ctx, g->pa);
-    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
-    assert_int_equal(mock_frames_in_use(), 0);
-    assert_int_equal(mock_hal_errors(), 0);
+    host_stop_ept(&g->h, g->ept, &g->pa, 1);
 }
 
 /* ---------------------------------------------------------- scripting */

@@ -57,15 +57,7 @@ static void mf_start(struct mf *g, const uint8_t *code, uint32_t len)
 
 static void mf_stop(struct mf *g)
 {
-    struct host *h = &g->h;
-    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_ept_destroy(g->ept), X86VCPU_OK);
-    for (int i = 0; i < NFRAMES; i++)
-        mock_hal.free_frame(mock_hal.ctx, g->pa[i]);
-    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
-    assert_int_equal(mock_frames_in_use(), 0);
-    assert_int_equal(mock_hal_errors(), 0);
+    host_stop_ept(&g->h, g->ept, g->pa, NFRAMES);
 }
 
 /* XMMn in the guest's saved state (FXSAVE layout: byte 160 + 16n). */

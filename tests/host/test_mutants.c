@@ -93,16 +93,8 @@ static void pg_start(struct pg *g, uint32_t tables_perms)
 
 static void pg_stop(struct pg *g)
 {
-    struct host *h = &g->h;
     hook_pa = 0;
-    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_ept_destroy(g->ept), X86VCPU_OK);
-    for (int i = 0; i < NFRAMES; i++)
-        mock_hal.free_frame(mock_hal.ctx, g->pa[i]);
-    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
-    assert_int_equal(mock_frames_in_use(), 0);
-    assert_int_equal(mock_hal_errors(), 0);
+    host_stop_ept(&g->h, g->ept, g->pa, NFRAMES);
 }
 
 /* The CPU's EPT violation on the MMIO page (linear MMIO_LIN + off). */
@@ -427,15 +419,7 @@ static void fm_start(struct fm *g, const uint8_t *code, uint32_t len)
 
 static void fm_stop(struct fm *g)
 {
-    struct host *h = &g->h;
-    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_ept_destroy(g->ept), X86VCPU_OK);
-    for (int i = 0; i < F_NFRAMES; i++)
-        mock_hal.free_frame(mock_hal.ctx, g->pa[i]);
-    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
-    assert_int_equal(mock_frames_in_use(), 0);
-    assert_int_equal(mock_hal_errors(), 0);
+    host_stop_ept(&g->h, g->ept, g->pa, F_NFRAMES);
 }
 
 /* The CPU's EPT violation at gpa = linear address (no paging). */

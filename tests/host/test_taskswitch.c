@@ -130,15 +130,7 @@ static void ts_start(struct ts *t)
 
 static void ts_stop(struct ts *t)
 {
-    struct host *h = &t->h;
-    assert_int_equal(x86vcpu_vcpu_unbind(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_vcpu_destroy(h->v), X86VCPU_OK);
-    assert_int_equal(x86vcpu_ept_destroy(t->ept), X86VCPU_OK);
-    for (int i = 0; i < 4; i++)
-        mock_hal.free_frame(mock_hal.ctx, t->pa[i]);
-    assert_int_equal(x86vcpu_cpu_disable(&h->cpu), X86VCPU_OK);
-    assert_int_equal(mock_frames_in_use(), 0);
-    assert_int_equal(mock_hal_errors(), 0);
+    host_stop_ept(&t->h, t->ept, t->pa, 4);
 }
 
 /* IDT-vectoring information of the next exit (0: none). */
