@@ -125,8 +125,8 @@ show() {
     local seed=$1 idx=$2 tag=show-$1-$2
     both "$tag" seed="$seed" start="$idx" count=1 verbose=1 dump=1
     local pb pg
-    pb=$(grep -E "^[PHSM] $idx " "$fd/$tag.bare.serial")
-    pg=$(grep -E "^[PHSM] $idx " "$fd/$tag.guest.serial")
+    pb=$(grep -E "^[PHSMW] $idx " "$fd/$tag.bare.serial")
+    pg=$(grep -E "^[PHSMW] $idx " "$fd/$tag.guest.serial")
     echo "bare Bochs:"
     printf '%s\n' "$pb" | sed 's/^/  /'
     echo "guest (status $(cat "$fd/$tag.guest.status")):"

@@ -133,12 +133,12 @@ static int split_begin(struct x86vcpu_vcpu *v, struct x86vcpu__gctx *g, uint64_t
     l2 = g->mode == 64 ? (lin | 0xfff) + 1 : (uint32_t)((lin | 0xfff) + 1);
     int acc = in->mem_is_dest ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ;
     int r1 = x86vcpu__lin_xlate(g, lin, acc, &g1, &f1);
+    if (r1 && f1.kind != GF_MMIO) {
+        *f = f1;
+        return 1;   /* the second page is not walked: its A/D flags stay (SDM 4.8) */
+    }
     int r2 = x86vcpu__lin_xlate(g, l2, acc, &g2, &f2);
     int m1 = r1 && f1.kind == GF_MMIO, m2 = r2 && f2.kind == GF_MMIO;
-    if (r1 && !m1) {
-        *f = f1;
-        return 1;
-    }
     if (r2 && !m2) {
         *f = f2;
         return 1;
@@ -173,11 +173,11 @@ static int string_cross(struct x86vcpu__gctx *g, unsigned seg, unsigned reg, int
     l2 = g->mode == 64 ? (lin | 0xfff) + 1 : (uint32_t)((lin | 0xfff) + 1);
     int acc = write ? X86VCPU_ACC_WRITE : X86VCPU_ACC_READ;
     int r1 = x86vcpu__lin_xlate(g, lin, acc, &g1, &f1);
-    int r2 = x86vcpu__lin_xlate(g, l2, acc, &g2, &f2);
     if (r1 && f1.kind != GF_MMIO) {
         *f = f1;
-        return 1;
+        return 1;   /* the second page is not walked: its A/D flags stay (SDM 4.8) */
     }
+    int r2 = x86vcpu__lin_xlate(g, l2, acc, &g2, &f2);
     if (r2 && f2.kind != GF_MMIO) {
         *f = f2;
         return 1;

@@ -141,9 +141,12 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
             uint64_t lin2 = g.mode == 64 ? lin + in_page : (uint32_t)(lin + in_page);
             struct x86vcpu__gfault f2 = { 0 };
             int r1 = x86vcpu__lin_xlate(&g, lin, access, &gpa, &f);
-            int r2 = x86vcpu__lin_xlate(&g, lin2, access, &g2, &f2);
             if (r1 && f.kind != GF_MMIO)
                 break;              /* the guest's fault on the first page */
+            /* Only now the second page: a fault on the first leaves the
+             * second's A/D flags alone, as the CPU's page-by-page check
+             * does (SDM 4.8; seed 14 program 24474 of the guest fuzzer). */
+            int r2 = x86vcpu__lin_xlate(&g, lin2, access, &g2, &f2);
             if (r2 && f2.kind != GF_MMIO) {
                 f = f2;
                 break;

@@ -624,6 +624,18 @@ static void fr_mmio_cases(void)
     __asm__ volatile(FR_ASM("", "movsl") : "+S"(s), "+D"(d) : : "memory");
     r[0] = s - GUEST_MMIO_BASE, r[1] = d - FR_RO;
     fr_rec("pf-movs-mmio-to-read-only", 2, r);
+    /* REP INSD whose first element runs from the read-only page into the
+     * next, writable one: #PF(3) on the first page, and the next page's
+     * PDE keeps A and D clear: it was never used (SDM 4.8; the guest
+     * fuzzer's seed 14 program 24474). */
+    u32 nx = (FR_RO >> 21) + 1;
+    pd_fr[nx] &= ~0x60ull;
+    __asm__ volatile("invlpg (%0)" : : "r"((uptr)(nx << 21)) : "memory");
+    d = (nx << 21) - 3, n = 2;
+    fr_arm();
+    __asm__ volatile(FR_ASM("", "rep insl") : "+D"(d), "+c"(n) : "d"(0x80) : "memory");
+    r[0] = (nx << 21) - d, r[1] = n, r[2] = (u32)pd_fr[nx] & 0x60;
+    fr_rec("pf-rep-ins-split-read-only-first-next-page-ad", 3, r);
     /* LODS is no fault; STOS to MMIO through a not-present page is the
      * CPU's own #PF: the same record either way. */
     d = FR_NP + 0x10;

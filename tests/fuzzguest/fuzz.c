@@ -21,7 +21,10 @@
  *   demo ends the guest at a REPNE CMPS there, or at an INS element across
  *   two unbacked pages), [noswapgs=1] (a NOP instead of SWAPGS: the
  *   library loses the KERNEL_GS_BASE a guest's SWAPGS leaves),
- *   [noxforms=1] (no MOVBE/SSE moves: the program stream of before)
+ *   [noxforms=1] (no MOVBE/SSE moves: the program stream of before),
+ *   [nowidesplit=1] (an SSE or CMPXCHG16B operand never runs from a window
+ *   page into the next when one of the two maps unbacked memory: the
+ *   library leaves such an operand to the embedder, MMIO_UNSUPPORTED)
  *   (mmio=1: 32-bit window pages may also map 0xd0000000, which bare Bochs
  *   reads as all-ones but the demo's PC does not serve)
  *   Program i (start <= i < start+count) depends only on (seed, i): it can
@@ -113,6 +116,7 @@ static u32 fnv64(u32 h, u64 v) { return fnv(fnv(h, (u32)v), (u32)(v >> 32)); }
 
 /* -------------------------------------------------------------- emitter */
 static int no_invd, no_pgoff, no_rf, no_cd, no_strio, no_strmmio, no_swapgs, use_mmio;  /* switches */
+static int no_widesplit;
 static u8 win_unbacked[WINDOW_PAGES];   /* window pages that map unbacked memory */
 static u32 mode, bits;              /* the program's mode; 16, 32 or 64 */
 static u32 pc_off;                  /* next byte of code[] */
@@ -195,6 +199,19 @@ static u32 rand_addr(u32 margin, int win)
     if (bits == 64 && r < 97)
         return 0x80000000u + below(0x10000000);     /* sign-extended: high half, unmapped */
     return WINDOW_VA + WINDOW_PAGES * 4096 + below(4096);   /* not present */
+}
+
+/* nowidesplit: a 16-byte operand at a that would cover a backed and an
+ * unbacked window page stays in its first page (the same draws, so the
+ * rest of the program is the same). Paging off, the window is all
+ * unbacked: MMIO on both sides, which the library serves. */
+static u32 wide_addr(u32 a)
+{
+    u32 pg = (a - WINDOW_VA) >> 12, pg2 = (a + 15 - WINDOW_VA) >> 12;
+    if (!no_widesplit || a < WINDOW_VA || pg >= WINDOW_PAGES || pg == pg2)
+        return a;
+    int u1 = win_unbacked[pg], u2 = pg2 < WINDOW_PAGES && win_unbacked[pg2];
+    return u1 != u2 ? (a & ~0xfffu) | 0xff0u : a;
 }
 
 static void mov_imm(u32 reg, u32 v) { begin(); op32(); e8(0xb8 + reg); e32(v); }
@@ -392,7 +409,7 @@ static void t_mem(void)
         static const u8 ops0f[] = { 0xb1, 0xc1, 0xb6, 0xb7, 0xbe, 0xbf, 0xaf, 0xb0, 0xc0 };
         e8(0x0f); e8(ops0f[below(sizeof ops0f)]); mem_abs(R(), addr); break;
     }
-    default: e8(0x0f); e8(0xc7); mem_abs(1, addr); break;   /* cmpxchg8b/16b */
+    default: e8(0x0f); e8(0xc7); mem_abs(1, wide_addr(addr)); break;   /* cmpxchg8b/16b */
     }
 }
 
@@ -448,7 +465,7 @@ static void t_xforms(void)
         e8(0xf0);                       /* #UD */
     if (f[k].pfx)
         e8(f[k].pfx);
-    u32 addr = rand_addr(16, window_ok(asz));
+    u32 addr = wide_addr(rand_addr(16, window_ok(asz)));
     e8(0x0f); e8(f[k].op); mem_abs(n, addr);
     if (f[k].load) {
         begin(); e8(0x66); e8(0x0f); e8(0x7e); modrm(3, n, R());            /* movd r32, xmm */
@@ -1134,6 +1151,11 @@ static u32 run_program(u32 seed, u32 idx)
             printf(" %08x", ph);
         }
         printf("\n");
+        printf("W %u", idx);     /* the window's PTEs as the program left them (A/D bits) */
+        for (u32 i = 0; i < WINDOW_PAGES; i++)
+            printf(" %llx", mode == M_PAE || mode == M_LONG || mode == M_COMPAT
+                                ? window_pt64[i] : (u64)window_pt[i]);
+        printf("\n");
         for (u32 i = 0; i < NMSR_RW; i++)
             if (msr_ok[i])
                 printf("M %u %x=%llx\n", idx, msrs_rw[i], mv[i]);
@@ -1260,6 +1282,7 @@ int main(int argc, char **argv)
     no_cd = (int)arg_u32("nocd", 0);
     no_strio = (int)arg_u32("nostrio", 0);
     no_strmmio = (int)arg_u32("nostrmmio", 0);
+    no_widesplit = (int)arg_u32("nowidesplit", 0);
     no_swapgs = (int)arg_u32("noswapgs", 0);
     no_xforms = (int)arg_u32("noxforms", 0);
     parse_modes();

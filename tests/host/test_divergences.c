@@ -3,7 +3,9 @@
  *   noinvd     INVD completes inside the library, RIP += the exit's length
  *   norf       a fault the library or the embedder injects pushes RF = 1
  *   nocd       CR0.CD/NW read back exactly as written
- *   nofmaskhi  IA32_FMASK[63:32] stay reserved (#GP), an intended difference */
+ *   nofmaskhi  IA32_FMASK[63:32] stay reserved (#GP), an intended difference
+ *   seed 14 program 24474: an element across a page boundary whose first
+ *              page faults leaves the second page's A/D flags alone */
 #include "host.h"
 
 static int setup(void **state)
@@ -311,6 +313,176 @@ static void test_swapgs_kernel_gs_base_kept(void **state)
     host_stop(&h);
 }
 
+
+/* ------------------------------------------- seed 14, program 24474 (pae)
+ * REP INSD at 0x4000affd: the element's first page is read-only (#PF,
+ * error 3), its second writable. Bare Bochs faults on the first page and
+ * never walks the second; the library walked both before looking at the
+ * first's fault, so the second page's PTE got A and D (the memory hash
+ * differed only in that PTE: 0xa01f bare, 0xa07f as a guest). SDM 4.8: A
+ * is set when an entry is used for a translation, D on a write through
+ * it; neither happened. The same order in the MMIO engine's split checks
+ * (a ModRM operand and a string operand across a page boundary).
+ *
+ * The machine: a 64-bit guest, 4-level paging, A/D clear in the leaves:
+ *   linear 0x0000 code, 0x1000 read-only (PTE P|A), 0x2000 data,
+ *   0x3000 read-only (the same frame), 0x4000 the MMIO page (gpa 0x10000). */
+enum { D_PML4, D_PDPT, D_PD, D_PT, D_CODE, D_RO, D_DATA, D_NFRAMES };
+static const uint64_t d_gpa[D_NFRAMES] = { 0x200000, 0x201000, 0x202000, 0x203000,
+                                           0x400000, 0x401000, 0x402000 };
+#define D_MMIO 0x10000u
+#define PTE_AD 0x60u
+
+struct dm {
+    struct host h;
+    struct x86vcpu_ept *ept;
+    uint64_t pa[D_NFRAMES];
+    uint8_t *ram[D_NFRAMES];
+};
+
+static uint64_t *d_pt(struct dm *g, unsigned i)
+{
+    return (uint64_t *)(void *)g->ram[D_PT] + i;
+}
+
+static void dm_start(struct dm *g)
+{
+    mock_reset();
+    memset(g, 0, sizeof *g);
+    struct host *h = &g->h;
+    assert_int_equal(x86vcpu_cpu_enable(&h->cpu, &mock_hal), X86VCPU_OK);
+    assert_int_equal(x86vcpu_vcpu_create(&h->cpu, &h->v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_ept_create(&h->cpu, 0, &g->ept), X86VCPU_OK);
+    for (int i = 0; i < D_NFRAMES; i++) {
+        g->pa[i] = mock_hal.alloc_frame(mock_hal.ctx);
+        g->ram[i] = mock_hal.phys_to_virt(mock_hal.ctx, g->pa[i]);
+        assert_int_equal(x86vcpu_ept_map(g->ept, d_gpa[i], g->pa[i], 4096, X86VCPU_EPT_RWX,
+                                         X86VCPU_MT_WB), X86VCPU_OK);
+    }
+    assert_int_equal(x86vcpu_ept_add_mmio(g->ept, D_MMIO, 0x1000), X86VCPU_OK);
+    *(uint64_t *)(void *)g->ram[D_PML4] = d_gpa[D_PDPT] | 3;
+    *(uint64_t *)(void *)g->ram[D_PDPT] = d_gpa[D_PD] | 3;
+    *(uint64_t *)(void *)g->ram[D_PD] = d_gpa[D_PT] | 3;
+    *d_pt(g, 0) = d_gpa[D_CODE] | 3;
+    *d_pt(g, 1) = d_gpa[D_RO] | 0x21;          /* present, accessed, read-only */
+    *d_pt(g, 2) = d_gpa[D_DATA] | 3;
+    *d_pt(g, 3) = d_gpa[D_RO] | 0x21;
+    *d_pt(g, 4) = D_MMIO | 3;
+    h->setup.mode = X86VCPU_MODE_LONG64;
+    h->setup.entry = 0;
+    h->setup.rsp = 0x8000;
+    h->setup.cr3 = d_gpa[D_PML4];
+    h->setup.ept = g->ept;
+    h->setup.vpid = 1;
+    host_bind(h);
+    /* CR0.WP, as the fuzzer's kernel keeps it: supervisor writes obey R/W. */
+    mock_set_vmcs(F(GUEST_CR0), mock_vmcs(F(GUEST_CR0)) | CR0_WP);
+    mock_set_vmcs(F(CR0_READ_SHADOW), mock_vmcs(F(CR0_READ_SHADOW)) | CR0_WP);
+    assert_true(x86vcpu__guest_cr0(h->v) & CR0_WP);
+}
+
+static void dm_stop(struct dm *g)
+{
+    host_stop_ept(&g->h, g->ept, g->pa, D_NFRAMES);
+}
+
+#define PF_INFO (INFO_VALID | INFO_HW_EXC | INFO_HAS_ERR | X86VCPU_VEC_PF)
+static uint64_t d_gla, d_cr2;
+
+static void d_set_ins(struct x86vcpu_regs *regs, unsigned n)
+{
+    (void)regs;
+    (void)n;
+    mock_set_vmcs(F(EXIT_INSTR_INFO), 2u << 7); /* 64-bit addresses */
+    mock_set_vmcs(F(GUEST_LINEAR_ADDRESS), d_gla);
+}
+
+static void d_set_viol(struct x86vcpu_regs *regs, unsigned n)
+{
+    (void)regs;
+    (void)n;
+    mock_set_vmcs(F(GUEST_PHYSICAL_ADDRESS), D_MMIO);
+    mock_set_vmcs(F(GUEST_LINEAR_ADDRESS), 0x4000);
+}
+
+static void d_see_cr2(struct x86vcpu_regs *regs, unsigned n)
+{
+    (void)regs;
+    (void)n;
+    d_cr2 = mock.cr[2];         /* the guest's, loaded for the injection */
+}
+
+static int d_port(void *ctx, uint16_t port, uint32_t size, int in, uint32_t *val)
+{
+    struct port_log *l = ctx;
+    (void)port, (void)size, (void)in;
+    l->calls++;
+    *val = l->next;
+    return 0;
+}
+
+/* The next entry injects #PF(err) with CR2 = cr2, RIP on the instruction. */
+static void d_expect_pf(struct dm *g, uint32_t err, uint64_t cr2, uint64_t rip)
+{
+    d_cr2 = 0;
+    RUN_STEPS(&g->h, { X86VCPU_EXIT_REASON_PREEMPTION_TIMER, 0, 0, d_see_cr2 });
+    assert_int_equal(mock.entry_intr_info, PF_INFO);
+    assert_int_equal(mock.entry_errcode, err);
+    assert_int_equal(d_cr2, cr2);
+    assert_int_equal(mock_vmcs(F(GUEST_RIP)), rip);
+}
+
+static void test_split_element_first_page_fault_keeps_second_ad(void **state)
+{
+    (void)state;
+    struct dm g;
+    struct port_log l = { 0, 0xa5a5a5a5u };
+    dm_start(&g);
+    /* rep insd (f3 6d) from port 0x80, RDI = 0x1ffd, RCX = 0x1f. */
+    g.ram[D_CODE][0x20] = 0xf3;
+    g.ram[D_CODE][0x21] = 0x6d;
+    mock_set_vmcs(F(GUEST_RIP), 0x20);
+    g.h.v->regs.gpr[X86VCPU_RDI] = 0x1ffd;
+    g.h.v->regs.gpr[X86VCPU_RCX] = 0x1f;
+    d_gla = 0x1ffd;
+    assert_int_equal(RUN_STEPS(&g.h, { X86VCPU_EXIT_REASON_IO_INSTRUCTION,
+                                       QUAL_IO(0x80, 4, 1, 1, 1), 2, d_set_ins }), X86VCPU_OK);
+    assert_int_equal(g.h.e.kind, X86VCPU_EXIT_IO);
+    assert_int_equal(x86vcpu_string_io(g.h.v, &g.h.e, d_port, &l), X86VCPU_OK);
+    assert_int_equal(l.calls, 0);                       /* the port is not read */
+    assert_int_equal(*d_pt(&g, 2) & PTE_AD, 0);         /* the fix: was A|D */
+    assert_int_equal(g.ram[D_DATA][0], 0);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RDI], 0x1ffd);
+    assert_int_equal(g.h.v->regs.gpr[X86VCPU_RCX], 0x1f);
+    d_expect_pf(&g, 3, 0x1ffd, 0x20);                   /* P | W, supervisor */
+
+    /* The MMIO engine, after an EPT violation on the MMIO page (the guest's
+     * PTE of the first page changed since the CPU walked it, or the CPU
+     * checked the pages the other way round): mov [0x3ffe], eax
+     * (89 04 25 fe 3f 00 00) and stosd (ab) at RDI = 0x3ffe. */
+    static const uint8_t modrm[] = { 0x89, 0x04, 0x25, 0xfe, 0x3f, 0x00, 0x00 };
+    for (int k = 0; k < 2; k++) {
+        memset(g.ram[D_CODE] + 0x40, 0xcc, 16);
+        if (k == 0)
+            memcpy(g.ram[D_CODE] + 0x40, modrm, sizeof modrm);
+        else
+            g.ram[D_CODE][0x40] = 0xab;
+        *d_pt(&g, 4) = D_MMIO | 3;
+        mock_set_vmcs(F(GUEST_RIP), 0x40);
+        g.h.v->regs.gpr[X86VCPU_RDI] = 0x3ffe;
+        assert_int_equal(RUN_STEPS(&g.h, { X86VCPU_EXIT_REASON_EPT_VIOLATION,
+                                           QUAL_W | QUAL_GLA | QUAL_FIN, 0, d_set_viol }),
+                         X86VCPU_OK);
+        assert_int_equal(g.h.e.kind, X86VCPU_EXIT_TIME_SLICE); /* the fault, no MMIO exit */
+        assert_int_equal(mock.entry_intr_info, PF_INFO);
+        assert_int_equal(mock.entry_errcode, 3);
+        assert_int_equal(*d_pt(&g, 4) & PTE_AD, 0);     /* the MMIO page's PTE untouched */
+        assert_int_equal(g.h.v->regs.gpr[X86VCPU_RDI], 0x3ffe);
+        assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x40);
+    }
+    dm_stop(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup(test_cr0_cd_nw_as_written, setup),
         cmocka_unit_test_setup(test_fmask_high_bits_gp, setup),
         cmocka_unit_test_setup(test_swapgs_kernel_gs_base_kept, setup),
+        cmocka_unit_test_setup(test_split_element_first_page_fault_keeps_second_ad, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
