@@ -301,7 +301,14 @@ struct x86vcpu_exit {
 
 X86VCPU_API int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out);
 X86VCPU_API int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *setup);
+/* Bind also takes the host's syscall MSRs (STAR, LSTAR, CSTAR, FMASK,
+ * TSC_AUX, XSS) as they are now on this CPU: run() restores those values,
+ * without reading them again (KERNEL_GS_BASE, which the host's SWAPGS
+ * changes, is read at every run()). An embedder that changes one of them
+ * while bound calls x86vcpu_vcpu_host_msrs_changed (EINVAL/ESTATE: no
+ * vCPU / not bound). */
 X86VCPU_API int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu);
+X86VCPU_API int x86vcpu_vcpu_host_msrs_changed(struct x86vcpu_vcpu *v);
 X86VCPU_API int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v);
 X86VCPU_API int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v);
 

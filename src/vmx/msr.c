@@ -76,16 +76,39 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
             return err;
     }
     v->smsr_loaded = 0;
+    /* Set up while bound: the active set may have changed. */
+    if (v->cpu)
+        x86vcpu__smsr_host_capture(v);
     return X86VCPU_OK;
+}
+
+/* The host's values, read once per bind (x86vcpu_vcpu_bind) rather than at
+ * every run() entry (issue 15: 6 RDMSRs per round trip). STAR, LSTAR, CSTAR,
+ * FMASK, TSC_AUX and XSS are set by a host kernel at boot, per CPU, and
+ * bind is per CPU: KVM likewise takes them once per vcpu_load
+ * (kvm_set_user_return_msr records the host value at the first switch
+ * and restores it on return to user space). KERNEL_GS_BASE is not one of
+ * them: the host's own SWAPGS changes it (SDM Vol. 2, SWAPGS), so an
+ * embedder calling run() from a syscall path holds another value each
+ * time; it stays read per entry (KVM reads it in
+ * vmx_prepare_switch_to_guest for the same reason). Must run with the
+ * host's values in the hardware: outside run(). */
+void x86vcpu__smsr_host_capture(struct x86vcpu_vcpu *v)
+{
+    for (uint32_t act = v->smsr_active & ~(1u << SMSR_KGS); act; act &= act - 1) {
+        int i = __builtin_ctz(act);
+        v->smsr_host[i] = hw_rdmsr(smsr_index[i]);
+    }
 }
 
 /* At run() entry: the guest's values in, only where they differ. */
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v)
 {
     v->smsr_loaded = 0;
+    if (v->smsr_active & (1u << SMSR_KGS))
+        v->smsr_host[SMSR_KGS] = hw_rdmsr(smsr_index[SMSR_KGS]);
     for (uint32_t act = v->smsr_active; act; act &= act - 1) {
         int i = __builtin_ctz(act);
-        v->smsr_host[i] = hw_rdmsr(smsr_index[i]);
         if (v->smsr_host[i] != v->smsr_guest[i]) {
             hw_wrmsr(smsr_index[i], v->smsr_guest[i]);
             v->smsr_loaded |= 1u << i;
@@ -319,4 +342,15 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
         return X86VCPU_EINVAL;
     return x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
                                    read, write);
+}
+
+/* The embedder changed its own syscall MSRs while bound: take them again. */
+int x86vcpu_vcpu_host_msrs_changed(struct x86vcpu_vcpu *v)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (!v->cpu)
+        return X86VCPU_ESTATE;
+    x86vcpu__smsr_host_capture(v);
+    return X86VCPU_OK;
 }

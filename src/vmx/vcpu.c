@@ -139,6 +139,7 @@ int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu)
         return x86vcpu__vmfail(v, st);
     v->cpu = cpu;
     cpu->current = v;
+    x86vcpu__smsr_host_capture(v); /* the host's syscall MSRs (msr.c) */
     int err = v->have_setup ? x86vcpu__vmcs_sync(v) : X86VCPU_OK;
     /* This VPID may have run here before (migration): its cached
      * translations are stale (SDM 29.4.3.3). */

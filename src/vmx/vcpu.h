@@ -386,6 +386,7 @@ void x86vcpu__tsc_cpuid_apply(struct x86vcpu_vcpu *v, uint32_t leaf, struct x86v
 int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v);
+void x86vcpu__smsr_host_capture(struct x86vcpu_vcpu *v);
 
 /* Exits that can happen while the CPU delivers an event through the IDT
  * (SDM 28.2.4): only these carry IDT-vectoring information, so only these

@@ -223,6 +223,8 @@ static void around_run(struct vm *vm, int after)
         YMM_LOAD_ALL(host_want); /* the host uses its SIMD registers too */
         for (int i = 0; i < 6; i++)
             wrmsr(smsr[i], smsr_host[i]);
+        /* Its own values changed: taken at bind otherwise (issue 15). */
+        x86vcpu_vcpu_host_msrs_changed(vm->v);
         host_dbg_set();
         return;
     }
