@@ -431,14 +431,24 @@ void x86vcpu__mmio_xmm_fill(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     e->u.mmio.value = v->mmio.wide[0];
 }
 
-/* The next 8-byte half, returned by run without an entry. */
-static int wide_pending(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+/* An exit run returns for the instruction in progress without a VM exit
+ * of its own (a 16-byte operand's next half, the device's part of an
+ * access, the OUT of an OUTS from MMIO): it reports the EPT violation that
+ * started the instruction (x86vcpu.h), its RIP and length. */
+static void pending_exit(const struct x86vcpu_vcpu *v, struct x86vcpu_exit *e,
+                         enum x86vcpu_exit_kind kind)
 {
-    e->kind = X86VCPU_EXIT_MMIO;
+    e->kind = kind;
     e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
     e->rip = v->mmio.rip;
     e->instr_len = v->mmio.insn.len;
     e->qualification = 0;
+}
+
+/* The next 8-byte half, returned by run without an entry. */
+static int wide_pending(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    pending_exit(v, e, X86VCPU_EXIT_MMIO);
     e->u.mmio = (typeof(e->u.mmio)){ 0 };
     e->u.mmio.gpa = v->mmio.wide_gpa[v->mmio.half & 1];
     e->u.mmio.size = 8;
@@ -815,11 +825,7 @@ int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         /* OUTS from MMIO: the element read from the device goes to the
          * port as a plain OUT exit (registers already stepped). */
         v->mmio.outs = 0;
-        e->kind = X86VCPU_EXIT_IO;
-        e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
-        e->rip = v->mmio.rip;
-        e->instr_len = v->mmio.insn.len;
-        e->qualification = 0;
+        pending_exit(v, e, X86VCPU_EXIT_IO);
         e->u.io = (typeof(e->u.io)){ 0 };
         e->u.io.port = v->mmio.port;
         e->u.io.size = v->mmio.insn.mem_size;
@@ -827,11 +833,7 @@ int x86vcpu__mmio_pending_write(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         v->pending = PENDING_NONE;
         return X86VCPU_OK;
     }
-    e->kind = X86VCPU_EXIT_MMIO;
-    e->reason = X86VCPU_EXIT_REASON_EPT_VIOLATION;
-    e->rip = v->mmio.rip;
-    e->instr_len = v->mmio.insn.len;
-    e->qualification = 0;
+    pending_exit(v, e, X86VCPU_EXIT_MMIO);
     e->u.mmio = (typeof(e->u.mmio)){ 0 };
     e->u.mmio.gpa = v->mmio.gpa;
     e->u.mmio.size = (uint8_t)(v->mmio.insn.mem_size - v->mmio.split_n);
