@@ -201,6 +201,14 @@ static void cr8_sync(struct x86vcpu_vcpu *v)
     v->cr8 = v->lapic.cr8_seen = (model(v)->regs[VLAPIC_TPR / 4] >> 4) & 0xf;
 }
 
+/* The other way: a CR8 exit (cr.c) wrote v->cr8 since the last sync. With
+ * the TPR shadow the guest writes the page's TPR itself, and CR8 reads it. */
+static void tpr_from_cr8(struct x86vcpu_vcpu *v)
+{
+    if (!(v->lapic.hw & X86VCPU_LAPIC_HW_TPR_SHADOW) && v->cr8 != v->lapic.cr8_seen)
+        x86vcpu__vlapic_set_tpr(model(v), (uint32_t)v->cr8 << 4);
+}
+
 /* The effects a write reported (struct x86vcpu_vlapic_fx). TIMER and IRQ
  * need nothing: every VM entry re-reads the deadline and the pending
  * vector. */
@@ -543,10 +551,7 @@ void x86vcpu__lapic_entry(struct x86vcpu_vcpu *v)
     uint64_t t = now(v);
     struct x86vcpu_vlapic_fx fx = { 0 };
     x86vcpu__vlapic_timer_update(l, t, &fx);
-    /* A CR8 exit (cr.c) wrote v->cr8; with the TPR shadow the guest
-     * writes the page's TPR itself, and CR8 reads it. */
-    if (!(v->lapic.hw & X86VCPU_LAPIC_HW_TPR_SHADOW) && v->cr8 != v->lapic.cr8_seen)
-        x86vcpu__vlapic_set_tpr(l, (uint32_t)v->cr8 << 4);
+    tpr_from_cr8(v);
     cr8_sync(v);
     if (v->lapic.hw & X86VCPU_LAPIC_HW_VID) {
         if (!(v->ctl_pin & PIN_EXTINT_EXITING)) {
@@ -612,8 +617,7 @@ int x86vcpu__lapic_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uin
     struct x86vcpu_vlapic_fx fx = { 0 };
     uint64_t t = now(v);
     int r;
-    if (!(v->lapic.hw & X86VCPU_LAPIC_HW_TPR_SHADOW) && v->cr8 != v->lapic.cr8_seen)
-        x86vcpu__vlapic_set_tpr(model(v), (uint32_t)v->cr8 << 4);
+    tpr_from_cr8(v);
     if (write) {
         r = x86vcpu__vlapic_msr_write(model(v), t, msr, val, &fx);
     } else {
@@ -644,8 +648,7 @@ static int page_access(struct x86vcpu_vcpu *v, const struct x86vcpu_exit *e, uin
         return 0;
     uint32_t off = (uint32_t)(e->u.mmio.gpa & 0xfff);
     uint64_t t = now(v);
-    if (!(v->lapic.hw & X86VCPU_LAPIC_HW_TPR_SHADOW) && v->cr8 != v->lapic.cr8_seen)
-        x86vcpu__vlapic_set_tpr(l, (uint32_t)v->cr8 << 4);
+    tpr_from_cr8(v);
     *val = 0;
     if (e->u.mmio.write) {
         struct x86vcpu_vlapic_fx fx = { 0 };

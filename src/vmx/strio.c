@@ -16,7 +16,7 @@
  * one-element INS/OUTS whose pointer and count step
  * when it completes (x86vcpu_complete_mmio). */
 static int string_mmio(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_port_fn port,
-                       void *ctx, uint64_t gpa, uint64_t lin)
+                       void *ctx, uint64_t gpa)
 {
     struct x86vcpu_insn *in = &v->mmio.insn;
     uint32_t val = 0;
@@ -52,7 +52,6 @@ static int string_mmio(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_p
     e->u.mmio.size = v->strio.size;
     e->u.mmio.write = v->strio.in;
     e->u.mmio.value = val;
-    (void)lin;
     v->pending = PENDING_MMIO;
     return 1;
 }
@@ -102,7 +101,6 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
     uint8_t *hva = 0; /* the current page, translated once (a TLB entry) */
     uint32_t done = 0;
     int mmio_elem = 0; /* the element that stopped us is whole in an MMIO page */
-    uint64_t mmio_lin = 0;
     if (count > X86VCPU_STRING_IO_MAX)
         count = X86VCPU_STRING_IO_MAX;
     while (done < count) {
@@ -121,7 +119,6 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
             if (!hva) {
                 if (x86vcpu__lin_xlate(&g, lin, access, &gpa, &f)) {
                     mmio_elem = f.kind == GF_MMIO;
-                    mmio_lin = lin;
                     break;
                 }
                 hva = x86vcpu__ept_page(v->setup.ept, gpa, in ? X86VCPU_EPT_R | X86VCPU_EPT_W
@@ -156,7 +153,6 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
                  * at its first byte's address, as mmio.c does (found by
                  * the guest fuzzer: a dword INS at 0x40009fff). */
                 mmio_elem = 1;
-                mmio_lin = lin;
                 break;
             }
             if (r2)
@@ -199,7 +195,7 @@ int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, x86vcpu_po
     if (err)
         return err;
     if (mmio_elem && done == 0 && x86vcpu__ept_is_mmio(v->setup.ept, f.gpa))
-        return string_mmio(v, e, port, ctx, f.gpa, mmio_lin);
+        return string_mmio(v, e, port, ctx, f.gpa);
     if (mmio_elem && done)
         return X86VCPU_OK; /* the MMIO element is the next exit's first */
     if (f.kind == GF_NONE || x86vcpu__gfault_raise(v, &f, e))

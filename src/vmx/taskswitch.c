@@ -241,10 +241,11 @@ int x86vcpu__exit_task_switch(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     if (x86vcpu__lin_read(&t.g, nd.base, img, is32 ? X86VCPU_TSS_IMAGE : 0x2c,
                           X86VCPU_ACC_READ, &t.f))
         return x86vcpu__gfault_raise(v, &t.f, e);
+    uint32_t rsp = (uint32_t)VMRD(v, WNAT, GUEST_RSP);
     struct x86vcpu_tss_regs nr = { 0 };
     for (int i = 0; i < 8; i++)
         nr.gpr[i] = (uint32_t)v->regs.gpr[i];
-    nr.gpr[X86VCPU_RSP] = (uint32_t)VMRD(v, WNAT, GUEST_RSP);
+    nr.gpr[X86VCPU_RSP] = rsp;
     nr.sel[X86VCPU_TS_FS] = (uint16_t)VMRD(v, W16, GUEST_FS_SELECTOR);
     nr.sel[X86VCPU_TS_GS] = (uint16_t)VMRD(v, W16, GUEST_GS_SELECTOR);
     x86vcpu__tss_load(img, is32, &nr);
@@ -266,7 +267,7 @@ int x86vcpu__exit_task_switch(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         orr.eflags &= ~X86VCPU_EFLAGS_NT;
     for (int i = 0; i < 8; i++)
         orr.gpr[i] = (uint32_t)v->regs.gpr[i];
-    orr.gpr[X86VCPU_RSP] = (uint32_t)VMRD(v, WNAT, GUEST_RSP);
+    orr.gpr[X86VCPU_RSP] = rsp;
     for (unsigned s = 0; s < 6; s++)
         orr.sel[s] = (uint16_t)seg_rd(v, X86VCPU_VMCS_GUEST_ES_SELECTOR, s);
 
