@@ -108,9 +108,10 @@ static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
         return -1;
     }
     struct x86vcpu_setup s = { .mode = X86VCPU_MODE_PROT32, .entry = im.entry };
+    pc->host_tsc_khz = pc_tsc_calibrate(10);    /* once: the slice and the guest's TSC */
     /* pic=virtual: exits that bring the devices' interrupts (pc/irq.h). */
     if (pc->virt_pic)
-        s.time_slice = irq_time_slice(pc_tsc_calibrate(10), pc->slice_us) >>
+        s.time_slice = irq_time_slice(pc->host_tsc_khz, pc->slice_us) >>
                        (rdmsr(0x485) & 31);    /* IA32_VMX_MISC[4:0]: the timer's rate (SDM 25.5.1) */
     err = vm_start_vcpu(vm, &s);
     if (err) {
@@ -260,7 +261,7 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
     }
     if (load_guest(pc, &g, mem))
         return -1;
-    if (pc_tsc_setup(vm, demo_cmdline))   /* the guest's TSC frequency (pc/tsc.c) */
+    if (pc_tsc_setup(vm, pc->host_tsc_khz, demo_cmdline))   /* the guest's TSC frequency (pc/tsc.c) */
         return -1;
     if (pc->virt_pic && virtual_platform(pc, demo_cmdline))
         return -1;

@@ -80,6 +80,7 @@ struct pc {
     struct pm pm;
     struct pc_msrs msrs;
     struct pc_tsc_deadline tsc_deadline;
+    uint32_t host_tsc_khz;              /* PIT-calibrated once (pc/tsc.c) */
     struct apic apic;
     struct cmos cmos;
     struct ioapic ioapic;

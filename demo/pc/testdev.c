@@ -65,6 +65,14 @@ static void map_back(struct latch *l, uint64_t page)
                     X86VCPU_MT_WB);
 }
 
+/* Entry i leaves the list of flushed pages (its order kept: oldest first). */
+static void flushed_drop(struct latch *l, uint32_t i)
+{
+    for (uint32_t j = i + 1; j < l->nflushed; j++)
+        l->flushed[j - 1] = l->flushed[j];
+    l->nflushed--;
+}
+
 static void flush_page(struct latch *l, uint64_t gpa)
 {
     uint64_t page = gpa & ~0xfffull;
@@ -75,9 +83,7 @@ static void flush_page(struct latch *l, uint64_t gpa)
             return;                     /* already out */
     if (l->nflushed == TESTDEV_FLUSH_MAX) {
         map_back(l, l->flushed[0]);
-        for (uint32_t i = 1; i < TESTDEV_FLUSH_MAX; i++)
-            l->flushed[i - 1] = l->flushed[i];
-        l->nflushed--;
+        flushed_drop(l, 0);
     }
     if (x86vcpu_ept_unmap(l->vm->ept, page, 4096))
         return;
@@ -94,9 +100,7 @@ int testdev_flush_fault(struct latch *l, const struct x86vcpu_exit *e)
         if (l->flushed[i] != page)
             continue;
         map_back(l, page);
-        for (uint32_t j = i + 1; j < l->nflushed; j++)
-            l->flushed[j - 1] = l->flushed[j];
-        l->nflushed--;
+        flushed_drop(l, i);
         l->flush_faults++;
         return 1;
     }

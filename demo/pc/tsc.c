@@ -8,15 +8,15 @@
 #include "console.h"
 #include "vm.h"
 #include "pc/tsc.h"
+#include "dev/pit8254.h"
 
-#define PIT_HZ      1193182u
 #define PIT_CH2     0x42
 #define PIT_CMD     0x43
 #define PORT_B      0x61    /* bit 0: channel 2 gate, bit 1: speaker, bit 5: OUT2 */
 
 uint32_t pc_tsc_calibrate(uint32_t ms)
 {
-    uint32_t latch = PIT_HZ / 1000 * ms;
+    uint32_t latch = PIT8254_HZ / 1000 * ms;
     if (!latch || latch > 0xffff)
         return 0;
     uint8_t b = inb(PORT_B);
@@ -35,13 +35,12 @@ uint32_t pc_tsc_calibrate(uint32_t ms)
     outb(PORT_B, b);
     if (!done)
         return 0;
-    /* ticks / (latch / PIT_HZ s) / 1000 */
-    return (uint32_t)((t1 - t0) * PIT_HZ / ((uint64_t)latch * 1000));
+    /* ticks / (latch / PIT8254_HZ s) / 1000 */
+    return (uint32_t)((t1 - t0) * PIT8254_HZ / ((uint64_t)latch * 1000));
 }
 
-int pc_tsc_setup(struct vm *vm, const char *demo_cmdline)
+int pc_tsc_setup(struct vm *vm, uint32_t host, const char *demo_cmdline)
 {
-    uint32_t host = pc_tsc_calibrate(10);
     uint64_t guest = 0;
     word_value(demo_cmdline, "tsc_khz", &guest);
     if (!host) {

@@ -28,8 +28,9 @@ int pc_tsc_deadline_attach(struct pc_tsc_deadline *d, struct vm *vm);
  * (the classic calibration: Linux's pit_calibrate_tsc); 0 if the PIT
  * never counted down. */
 uint32_t pc_tsc_calibrate(uint32_t ms);
-/* Calibrate, then give the bound vCPU the host's and the guest's
- * frequency. Returns 0, or -1 (printed why). */
-int pc_tsc_setup(struct vm *vm, const char *demo_cmdline);
+/* Give the bound vCPU the host's frequency (host kHz, from
+ * pc_tsc_calibrate; 0: it failed) and the guest's. Returns 0, or -1
+ * (printed why). */
+int pc_tsc_setup(struct vm *vm, uint32_t host, const char *demo_cmdline);
 
 #endif
