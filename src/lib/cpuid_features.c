@@ -274,7 +274,6 @@ int x86vcpu__msr_hidden(const struct x86vcpu_cpuid_policy *p, uint32_t msr)
 #define MSR_MCG_CAP 0x179u
 #define MSR_MCG_STATUS 0x17au
 #define MSR_MISC_ENABLE 0x1a0u
-#define MSR_MTRR_PHYS0 0x200u
 #define MSR_MTRR_DEF_TYPE 0x2ffu
 
 /* IA32_MISC_ENABLE bits (Vol. 4 Table 2-2). */

@@ -68,6 +68,7 @@ struct x86vcpu_cpuid_override {
  * (src/lib/cpuid_features.c, docs/CPUID.md): IA32_MISC_ENABLE, the MTRRs,
  * MCG_STATUS. */
 #define X86VCPU_MTRR_VAR 8       /* variable ranges: IA32_MTRRCAP.VCNT */
+#define MSR_MTRR_PHYS0 0x200u    /* IA32_MTRR_PHYSBASE0; PHYSMASK0 follows, then the next pair */
 #define X86VCPU_MTRR_FIXED 11    /* fixed-range MSRs (SDM 12.11.2.2) */
 struct x86vcpu_arch_msrs {
     uint64_t misc_enable;

@@ -507,7 +507,10 @@ int x86vcpu__cpuid_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uin
     } else {
         struct x86vcpu_cpuid_regs a;
         unsigned maxphy = 36; /* SDM 4.1.4: without leaf 80000008H */
-        if (v->cpuid.max_ext >= 0x80000008u || !v->cpuid.max_basic) {
+        /* Only the variable-range MTRRs depend on MAXPHYADDR: other WRMSR
+         * exits need no CPUID lookup. */
+        int var_mtrr = msr >= MSR_MTRR_PHYS0 && msr < MSR_MTRR_PHYS0 + 2 * X86VCPU_MTRR_VAR;
+        if (var_mtrr && (v->cpuid.max_ext >= 0x80000008u || !v->cpuid.max_basic)) {
             x86vcpu__guest_cpuid_cr4(v, 0x80000008u, 0, 0, &a);
             if (v->cpuid.max_ext >= 0x80000008u)
                 maxphy = a.eax & 0xff;
