@@ -10,7 +10,8 @@
  *
  * Life of a vCPU:
  *   x86vcpu_cpu_enable(cpu, hal)            once per physical CPU (VMXON)
- *   x86vcpu_vcpu_create(cpu, &vcpu)         VMCS, bitmaps, record
+ *   x86vcpu_vcpu_create(cpu, &vcpu)         VMCS, bitmaps, record (a VM of its own)
+ *     or x86vcpu_vm_create(cpu, &vm) once, then x86vcpu_vcpu_create_in(vm, cpu, &vcpu)
  *   x86vcpu_vcpu_setup(vcpu, &setup)        guest start state, EPT root, entry
  *   x86vcpu_vcpu_bind(vcpu, cpu)            VMPTRLD + host state on this CPU
  *   x86vcpu_vcpu_run(vcpu, &exit) ...       VMLAUNCH/VMRESUME until an exit for
@@ -299,6 +300,28 @@ struct x86vcpu_exit {
     } u;
 };
 
+/* A VM: what its vCPUs share (three HAL frames: the I/O bitmaps A and B
+ * and the MSR bitmap; and one for the VM's record with its CPUID table).
+ * Intercepts (x86vcpu_io_intercept, x86vcpu_msr_intercept) and the CPUID
+ * policy (x86vcpu_cpuid_override, _set_vendor, _enable_feature,
+ * _disable_feature) are the VM's: made through one vCPU, they apply to
+ * all of its vCPUs, those created later included. What CPUID shows of one
+ * vCPU's own state stays its own (APIC IDs, the APIC bit, OSXSAVE/OSPKE,
+ * the XSAVE sizes, IA32_MISC_ENABLE[22], its TSC frequency). The embedder
+ * makes these changes while no vCPU of the VM runs on another CPU.
+ * x86vcpu_vcpu_create_in takes three frames (record, VMCS, XSAVE area);
+ * x86vcpu_vcpu_create makes a VM for that vCPU alone (its bitmaps are its
+ * own: seven frames), destroyed with it. A vCPU keeps its VM alive:
+ * x86vcpu_vm_destroy returns X86VCPU_EBUSY while the VM has vCPUs. The
+ * vCPUs of a VM are created with the same HAL, and not in the VM of an
+ * x86vcpu_vcpu_create (else X86VCPU_EINVAL). */
+struct x86vcpu_vm; /* opaque; lives in one HAL frame */
+X86VCPU_API int x86vcpu_vm_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vm **out);
+X86VCPU_API int x86vcpu_vm_destroy(struct x86vcpu_vm *vm);
+X86VCPU_API int x86vcpu_vcpu_create_in(struct x86vcpu_vm *vm, struct x86vcpu_cpu *cpu,
+                                       struct x86vcpu_vcpu **out);
+/* The VM a vCPU belongs to. */
+X86VCPU_API struct x86vcpu_vm *x86vcpu_vcpu_vm(const struct x86vcpu_vcpu *v);
 X86VCPU_API int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out);
 X86VCPU_API int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *setup);
 /* Bind also takes the host's syscall MSRs (STAR, LSTAR, CSTAR, FMASK,
@@ -328,7 +351,8 @@ X86VCPU_API int x86vcpu_complete_msr_fault(struct x86vcpu_vcpu *v);
 
 /* Intercepts. By default every port and every MSR exits. Passing an MSR
  * through is only allowed for MSRs in the bitmap's two ranges
- * (0-0x1fff, 0xc0000000-0xc0001fff); others always exit (X86VCPU_EINVAL). */
+ * (0-0x1fff, 0xc0000000-0xc0001fff); others always exit (X86VCPU_EINVAL).
+ * The bitmaps are the VM's: a change applies to every vCPU of the VM. */
 X86VCPU_API int x86vcpu_io_intercept(struct x86vcpu_vcpu *v, uint16_t port, uint32_t count,
                                      int intercept);
 X86VCPU_API int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int write);
@@ -380,7 +404,8 @@ X86VCPU_API int x86vcpu_vcpu_flush_ept(struct x86vcpu_vcpu *v);
  * everything else; set and clear all zero removes it. There are no
  * default entries: what is hidden is the allow-list's (docs/CPUID.md), and
  * an override can show a bit it hides. X86VCPU_ENOMEM when the table is
- * full. */
+ * full. The policy is the VM's (overrides, vendor, features): a change
+ * applies to every vCPU of the VM. */
 #define X86VCPU_CPUID_ANY_SUBLEAF 0xffffffffu
 X86VCPU_API int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                                        const uint32_t set[4], const uint32_t clear[4]);
@@ -393,7 +418,8 @@ X86VCPU_API int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vend
  * instructions #UD wherever a VMX control allows. An embedder that backs
  * one (say, passes the perf MSRs through) turns it on by name. Call before
  * x86vcpu_vcpu_setup (the VMX controls follow the set then): afterwards
- * X86VCPU_ESTATE; X86VCPU_EINVAL for an unknown feature. The host must
+ * X86VCPU_ESTATE (after any vCPU of the VM was set up); X86VCPU_EINVAL
+ * for an unknown feature. The host must
  * have the feature for its CPUID bits to show. */
 enum x86vcpu_feature {
     X86VCPU_FEAT_PMU = 0,       /* architectural PMU: leaf 0xA, PDCM, RDPMC, perf MSRs (off) */
@@ -417,7 +443,8 @@ X86VCPU_API int x86vcpu_cpuid_disable_feature(struct x86vcpu_vcpu *v, enum x86vc
 /* Event injection. Events are delivered at VM entries in the SDM's priority
  * order: an event whose delivery was interrupted by the last VM exit (IDT-
  * vectoring information) first, then exceptions (queue order), then NMIs,
- * then external interrupts (queue order).
+ * then external interrupts (queue order), then the INTR line's
+ * (x86vcpu_set_intr_line), then the virtual local APIC's.
  *  - An external interrupt waits for RFLAGS.IF = 1 and no STI/MOV-SS
  *    blocking (interrupt-window exiting, SDM 26.7.5).
  *  - An NMI waits for no NMI/STI/MOV-SS blocking (NMI-window exiting, with
@@ -445,6 +472,32 @@ X86VCPU_API int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vec
                                              uint32_t instr_len);
 /* Events queued and not yet delivered. */
 X86VCPU_API uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v);
+
+/* The CPU's INTR pin, driven by the embedder's external interrupt
+ * controller (an 8259 pair): the CPU samples it at instruction boundaries
+ * and runs the INTA cycle only when it takes the interrupt (SDM 6.8.1,
+ * 11.5.1 ExtINT). At each VM entry, when no other event is injected
+ * (re-injection, exceptions, NMIs and x86vcpu_queue_interrupt's vectors
+ * come first, SDM 6.9) and pending(ctx) says the line is up:
+ *  - with RFLAGS.IF = 1 and no STI/MOV-SS blocking, ack(ctx) is called
+ *    (the INTA cycle: the vector 0-255, or -1 when the request went away:
+ *    nothing is injected) and the vector injected at this entry;
+ *  - otherwise interrupt-window exiting is armed and its exit handled
+ *    inside run (ack and inject then; never returned to the embedder), so
+ *    a guest's "sti; nop; cli" takes it as a CPU would.
+ * With the virtual local APIC (x86vcpu_lapic_enable) the line reaches the
+ * CPU only through LINT0 in ExtINT mode or with the APIC disabled
+ * (x86vcpu_lapic_accepts_extint); the ExtINT then goes before the APIC's
+ * own vectors, bypassing its IRR, ISR and TPR (as KVM's
+ * kvm_cpu_get_interrupt). pending is asked once per entry; the run loop
+ * never waits on it. l = NULL removes the line. X86VCPU_EINVAL without
+ * pending or ack. */
+struct x86vcpu_intr_line {
+    int (*pending)(void *ctx);  /* nonzero: INTR is asserted now */
+    int (*ack)(void *ctx);      /* INTA: the vector, or -1 */
+    void *ctx;
+};
+X86VCPU_API int x86vcpu_set_intr_line(struct x86vcpu_vcpu *v, const struct x86vcpu_intr_line *l);
 
 /* External interrupts arriving while the guest runs: exit to the embedder
  * with the vector acknowledged (X86VCPU_EXIT_EXTINT; the embedder handles
@@ -553,6 +606,11 @@ struct x86vcpu_lapic_ipi {
 };
 #define X86VCPU_LAPIC_SOFT (1u << 0) /* no APIC assist of the CPU: the software path */
 #define X86VCPU_LAPIC_BSP  (1u << 1) /* IA32_APIC_BASE.BSP */
+/* At setup LINT0 is unmasked in ExtINT mode, the "virtual wire" a PC BIOS
+ * leaves on the BSP (MP spec 1.4 3.6.2.2; QEMU's APIC reset and KVM's
+ * LINT0_REENABLED quirk do the same), so the INTR line
+ * (x86vcpu_set_intr_line) reaches a guest that never programs LINT0. */
+#define X86VCPU_LAPIC_VIRTUAL_WIRE (1u << 2)
 struct x86vcpu_lapic_config {
     uint32_t apic_id;   /* initial x2APIC ID (the xAPIC ID is its low 8 bits) */
     uint32_t tsc_khz;   /* guest TSC kHz; 0: x86vcpu_set_tsc_khz's, followed */
@@ -576,8 +634,8 @@ X86VCPU_API int x86vcpu_lapic_set_irq(struct x86vcpu_vcpu *v, uint8_t vector, in
  * (1: an ExtINT, INIT or SMI the embedder must do itself). */
 X86VCPU_API int x86vcpu_lapic_lint(struct x86vcpu_vcpu *v, unsigned pin);
 /* Would the 8259's INTR be taken now (the APIC disabled, or LINT0
- * unmasked in ExtINT mode; SDM 11.4.3, 11.5.1)? Then the embedder queues
- * the 8259's vector with x86vcpu_queue_interrupt. 0 without a virtual APIC. */
+ * unmasked in ExtINT mode; SDM 11.4.3, 11.5.1)? The INTR line
+ * (x86vcpu_set_intr_line) asks it at each entry. 0 without a virtual APIC. */
 X86VCPU_API int x86vcpu_lapic_accepts_extint(const struct x86vcpu_vcpu *v);
 /* For an ipi callback: is target a destination (from: the sender), and
  * deliver it there (NMI queued, fixed into IRR; INIT/SIPI: 1, left to the

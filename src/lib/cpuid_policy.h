@@ -83,12 +83,14 @@ struct x86vcpu_arch_msrs {
  * as KVM keeps its cpuid entries array) and looked up by the CPUID exit,
  * which patches only the dynamic bits: OSXSAVE (leaf 1) and OSPKE (7.0)
  * from the guest's CR4, the XSAVE sizes (0DH.0/0DH.1 EBX) under its
- * XCR0/IA32_XSS, SYSCALL (80000001H) by mode. Indexed by the effective
- * leaf (x86vcpu__cpuid_effective_leaf): leaves 0..TBL_BASIC-1,
- * 80000000H.., 40000000H.. directly; per leaf, its subleaves in order
- * (leaves whose answer depends on ECX), or one answer for all. Lives in
- * a HAL frame of its own; stale (cpu NULL) after anything it depends on
- * changed, rebuilt at the next lookup. */
+ * XCR0/IA32_XSS, SYSCALL (80000001H) by mode, and what is the vCPU's own:
+ * APIC IDs (1:EBX[31:24], 0BH/1FH:EDX), the virtual LAPIC's bits. Indexed
+ * by the effective leaf (x86vcpu__cpuid_effective_leaf): leaves
+ * 0..TBL_BASIC-1, 80000000H.., 40000000H.. directly; per leaf, its
+ * subleaves in order (leaves whose answer depends on ECX), or one answer
+ * for all. One per VM, in the frame of its record (src/vmx/vcpu.h); stale
+ * (cpu NULL) after anything it depends on changed, rebuilt at the next
+ * lookup. */
 #define X86VCPU_CPUID_TBL_BASIC 0x40u   /* leaves 0..3FH */
 #define X86VCPU_CPUID_TBL_EXT 0x20u     /* 80000000H..8000001FH */
 #define X86VCPU_CPUID_TBL_HV 0x11u      /* 40000000H..40000010H (TSC leaf) */
@@ -117,13 +119,14 @@ struct x86vcpu_cpuid_leafdesc {
 #define X86VCPU_XSAVE_EBX_CPU 3       /* the CPU's answer under the guest's XCR0 */
 
 struct x86vcpu_cpuid_table {
-    const void *cpu;            /* struct x86vcpu_cpu it was built on; NULL: stale */
+    const void *cpu;            /* the VM it was built for; NULL: stale */
     uint32_t max_basic, max_ext;  /* the host's: effective leaf */
     uint32_t tsc_khz;           /* the guest TSC frequency it was built with */
     uint32_t builds;            /* times built (tests: once, not per exit) */
     /* Dynamic bits that pass the overrides unchanged (the others are in
      * the stored answer): leaf 1 ECX.OSXSAVE, 7.0 ECX.OSPKE, 0DH.0/1 EBX. */
     uint32_t osxsave_keep, ospke_keep;
+    uint32_t apicid_keep;       /* 1:EBX[31:24]: the vCPU's APIC ID (guest_cpuid.c) */
     uint32_t xsave_ebx_keep[2];
     uint8_t xsave_ebx_kind[2];
     uint16_t used;              /* ent[] in use */

@@ -589,6 +589,8 @@ static void reset_regs(struct x86vcpu_vlapic *l, int keep_id)
     l->tsc_deadline = 0;
     l->esr_pending = 0;
     l->lint_rirr = 0;
+    l->timer_lvt = rd(l, VLAPIC_LVT_TIMER);
+    l->timer_dcr = 0;
 }
 
 void x86vcpu__vlapic_reset(struct x86vcpu_vlapic *l)
@@ -703,6 +705,7 @@ static void reg_write(struct x86vcpu_vlapic *l, uint64_t now, uint32_t off, uint
             for (unsigned i = 0; i < N_LVT; i++)
                 if (lvt_present(l, lvt_offsets[i]))
                     wr(l, lvt_offsets[i], rd(l, lvt_offsets[i]) | VLAPIC_LVT_MASKED);
+            l->timer_lvt = rd(l, VLAPIC_LVT_TIMER);
         }
         fx->flags |= VLAPIC_FX_IRQ;
         return;
@@ -721,12 +724,17 @@ static void reg_write(struct x86vcpu_vlapic *l, uint64_t now, uint32_t off, uint
         wr(l, off, val & 0xff000000u);
         return;
     case VLAPIC_LVT_TIMER: {
+        /* The old value back first (an APIC-write exit left the new one in
+         * the page): what is due fires in the old mode, and the mode
+         * change below is seen. */
+        wr(l, off, l->timer_lvt);
         x86vcpu__vlapic_timer_update(l, now, fx);
         uint32_t old = timer_mode(l);
         uint32_t v = val & lvt_writable(l, off);
         if (!(rd(l, VLAPIC_SVR) & VLAPIC_SVR_ENABLE))
             v |= VLAPIC_LVT_MASKED;
         wr(l, off, v);
+        l->timer_lvt = v;
         uint32_t mode = timer_mode(l);
         /* SDM 11.5.4.1: "A write to the LVT Timer Register that changes
          * the timer mode disarms the local APIC timer." Into or out of
@@ -760,11 +768,14 @@ static void reg_write(struct x86vcpu_vlapic *l, uint64_t now, uint32_t off, uint
         timer_start(l, now, val, fx);
         return;
     case VLAPIC_DCR: {
-        /* A new divider applies from now on: the count reached so far is
-         * kept and counts down at the new rate. */
+        /* A new divider applies from now on: the count reached so far (at
+         * the old divider, put back if an APIC-write exit left the new one
+         * in the page) is kept and counts down at the new rate. */
+        wr(l, off, l->timer_dcr);
         x86vcpu__vlapic_timer_update(l, now, fx);
         uint32_t cur = timer_current(l, now);
         wr(l, off, val & 0xbu);
+        l->timer_dcr = val & 0xbu;
         if (l->timer_c0)
             timer_start(l, now, cur, fx);
         return;

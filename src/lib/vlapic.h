@@ -130,6 +130,10 @@ struct x86vcpu_vlapic {
     uint32_t timer_c0;      /* 0: the one-shot/periodic count is not running */
     uint32_t esr_pending;   /* errors since the last ESR write (SDM 11.5.3) */
     uint32_t lint_rirr;     /* remote IRR of LINT0 (bit 0), LINT1 (bit 1) */
+    /* The LVT timer and DCR as last applied: after an APIC-write exit the
+     * page already holds the new value, and a mode or divider change is
+     * relative to the old one. */
+    uint32_t timer_lvt, timer_dcr;
     uint32_t apic_id;       /* initial (x2)APIC ID */
     uint32_t tsc_khz, bus_khz;
     uint32_t features;

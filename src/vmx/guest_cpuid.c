@@ -2,14 +2,68 @@
  * answer through the vCPU's policy, src/lib/cpuid_policy.c) and the
  * embedder's calls that change the policy.
  *
- * The view is computed once into a table (struct x86vcpu_cpuid_table, one
- * HAL frame, as KVM keeps its cpuid entries array): the exit looks the
- * answer up and patches only the bits that follow the guest's state.
+ * The view is computed once into a table (struct x86vcpu_cpuid_table, as
+ * KVM keeps its cpuid entries array): the exit looks the answer up and
+ * patches only the bits that follow the guest's state.
  * x86vcpu__guest_cpuid_ref is the computation itself, used to build the
- * table and by tests/host/test_cpuid_cache.c as the reference. */
+ * table and by tests/host/test_cpuid_cache.c as the reference.
+ *
+ * The policy and the table are the VM's (struct x86vcpu_vm, vcpu.h): each
+ * vCPU holds a copy of the policy (its arch MSRs, IA32_MISC_ENABLE and the
+ * MTRRs, are its own), and the embedder's calls change every copy. The
+ * table holds nothing of one vCPU or host CPU: the APIC IDs (the host's
+ * without the virtual LAPIC, taken at bind; else the LAPIC's), the LAPIC's
+ * bits, IA32_MISC_ENABLE[22] and a TSC frequency other than the table's
+ * are added at each lookup, or computed (the slow path). So a vCPU never
+ * rebuilds the table for its own sake, nor on migration: the table is
+ * rebuilt only after the embedder changed the policy. */
 #include "vmx/vcpu.h"
 #include "lib/bitmap.h"
 #include "lib/tsc.h"       /* X86VCPU_CPUID_HV_TIMING */
+
+#define CPUID1_ECX_X2APIC       (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_EDX_APIC         (1u << 9)
+#define MISC_ENABLE_LIMIT_CPUID (1ull << 22)
+
+static inline struct x86vcpu_cpuid_table *vtbl(const struct x86vcpu_vcpu *v)
+{
+    return &v->vm->tbl;
+}
+
+/* The virtual LAPIC's CPUID bits (lapic.c; SDM 11.4.2, 11.12.1, 11.5.4.1):
+ * the APIC bit follows IA32_APIC_BASE.EN, x2APIC and TSC-deadline the
+ * model's features, the initial APIC ID in 1:EBX[31:24] and 0BH/1FH:EDX.
+ * After the overrides: the APIC's state wins. leaf: the effective one. */
+static void lapic_bits(const struct x86vcpu_vcpu *v, uint32_t leaf, struct x86vcpu_cpuid_regs *r)
+{
+    const struct x86vcpu_vlapic *l = &v->lapic.m;
+    if (leaf == 1) {
+        r->ebx = (r->ebx & 0x00ffffffu) | (l->apic_id & 0xffu) << 24;
+        r->ecx = (r->ecx & ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE)) |
+                 ((l->features & VLAPIC_F_X2APIC) ? CPUID1_ECX_X2APIC : 0) |
+                 ((l->features & VLAPIC_F_TSC_DEADLINE) ? CPUID1_ECX_TSC_DEADLINE : 0);
+        r->edx = (r->edx & ~CPUID1_EDX_APIC) |
+                 (x86vcpu__vlapic_hw_enabled(l) ? CPUID1_EDX_APIC : 0);
+    } else if (leaf == 0xb || leaf == 0x1f) {
+        r->edx = l->apic_id;
+    }
+}
+
+/* The fast path (tbl_fast) serves a vCPU whose key is the built table's
+ * VM; a vCPU with IA32_MISC_ENABLE[22] set takes tbl_lookup (CPUID.0:EAX
+ * reads at most 2 for it alone). Called after each change of the MSR. */
+static void key_sync(struct x86vcpu_vcpu *v)
+{
+    v->cpuid_key = (v->cpuid.msrs.misc_enable & MISC_ENABLE_LIMIT_CPUID)
+                       ? (const void *)&v->cpuid_key
+                       : (const void *)v->vm;
+}
+
+static void vm_tbl_stale(struct x86vcpu_vm *vm)
+{
+    vm->tbl.cpu = 0;
+}
 
 /* ------------------------------------------------------- the reference */
 
@@ -78,6 +132,8 @@ void x86vcpu__guest_cpuid_ref(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
     *r = (struct x86vcpu_cpuid_regs){ h.eax, h.ebx, h.ecx, h.edx };
     guest_view(v, leaf, subleaf, guest_cr4, layout, r);
     syscall_by_mode(v, leaf, r);
+    if (v->lapic.on)
+        lapic_bits(v, leaf, r);
 }
 
 /* The guest-visible feature leaves before any guest state exists (setup):
@@ -91,24 +147,33 @@ void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
 
 /* ------------------------------------------------------------ the table */
 
-int x86vcpu__cpuid_tbl_alloc(struct x86vcpu_vcpu *v)
+/* A new VM's table: stale, built at its first use. */
+void x86vcpu__cpuid_tbl_init(struct x86vcpu_vm *vm)
 {
-    uint64_t pa = v->hal->alloc_frame(v->hal->ctx);
-    if (!pa)
-        return X86VCPU_ENOMEM;
-    v->cpuid.tbl_pa = pa;
-    v->cpuid.tbl = v->hal->phys_to_virt(v->hal->ctx, pa);
-    v->cpuid.tbl->cpu = 0;
-    v->cpuid.tbl->builds = 0;
-    return X86VCPU_OK;
+    vm->tbl.cpu = 0;
+    vm->tbl.builds = 0;
 }
 
-void x86vcpu__cpuid_tbl_free(struct x86vcpu_vcpu *v)
+/* A vCPU joining its VM (x86vcpu_vcpu_create_in) takes the VM's policy
+ * from a vCPU already there (its arch MSRs at their reset values), or the
+ * default one. The copies have no table pointer: the VM's is used. */
+void x86vcpu__cpuid_join(struct x86vcpu_vcpu *v)
 {
-    if (v->cpuid.tbl_pa)
-        v->hal->free_frame(v->hal->ctx, v->cpuid.tbl_pa);
+    const struct x86vcpu_vcpu *peer = v->vm->vcpus;
+    if (peer) {
+        /* Byte by byte, through volatile: a struct copy this large would
+         * become a memcpy call, and the library has none (freestanding). */
+        const unsigned char *from = (const unsigned char *)&peer->cpuid;
+        volatile unsigned char *to = (volatile unsigned char *)&v->cpuid;
+        for (size_t i = 0; i < sizeof v->cpuid; i++)
+            to[i] = from[i];
+        x86vcpu__arch_msrs_reset(&v->cpuid, 0);
+    } else {
+        x86vcpu__cpuid_policy_init(&v->cpuid);
+    }
     v->cpuid.tbl = 0;
     v->cpuid.tbl_pa = 0;
+    key_sync(v);
 }
 
 /* Subleaves stored at most for a leaf the host enumerates (4, 0BH, 14H,
@@ -128,12 +193,17 @@ static void tbl_answer(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
         *h = hw_cpuid(leaf, subleaf);
     *r = (struct x86vcpu_cpuid_regs){ h->eax, h->ebx, h->ecx, h->edx };
     guest_view(v, leaf, subleaf, 0, (leaf == 0xd && v->cpu->xsave_size) ? 0 : &v->xstate, r);
+    /* The APIC IDs are the vCPU's, added by the lookup (tbl_lookup). */
+    if (leaf == 1)
+        r->ebx &= ~vtbl(v)->apicid_keep;
+    else if (leaf == 0xb || leaf == 0x1f)
+        r->edx = 0;
     if (leaf == 0xd && subleaf < 2) {
         /* 0DH.0/1 EBX: which size the lookup computes (the reference's
          * choice: the CPU's own answer with XSAVE enabled on the host,
          * else from the layout when the allow-listed EAX has the feature);
          * the stored answer keeps only what the overrides fix. */
-        struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
+        struct x86vcpu_cpuid_table *t = vtbl(v);
         struct x86vcpu_cpuid_regs m = { h->eax, 0, 0, 0 }, keep;
         x86vcpu__cpuid_mask(v->cpuid.features, leaf, subleaf, &m);
         unsigned kind = v->cpu->xsave_size ? X86VCPU_XSAVE_EBX_CPU
@@ -175,8 +245,15 @@ static void tbl_leaf(struct x86vcpu_vcpu *v, struct x86vcpu_cpuid_table *t, uint
     uint32_t exact_end;
     int any_ov = x86vcpu__cpuid_override_subleaves(p, leaf, &exact_end);
     *d = (struct x86vcpu_cpuid_leafdesc){ (uint8_t)t->used, 0, 0, 0 };
-    if (leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001u)
+    if (leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001u || leaf == 0xb ||
+        leaf == 0x1f)
         d->flags |= X86VCPU_CPUID_TBL_DYN;
+    /* 0BH/1FH: EDX is the vCPU's x2APIC ID, unless an override may touch
+     * it: then computed at each CPUID. */
+    if ((leaf == 0xb || leaf == 0x1f) && x86vcpu__cpuid_override_maybe(p, leaf)) {
+        d->flags = X86VCPU_CPUID_TBL_SLOW;
+        return;
+    }
     if (leaf == 0x15 || leaf == 0x16 || leaf == X86VCPU_CPUID_HV_BASE ||
         leaf == X86VCPU_CPUID_HV_TIMING)
         d->flags |= X86VCPU_CPUID_TBL_TSC;
@@ -230,12 +307,15 @@ static void tbl_leaf(struct x86vcpu_vcpu *v, struct x86vcpu_cpuid_table *t, uint
         d->flags |= X86VCPU_CPUID_TBL_TAIL_ZERO;
 }
 
-/* Builds the table for the CPU the vCPU is bound to (its CPUID answers:
- * APIC IDs, XSAVE), the policy and TSC frequency of now. */
+/* Builds the VM's table, on the CPU v is bound to (no XSETBV), with the
+ * policy and v's TSC frequency of now: nothing of v's own is kept (APIC
+ * IDs cleared, IA32_MISC_ENABLE[22] as if clear). */
 static struct x86vcpu_cpuid_table *tbl_build(struct x86vcpu_vcpu *v)
 {
-    struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
+    struct x86vcpu_cpuid_table *t = vtbl(v);
     struct x86vcpu_cpuid_regs keep;
+    uint64_t misc_enable = v->cpuid.msrs.misc_enable;
+    v->cpuid.msrs.misc_enable &= ~MISC_ENABLE_LIMIT_CPUID;
     host_maxima(v);
     t->cpu = 0;
     t->builds++;
@@ -247,6 +327,8 @@ static struct x86vcpu_cpuid_table *tbl_build(struct x86vcpu_vcpu *v)
     t->osxsave_keep = keep.ecx & CPUID1_ECX_OSXSAVE;
     x86vcpu__cpuid_override_keep(&v->cpuid, 7, 0, &keep);
     t->ospke_keep = keep.ecx & (1u << 4);
+    x86vcpu__cpuid_override_keep(&v->cpuid, 1, 0, &keep);
+    t->apicid_keep = keep.ebx & 0xff000000u & x86vcpu__cpuid_allowed(v->cpuid.features, 1, 0, 1);
     for (int i = 0; i < 2; i++) {
         t->xsave_ebx_kind[i] = X86VCPU_XSAVE_EBX_HOST;
         t->xsave_ebx_keep[i] = 0;
@@ -261,7 +343,8 @@ static struct x86vcpu_cpuid_table *tbl_build(struct x86vcpu_vcpu *v)
     for (uint32_t l = 0; l < X86VCPU_CPUID_TBL_HV; l++)
         tbl_leaf(v, t, X86VCPU_CPUID_HV_BASE + l,
                  &t->leaf[X86VCPU_CPUID_TBL_BASIC + X86VCPU_CPUID_TBL_EXT + l]);
-    t->cpu = v->cpu;
+    v->cpuid.msrs.misc_enable = misc_enable;
+    t->cpu = v->vm;
     return t;
 }
 
@@ -285,8 +368,8 @@ static uint32_t xsave_ebx_now(struct x86vcpu_vcpu *v, uint32_t subleaf, unsigned
 static void tbl_lookup(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf, int have_cr4,
                        uint64_t cr4, struct x86vcpu_cpuid_regs *r)
 {
-    const struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
-    if (__builtin_expect(t->cpu != v->cpu, 0))
+    const struct x86vcpu_cpuid_table *t = vtbl(v);
+    if (__builtin_expect(!t->cpu, 0))
         t = tbl_build(v);
     uint32_t in = leaf, i;
     if (x86vcpu__cpuid_is_hv_leaf(leaf)) {
@@ -312,6 +395,11 @@ static void tbl_lookup(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf, 
                     : UINT32_MAX;
         if (i == UINT32_MAX)
             goto slow;  /* a host with leaves past the table */
+        /* IA32_MISC_ENABLE[22] of this vCPU: CPUID.0:EAX and the TSC
+         * leaves that follow it (tsc.c) computed. */
+        if ((v->cpuid.msrs.misc_enable & MISC_ENABLE_LIMIT_CPUID) &&
+            (leaf == 0 || leaf == 0x15 || leaf == 0x16))
+            goto slow;
     }
     const struct x86vcpu_cpuid_leafdesc *d = &t->leaf[i];
     if (__builtin_expect(!d->flags, 1)) {
@@ -320,7 +408,11 @@ static void tbl_lookup(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf, 
         return;
     }
     if ((d->flags & X86VCPU_CPUID_TBL_TSC) && t->tsc_khz != v->tsc_guest_khz) {
-        t = tbl_build(v); /* the embedder gave another TSC frequency */
+        /* The embedder gave another TSC frequency: the table follows it
+         * when the VM has no other vCPU; else this vCPU's is computed. */
+        if (v->vm->nvcpus != 1)
+            goto slow;
+        t = tbl_build(v);
         d = &t->leaf[i];
     }
     if (d->flags & X86VCPU_CPUID_TBL_SLOW)
@@ -343,6 +435,14 @@ static void tbl_lookup(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf, 
     case 1:
         if (t->osxsave_keep && ((have_cr4 ? cr4 : x86vcpu__guest_cr4(v)) & CR4_OSXSAVE))
             r->ecx |= t->osxsave_keep;
+        if (v->lapic.on)
+            lapic_bits(v, 1, r);
+        else
+            r->ebx |= (v->host_apic_id << 24) & t->apicid_keep;
+        break;
+    case 0xb:
+    case 0x1f:
+        r->edx = v->lapic.on ? v->lapic.m.apic_id : v->host_x2apic_id;
         break;
     case 7:
         if (subleaf == 0 && t->ospke_keep && ((have_cr4 ? cr4 : x86vcpu__guest_cr4(v)) & CR4_PKE))
@@ -372,7 +472,7 @@ slow:
 void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r)
 {
-    if (!v->cpu || !v->cpuid.tbl)
+    if (!v->cpu)
         x86vcpu__guest_cpuid_ref(v, leaf, subleaf, guest_cr4, r);
     else
         tbl_lookup(v, leaf, subleaf, 1, guest_cr4, r);
@@ -392,8 +492,8 @@ static const struct x86vcpu_cpuid_regs zero_answer = { 0, 0, 0, 0 };
 static inline const struct x86vcpu_cpuid_regs *tbl_fast(const struct x86vcpu_vcpu *v,
                                                         uint32_t leaf)
 {
-    const struct x86vcpu_cpuid_table *t = v->cpuid.tbl;
-    if (t->cpu != v->cpu || leaf > t->max_basic || leaf >= X86VCPU_CPUID_TBL_BASIC)
+    const struct x86vcpu_cpuid_table *t = vtbl(v);
+    if (t->cpu != v->cpuid_key || leaf > t->max_basic || leaf >= X86VCPU_CPUID_TBL_BASIC)
         return 0;
     const struct x86vcpu_cpuid_leafdesc *d = &t->leaf[leaf];
     if (d->flags)
@@ -421,21 +521,31 @@ int x86vcpu__exit_cpuid(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     return 1;
 }
 
+/* The policy is the VM's: every vCPU's copy changes alike (they are equal,
+ * so are the results), and the VM's table is stale. */
 int x86vcpu_cpuid_override(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                            const uint32_t set[4], const uint32_t clear[4])
 {
     if (!v)
         return X86VCPU_EINVAL;
-    return x86vcpu__cpuid_policy_set(&v->cpuid, leaf, subleaf, set, clear);
+    int err = X86VCPU_OK;
+    for (struct x86vcpu_vcpu *w = v->vm->vcpus; w; w = w->vm_next) {
+        int e = x86vcpu__cpuid_policy_set(&w->cpuid, leaf, subleaf, set, clear);
+        if (e)
+            err = e;
+    }
+    vm_tbl_stale(v->vm);
+    return err;
 }
 
 int x86vcpu_cpuid_set_vendor(struct x86vcpu_vcpu *v, const char vendor[12])
 {
     if (!v || !vendor)
         return X86VCPU_EINVAL;
-    for (int i = 0; i < 12; i++)
-        v->cpuid.vendor[i] = vendor[i];
-    x86vcpu__cpuid_tbl_stale(&v->cpuid);
+    for (struct x86vcpu_vcpu *w = v->vm->vcpus; w; w = w->vm_next)
+        for (int i = 0; i < 12; i++)
+            w->cpuid.vendor[i] = vendor[i];
+    vm_tbl_stale(v->vm);
     return X86VCPU_OK;
 }
 
@@ -445,15 +555,20 @@ static int feature_set(struct x86vcpu_vcpu *v, enum x86vcpu_feature f, int on)
     if (!v || (unsigned)f >= X86VCPU_FEAT_COUNT)
         return X86VCPU_EINVAL;
     /* The VMX controls that make a hidden feature absent are chosen at
-     * setup (vmcs_setup.c): after it, CPUID and controls would disagree. */
-    if (v->have_setup)
-        return X86VCPU_ESTATE;
-    if (on)
-        v->cpuid.features |= 1u << f;
-    else
-        v->cpuid.features &= ~(1u << f);
-    x86vcpu__arch_msrs_reset(&v->cpuid, 0);
-    x86vcpu__cpuid_tbl_stale(&v->cpuid);
+     * setup (vmcs_setup.c): after it, CPUID and controls would disagree,
+     * for any vCPU of the VM. */
+    for (struct x86vcpu_vcpu *w = v->vm->vcpus; w; w = w->vm_next)
+        if (w->have_setup)
+            return X86VCPU_ESTATE;
+    for (struct x86vcpu_vcpu *w = v->vm->vcpus; w; w = w->vm_next) {
+        if (on)
+            w->cpuid.features |= 1u << f;
+        else
+            w->cpuid.features &= ~(1u << f);
+        x86vcpu__arch_msrs_reset(&w->cpuid, 0);
+        key_sync(w);
+    }
+    vm_tbl_stale(v->vm);
     return X86VCPU_OK;
 }
 
@@ -475,9 +590,10 @@ int x86vcpu__features_setup(struct x86vcpu_vcpu *v)
 {
     static const uint32_t switched[] = { 0xc0000103u, 0xda0u };
     x86vcpu__arch_msrs_reset(&v->cpuid, v->setup.mode != X86VCPU_MODE_REAL);
-    /* The guest's CPUID table, for the policy as set up (the CPU is bound:
-     * no XSETBV in the build). */
-    if (v->cpuid.tbl && v->cpu)
+    key_sync(v);
+    /* The VM's CPUID table, for the policy as set up, unless built (the
+     * CPU is bound: no XSETBV in the build). */
+    if (v->cpu && !vtbl(v)->cpu)
         tbl_build(v);
     void *bm = v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa);
     for (unsigned i = 0; i < sizeof switched / sizeof switched[0]; i++) {
@@ -518,6 +634,7 @@ int x86vcpu__cpuid_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uin
         r = x86vcpu__arch_msr_write(&v->cpuid, msr, val, maxphy);
         if (r < 0)
             return 0;
+        key_sync(v); /* IA32_MISC_ENABLE[22] may have changed */
     }
     if (r)
         x86vcpu__inject_exception(v, (uint32_t)r, 1, 0);

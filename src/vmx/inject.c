@@ -1,7 +1,8 @@
 /* Event injection (SDM 26.6 "Event injection", 26.7.5/26.7.6 interrupt- and
  * NMI-window exiting, 28.2.4 IDT-vectoring information): queues of events
  * delivered when the guest can take them, in the SDM's priority order,
- * and nothing lost when a delivery is cut short by a VM exit. */
+ * and nothing lost when a delivery is cut short by a VM exit; the
+ * embedder's INTR line, acknowledged only when its vector is injected. */
 #include "vmx/vcpu.h"
 #include "lib/event_rules.h"
 
@@ -73,6 +74,16 @@ int x86vcpu_queue_soft_exception(struct x86vcpu_vcpu *v, uint8_t vector, uint32_
         instr_len > 15)
         return X86VCPU_EINVAL;
     return queue_exc(v, INTR_INFO(INTR_TYPE_SOFT_EXC, vector), 0, instr_len, 0);
+}
+
+int x86vcpu_set_intr_line(struct x86vcpu_vcpu *v, const struct x86vcpu_intr_line *l)
+{
+    if (!v || (l && (!l->pending || !l->ack)))
+        return X86VCPU_EINVAL;
+    /* A window armed for the old line exits once and is closed inside run
+     * (exit_intr_window): nothing to undo here. */
+    v->intr_line = l ? *l : (struct x86vcpu_intr_line){ 0 };
+    return X86VCPU_OK;
 }
 
 uint32_t x86vcpu_pending_events(const struct x86vcpu_vcpu *v)
@@ -295,4 +306,37 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v)
      * window; a window for a masked one would exit at once, forever. */
     x86vcpu__set_intr_window(v, slot >= 0);
     return 0;
+}
+
+/* The INTR pin (x86vcpu_set_intr_line), sampled as the CPU samples it at
+ * an instruction boundary (SDM 6.8.1): below every event injected above
+ * (SDM 6.9: re-injection, exceptions, NMI; the embedder's queue holds
+ * vectors already acknowledged at their controller, so they go first),
+ * above the virtual APIC's vectors (lapic.c runs after this; KVM's
+ * kvm_cpu_get_interrupt also takes the ExtINT first). With a virtual APIC
+ * the pin is LINT0: only in ExtINT mode, unmasked, or with the APIC
+ * disabled (SDM 11.4.3, 11.5.1); an ExtINT bypasses IRR, ISR and the TPR.
+ * The INTA cycle (ack) runs only when the vector is injected at this very
+ * entry, as the CPU's does; else the interrupt window (SDM 26.7.5) exits
+ * as soon as the guest can take it, and the next entry comes here again.
+ * That exit needs the guest's IF = 1 and no blocking, so each window
+ * either injects or finds the request gone: no loop without progress. */
+void x86vcpu__intr_line_entry(struct x86vcpu_vcpu *v)
+{
+    const struct x86vcpu_intr_line *l = &v->intr_line;
+    if (v->lapic.on && !x86vcpu__vlapic_accepts_extint(&v->lapic.m))
+        return;
+    if (!l->pending(l->ctx))
+        return;
+    if (!v->injected) {
+        uint64_t rflags = VMRD(v, WNAT, GUEST_RFLAGS);
+        uint32_t intr = (uint32_t)VMRD(v, W32, GUEST_INTERRUPTIBILITY);
+        if (x86vcpu__can_inject(0, rflags, intr)) {
+            int vec = l->ack(l->ctx);
+            if (vec >= 0 && vec <= 0xff)
+                inject(v, INTR_INFO(INTR_TYPE_EXT_INTR, (uint32_t)vec), 0, 0);
+            return;
+        }
+    }
+    x86vcpu__set_intr_window(v, 1);
 }

@@ -11,7 +11,8 @@
  *    v->cr8, the next entry syncs it into the model).
  * Interrupts are delivered by injection at VM entry (SDM 26.6) when
  * RFLAGS.IF = 1 and nothing blocks them, else through interrupt-window
- * exiting (SDM 26.7.5), after the exceptions and NMIs of inject.c. The
+ * exiting (SDM 26.7.5), after the exceptions and NMIs of inject.c and the
+ * embedder's INTR line (an ExtINT through LINT0, inject.c). The
  * timer runs on the VMX-preemption timer (SDM 26.5.1), the earlier of the
  * APIC deadline and the embedder's time slice.
  * Unless forced off (X86VCPU_LAPIC_SOFT), the CPU's APIC virtualization is
@@ -48,22 +49,12 @@ static uint64_t now(const struct x86vcpu_vcpu *v)
 
 /* CPUID as this APIC makes it (SDM 11.4.2, 11.12.1, 11.5.4.1): the APIC
  * bit follows IA32_APIC_BASE.EN, x2APIC and TSC-deadline are shown, the
- * initial APIC ID in CPUID.1:EBX[31:24] and leaf 0BH's EDX. Overrides win
- * over the policy (guest_cpuid.c), so they are re-made on every mode
- * change. */
+ * initial APIC ID in CPUID.1:EBX[31:24] and leaves 0BH/1FH's EDX. These
+ * are this vCPU's, and the CPUID policy and table are its VM's: the CPUID
+ * exit patches them in from the model (guest_cpuid.c, vcpu_bits). */
 static void cpuid_update(struct x86vcpu_vcpu *v)
 {
-    const struct x86vcpu_vlapic *l = model(v);
-    uint32_t id = l->apic_id;
-    int en = x86vcpu__vlapic_hw_enabled(l);
-    uint32_t ecx = ((l->features & VLAPIC_F_X2APIC) ? CPUID1_ECX_X2APIC : 0) |
-                   ((l->features & VLAPIC_F_TSC_DEADLINE) ? CPUID1_ECX_TSC_DEADLINE : 0);
-    const uint32_t set1[4] = { 0, (id & 0xffu) << 24, ecx, en ? CPUID1_EDX_APIC : 0 };
-    const uint32_t clr1[4] = { 0, 0xff000000u, CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE,
-                               CPUID1_EDX_APIC };
-    x86vcpu_cpuid_override(v, 1, X86VCPU_CPUID_ANY_SUBLEAF, set1, clr1);
-    const uint32_t setb[4] = { 0, 0, 0, id }, clrb[4] = { 0, 0, 0, 0xffffffffu };
-    x86vcpu_cpuid_override(v, 0xb, X86VCPU_CPUID_ANY_SUBLEAF, setb, clrb);
+    (void)v;
 }
 
 /* The xAPIC page must exit wherever the guest puts it (SDM 11.4.4): an
@@ -137,12 +128,12 @@ static void lib_ipi(struct x86vcpu_vlapic_ipi *o, const struct x86vcpu_lapic_ipi
 static int x2apic_read_open(uint32_t msr)
 {
     uint32_t off = (msr - VLAPIC_MSR_X2APIC_FIRST) << 4;
-    if (off >= VLAPIC_ISR && off < VLAPIC_ICR_LO + 0x10)
-        return off != VLAPIC_LVT_CMCI;      /* ISR, TMR, IRR, ESR, ICR */
+    if (off >= VLAPIC_ISR && off <= VLAPIC_ESR)
+        return 1;                           /* ISR, TMR, IRR, ESR (not 290H-2F0H) */
     if (off >= VLAPIC_LVT_TIMER && off <= VLAPIC_TMICT)
         return 1;                           /* the LVTs shown, TMICT */
     return off == VLAPIC_ID || off == VLAPIC_VER || off == VLAPIC_TPR || off == VLAPIC_LDR ||
-           off == VLAPIC_SVR || off == VLAPIC_DCR;
+           off == VLAPIC_SVR || off == VLAPIC_ICR_LO || off == VLAPIC_DCR;
 }
 
 /* The controls and MSR intercepts for the APIC's mode (SDM 26.2.1.1:
@@ -174,7 +165,8 @@ static void apply_mode(struct x86vcpu_vcpu *v)
      * virtualization), TPR writes, and EOI / SELF IPI writes with
      * virtual-interrupt delivery (SDM 30.5). */
     uint8_t *bm = v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa);
-    int vx2 = (want & PROC2_X2APIC_MODE) != 0, arv = vx2 && (want & PROC2_APIC_REG_VIRT);
+    int vx2 = (want & PROC2_X2APIC_MODE) && x86vcpu__msr_bitmap_private(v); /* else shared: exits */
+    int arv = vx2 && (want & PROC2_APIC_REG_VIRT);
     int vid = vx2 && (want & PROC2_VIRT_INTR);
     for (uint32_t m = VLAPIC_MSR_X2APIC_FIRST; m <= VLAPIC_MSR_X2APIC_LAST; m++) {
         uint32_t off = (m - VLAPIC_MSR_X2APIC_FIRST) << 4;
@@ -397,8 +389,12 @@ int x86vcpu__lapic_vmcs_init(struct x86vcpu_vcpu *v)
     if (!v->lapic.on)
         return 0;
     int err = 0;
-    /* A setup is a fresh start: the APIC's power-up state (SDM 11.4.7.1). */
+    /* A setup is a fresh start: the APIC's power-up state (SDM 11.4.7.1),
+     * with the BIOS's virtual wire if asked (LINT0 ExtINT, MP spec 1.4
+     * 3.6.2.2): the INTR line (inject.c) passes LINT0. */
     x86vcpu__vlapic_reset(model(v));
+    if (v->lapic.flags & X86VCPU_LAPIC_VIRTUAL_WIRE)
+        model(v)->regs[VLAPIC_LVT_LINT0 / 4] = VLAPIC_DM_EXTINT << 8;
     cpuid_update(v);
     v->lapic.hw = 0;
     v->lapic.tmr_owned = 0;

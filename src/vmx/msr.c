@@ -69,9 +69,12 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v)
     for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++) {
         v->smsr_guest[i] = 0; /* reset values (XSS: SDM 13.3) */
         /* Reads need no exit: the guest's value is in the hardware while
-         * it runs. Writes exit so the library always knows it. */
+         * it runs (in a bitmap of this vCPU alone: x86vcpu_vcpu_create_in).
+         * Writes exit so the library always knows it. */
         int err = x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa),
-                                          smsr_index[i], !smsr_active(v, i), 1);
+                                          smsr_index[i],
+                                          !(smsr_active(v, i) && x86vcpu__msr_bitmap_private(v)),
+                                          1);
         if (err)
             return err;
     }
@@ -337,8 +340,9 @@ int x86vcpu_msr_intercept(struct x86vcpu_vcpu *v, uint32_t msr, int read, int wr
     /* Passing through an MSR the VMCS switches (EFER, PAT, SYSENTER, FS/GS
      * base) is safe: the hardware keeps the guest's value in the VMCS. */
     x86vcpu__tsc_intercept_filter(msr, &read, &write);
-    /* The virtual APIC's MSRs are its own (lapic.c): never the host's. */
-    if (v->lapic.on && x86vcpu__vlapic_is_msr(msr))
+    /* The virtual APIC's MSRs are its own (lapic.c): never the host's,
+     * for any vCPU sharing the bitmap. */
+    if (x86vcpu__vlapic_is_msr(msr) && x86vcpu__vm_lapic_on(v))
         return X86VCPU_EINVAL;
     return x86vcpu__msr_bitmap_set(v->hal->phys_to_virt(v->hal->ctx, v->msr_bitmap_pa), msr,
                                    read, write);

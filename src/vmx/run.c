@@ -63,7 +63,9 @@ static int exit_triple_fault(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     return 0;
 }
 
-/* The guest can take interrupts now: the next entry injects. */
+/* The guest can take interrupts now: the next entry injects (a queued
+ * vector, the INTR line's, the virtual APIC's). Never the embedder's: the
+ * library arms this window only for its own events. */
 static int exit_intr_window(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     (void)e;
@@ -297,6 +299,8 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             e->rip = VMRD(v, WNAT, GUEST_RIP);
             return X86VCPU_OK;
         }
+        if (v->intr_line.pending)
+            x86vcpu__intr_line_entry(v); /* the embedder's INTR pin (inject.c) */
         if (v->lapic.on)
             x86vcpu__lapic_entry(v); /* the virtual APIC's interrupt and timer */
         v->injected = 0;

@@ -1,6 +1,9 @@
-/* vCPU lifecycle: create, setup, bind, unbind, destroy (SDM 24.11, 26.2, 26.3),
- * TLB flushes and accessors. What goes into the VMCS: vmcs_setup.c. */
+/* VM and vCPU lifecycle: a VM (the bitmaps and CPUID table its vCPUs
+ * share: struct x86vcpu_vm, vcpu.h), vCPU create, setup, bind, unbind,
+ * destroy (SDM 24.11, 26.2, 26.3), TLB flushes and accessors. What goes
+ * into the VMCS: vmcs_setup.c. */
 #include "vmx/vcpu.h"
+#include "lib/bitmap.h"
 
 static void *va(const struct x86vcpu_hal *hal, uint64_t pa)
 {
@@ -33,15 +36,96 @@ int x86vcpu__vmwrite_checked(struct x86vcpu_vcpu *v, uint32_t field, uint64_t va
     return st ? x86vcpu__vmfail(v, st) : X86VCPU_OK;
 }
 
-int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
+/* ------------------------------------------------------------ VM */
+
+/* The VM's record shares a frame with its CPUID table (the table leaves
+ * room for it: struct x86vcpu_vm, vcpu.h), so a VM costs the three bitmap
+ * frames and one: x86vcpu_vcpu_create's private VM adds no frame to what
+ * a vCPU took before VMs existed (seven). */
+int x86vcpu_vm_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vm **out)
 {
     if (!cpu || !out)
         return X86VCPU_EINVAL;
     if (!cpu->enabled)
         return X86VCPU_ESTATE;
     const struct x86vcpu_hal *hal = cpu->hal;
-    uint64_t pa[6] = { 0 };
-    for (int i = 0; i < 6; i++) {
+    uint64_t pa[4] = { 0 };
+    for (int i = 0; i < 4; i++) {
+        pa[i] = hal->alloc_frame(hal->ctx);
+        if (!pa[i]) {
+            while (i--)
+                hal->free_frame(hal->ctx, pa[i]);
+            return X86VCPU_ENOMEM;
+        }
+    }
+    struct x86vcpu_vm *vm = va(hal, pa[0]);
+    vm->hal = hal;
+    vm->owner = cpu;
+    vm->self_pa = pa[0];
+    vm->io_bitmap_a_pa = pa[1];
+    vm->io_bitmap_b_pa = pa[2];
+    vm->msr_bitmap_pa = pa[3];
+    vm->vcpus = 0;
+    vm->nvcpus = 0;
+    vm->is_private = 0;
+    /* Until the embedder opens ports and MSRs, every access exits: the
+     * guest never touches real devices or host MSRs by default. */
+    fill_frame(hal, vm->io_bitmap_a_pa, 0xff);
+    fill_frame(hal, vm->io_bitmap_b_pa, 0xff);
+    fill_frame(hal, vm->msr_bitmap_pa, 0xff);
+    x86vcpu__cpuid_tbl_init(vm);
+    *out = vm;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_vm_destroy(struct x86vcpu_vm *vm)
+{
+    if (!vm)
+        return X86VCPU_EINVAL;
+    if (vm->nvcpus)
+        return X86VCPU_EBUSY;
+    const struct x86vcpu_hal *hal = vm->hal;
+    uint64_t pa[4] = { vm->msr_bitmap_pa, vm->io_bitmap_b_pa, vm->io_bitmap_a_pa, vm->self_pa };
+    for (int i = 0; i < 4; i++)
+        hal->free_frame(hal->ctx, pa[i]);
+    return X86VCPU_OK;
+}
+
+struct x86vcpu_vm *x86vcpu_vcpu_vm(const struct x86vcpu_vcpu *v)
+{
+    return v ? v->vm : 0;
+}
+
+/* A second vCPU makes the MSR bitmap shared: what the library opened in it
+ * for the first one's state alone exits again (x86vcpu__msr_bitmap_private):
+ * reads of the MSRs switched at run() (msr.c answers them from the vCPU's
+ * own values) and, with the virtual LAPIC, the x2APIC range (lapic.c's
+ * model answers; SDM 30.5: only "virtualize x2APIC mode" makes passing
+ * them through safe, and that control is per vCPU). */
+static void msr_bitmap_share(struct x86vcpu_vm *vm, struct x86vcpu_vcpu *first)
+{
+    static const uint32_t switched[] = { 0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u,
+                                         0xc0000102u, 0xc0000103u, 0xda0u };
+    void *bm = va(vm->hal, vm->msr_bitmap_pa);
+    for (unsigned i = 0; i < sizeof switched / sizeof switched[0]; i++)
+        x86vcpu__msr_bitmap_set(bm, switched[i], 1, 1);
+    if (first->lapic.on)
+        for (uint32_t m = VLAPIC_MSR_X2APIC_FIRST; m <= VLAPIC_MSR_X2APIC_LAST; m++)
+            x86vcpu__msr_bitmap_set(bm, m, 1, 1);
+}
+
+int x86vcpu_vcpu_create_in(struct x86vcpu_vm *vm, struct x86vcpu_cpu *cpu,
+                           struct x86vcpu_vcpu **out)
+{
+    /* A private VM (x86vcpu_vcpu_create) is its vCPU's alone: it goes
+     * with it. */
+    if (!vm || !cpu || !out || cpu->hal != vm->hal || vm->is_private)
+        return X86VCPU_EINVAL;
+    if (!cpu->enabled)
+        return X86VCPU_ESTATE;
+    const struct x86vcpu_hal *hal = cpu->hal;
+    uint64_t pa[3] = { 0 };
+    for (int i = 0; i < 3; i++) {
         pa[i] = hal->alloc_frame(hal->ctx);
         if (!pa[i]) {
             while (i--)
@@ -52,14 +136,14 @@ int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
     struct x86vcpu_vcpu *v = va(hal, pa[0]);
     v->self_pa = pa[0];
     v->vmcs_pa = pa[1];
-    v->io_bitmap_a_pa = pa[2];
-    v->io_bitmap_b_pa = pa[3];
-    v->msr_bitmap_pa = pa[4];
-    v->guest_fpu_pa = pa[5];
+    v->guest_fpu_pa = pa[2];
+    v->vm = vm;
+    v->io_bitmap_a_pa = vm->io_bitmap_a_pa;
+    v->io_bitmap_b_pa = vm->io_bitmap_b_pa;
+    v->msr_bitmap_pa = vm->msr_bitmap_pa;
     v->owner = cpu;
     v->hal = hal;
     x86vcpu__xstate_guest_init(v);
-    x86vcpu__cpuid_policy_init(&v->cpuid);
     x86vcpu__xstate_layout_init(&v->xstate);
     /* XSAVE layout and supported XCR0 bits (SDM 13.2, CPUID leaf 0xD). */
     if (hw_cpuid(1, 0).ecx & CPUID1_ECX_XSAVE) {
@@ -74,18 +158,31 @@ int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
     }
     /* SDM 25.2: the VMCS region starts with the revision identifier. */
     *(volatile uint32_t *)va(hal, v->vmcs_pa) = X86VCPU_BASIC_REVISION(cpu->caps.basic);
-    /* Until the embedder opens ports and MSRs, every access exits: the
-     * guest never touches real devices or host MSRs by default. */
-    fill_frame(hal, v->io_bitmap_a_pa, 0xff);
-    fill_frame(hal, v->io_bitmap_b_pa, 0xff);
-    fill_frame(hal, v->msr_bitmap_pa, 0xff);
-    /* The guest's CPUID table (guest_cpuid.c): a frame of its own. */
-    if (x86vcpu__cpuid_tbl_alloc(v)) {
-        for (int i = 6; i--;)
-            hal->free_frame(hal->ctx, pa[i]);
-        return X86VCPU_ENOMEM;
-    }
+    /* The VM's CPUID policy (guest_cpuid.c), before v is on its list. */
+    x86vcpu__cpuid_join(v);
+    if (vm->vcpus && !vm->vcpus->vm_next)
+        msr_bitmap_share(vm, vm->vcpus);
+    v->vm_next = vm->vcpus;
+    vm->vcpus = v;
+    vm->nvcpus++;
     *out = v;
+    return X86VCPU_OK;
+}
+
+int x86vcpu_vcpu_create(struct x86vcpu_cpu *cpu, struct x86vcpu_vcpu **out)
+{
+    if (!cpu || !out)
+        return X86VCPU_EINVAL;
+    struct x86vcpu_vm *vm;
+    int err = x86vcpu_vm_create(cpu, &vm);
+    if (err)
+        return err;
+    err = x86vcpu_vcpu_create_in(vm, cpu, out);
+    if (err) {
+        x86vcpu_vm_destroy(vm);
+        return err;
+    }
+    vm->is_private = 1;
     return X86VCPU_OK;
 }
 
@@ -96,12 +193,20 @@ int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v)
     if (v->cpu)
         return X86VCPU_EBUSY;
     const struct x86vcpu_hal *hal = v->hal;
+    struct x86vcpu_vm *vm = v->vm;
     x86vcpu__lapic_destroy(v);
-    x86vcpu__cpuid_tbl_free(v);
-    uint64_t pa[6] = { v->guest_fpu_pa, v->msr_bitmap_pa, v->io_bitmap_b_pa, v->io_bitmap_a_pa,
-                       v->vmcs_pa, v->self_pa };
-    for (int i = 0; i < 6; i++)
+    for (struct x86vcpu_vcpu **p = &vm->vcpus; *p; p = &(*p)->vm_next) {
+        if (*p == v) {
+            *p = v->vm_next;
+            break;
+        }
+    }
+    vm->nvcpus--;
+    uint64_t pa[3] = { v->guest_fpu_pa, v->vmcs_pa, v->self_pa };
+    for (int i = 0; i < 3; i++)
         hal->free_frame(hal->ctx, pa[i]);
+    if (vm->is_private)
+        x86vcpu_vm_destroy(vm);
     return X86VCPU_OK;
 }
 
@@ -140,6 +245,11 @@ int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu)
     v->cpu = cpu;
     cpu->current = v;
     x86vcpu__smsr_host_capture(v); /* the host's syscall MSRs (msr.c) */
+    /* This CPU's APIC IDs, for the guest's CPUID (guest_cpuid.c): the
+     * initial APIC ID (1:EBX[31:24]) and the x2APIC ID (0BH:EDX, when the
+     * leaf exists; SDM Vol. 2A CPUID). */
+    v->host_apic_id = hw_cpuid(1, 0).ebx >> 24;
+    v->host_x2apic_id = hw_cpuid(0, 0).eax >= 0xb ? hw_cpuid(0xb, 0).edx : v->host_apic_id;
     int err = v->have_setup ? x86vcpu__vmcs_sync(v) : X86VCPU_OK;
     /* This VPID may have run here before (migration): its cached
      * translations are stale (SDM 29.4.3.3). */

@@ -40,13 +40,40 @@ enum vcpu_pending {
  * timer across them (run.c): then a time slice ends the run after these. */
 #define X86VCPU_SLICE_MAX_EXITS 1024u
 
+/* A VM (vcpu.c): what its vCPUs share. One HAL frame holds this record
+ * and the guest's CPUID table (guest_cpuid.c), which fills the rest of
+ * it; the I/O bitmaps A and B and the MSR bitmap are three frames more.
+ * Its vCPUs are on a list (CPUID policy changes go to each); nvcpus
+ * keeps it alive: x86vcpu_vm_destroy refuses while it has any. */
+struct x86vcpu_vm {
+    const struct x86vcpu_hal *hal;
+    struct x86vcpu_cpu *owner;  /* CPU record it was created with */
+    uint64_t self_pa;
+    uint64_t io_bitmap_a_pa, io_bitmap_b_pa, msr_bitmap_pa;
+    struct x86vcpu_vcpu *vcpus; /* its vCPUs, through vcpu->vm_next */
+    uint32_t nvcpus;
+    uint32_t is_private;        /* made by x86vcpu_vcpu_create for one vCPU */
+    struct x86vcpu_cpuid_table tbl;
+};
+_Static_assert(sizeof(struct x86vcpu_vm) <= 4096, "VM record and CPUID table: one frame");
+
 struct x86vcpu_vcpu {
     struct x86vcpu_regs regs;   /* first: entry.S gets &regs */
     struct x86vcpu_cpu *owner;  /* CPU record it was created with (HAL, caps) */
     struct x86vcpu_cpu *cpu;    /* where it is bound, or NULL */
     const struct x86vcpu_hal *hal;
     uint64_t self_pa;
+    /* The bitmaps are its VM's (copied from it at create). */
     uint64_t vmcs_pa, io_bitmap_a_pa, io_bitmap_b_pa, msr_bitmap_pa;
+    struct x86vcpu_vm *vm;
+    struct x86vcpu_vcpu *vm_next;   /* the VM's list */
+    /* The CPUID table's fast path may serve this vCPU when its VM's table
+     * says this (the VM while the table is built, NULL stale), i.e. unless
+     * its IA32_MISC_ENABLE[22] limits CPUID.0:EAX (guest_cpuid.c). */
+    const void *cpuid_key;
+    /* The host CPU's APIC IDs (CPUID 1:EBX[31:24], 0BH:EDX), taken at
+     * bind: the guest's CPUID shows them without the virtual LAPIC. */
+    uint32_t host_apic_id, host_x2apic_id;
     struct x86vcpu_setup setup;
     uint32_t have_setup;        /* setup given */
     uint32_t setup_dirty;       /* guest state/controls not yet in the VMCS */
@@ -87,6 +114,8 @@ struct x86vcpu_vcpu {
     uint32_t excq_head, excq_count;
     uint32_t nmi_pending;
     uint32_t injected;          /* ENTRY_INTR_INFO already holds an event */
+    /* The embedder's INTR line (x86vcpu_set_intr_line; pending NULL: none). */
+    struct x86vcpu_intr_line intr_line;
     uint32_t halt_armed;        /* GUEST_ACTIVITY_STATE may hold HLT (x86vcpu_halt) */
     /* An event whose delivery was cut short by the last VM exit (IDT-
      * vectoring information, SDM 28.2.4): re-injected first, exactly. */
@@ -270,14 +299,32 @@ uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int
 /* ------------------------------------------------------------ the rest */
 /* vcpu.c */
 int x86vcpu__vmfail(struct x86vcpu_vcpu *v, int status);
+/* Whether the vCPU is the only one using its MSR bitmap: only then may the
+ * library open MSRs in it for state of this vCPU alone (the x2APIC range
+ * under "virtualize x2APIC mode", lapic.c; reads of switched MSRs, msr.c);
+ * a shared one keeps them exiting (x86vcpu_vcpu_create_in closes them). */
+static inline int x86vcpu__msr_bitmap_private(const struct x86vcpu_vcpu *v)
+{
+    return v->vm->nvcpus == 1;
+}
+/* Whether a vCPU of v's VM has the virtual LAPIC on: the shared bitmap's
+ * x2APIC range is then the library's. */
+static inline int x86vcpu__vm_lapic_on(const struct x86vcpu_vcpu *v)
+{
+    for (const struct x86vcpu_vcpu *w = v->vm->vcpus; w; w = w->vm_next)
+        if (w->lapic.on)
+            return 1;
+    return 0;
+}
 /* vmcs_setup.c */
 int x86vcpu__vmcs_sync(struct x86vcpu_vcpu *v);
 /* guest_cpuid.c: the guest's CPUID from its table (lib/cpuid_policy.h,
  * struct x86vcpu_cpuid_table), for a given CR4 (_cr4) or the guest's own
  * (x86vcpu__guest_cpuid: the exit's path); _ref computes it without the
  * table (the table's builder and the tests' reference), _static too, at
- * CR4 = 0, subleaf 0. The table's frame: allocated at create, freed at
- * destroy. */
+ * CR4 = 0, subleaf 0. The table is the VM's (struct x86vcpu_vm): _tbl_init
+ * at x86vcpu_vm_create; _cpuid_join gives a vCPU joining a VM its policy
+ * (the VM's other vCPUs' one: the policy is per VM). */
 void x86vcpu__guest_cpuid_cr4(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
 void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t subleaf,
@@ -286,8 +333,8 @@ void x86vcpu__guest_cpuid_ref(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t su
                               uint64_t guest_cr4, struct x86vcpu_cpuid_regs *r);
 void x86vcpu__guest_cpuid_static(struct x86vcpu_vcpu *v, uint32_t leaf,
                                  struct x86vcpu_cpuid_regs *r);
-int x86vcpu__cpuid_tbl_alloc(struct x86vcpu_vcpu *v);
-void x86vcpu__cpuid_tbl_free(struct x86vcpu_vcpu *v);
+void x86vcpu__cpuid_tbl_init(struct x86vcpu_vm *vm);
+void x86vcpu__cpuid_join(struct x86vcpu_vcpu *v);
 int x86vcpu__features_setup(struct x86vcpu_vcpu *v);
 int x86vcpu__cpuid_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t val);
 /* cr.c */
@@ -301,6 +348,10 @@ int x86vcpu__deliver_events(struct x86vcpu_vcpu *v);
 void x86vcpu__note_idt_vectoring(struct x86vcpu_vcpu *v);
 void x86vcpu__set_intr_window(struct x86vcpu_vcpu *v, int on);
 void x86vcpu__set_nmi_window(struct x86vcpu_vcpu *v, int on);
+/* Before each entry when an INTR line is set, after x86vcpu__deliver_events
+ * and before the virtual APIC's: ack and inject its vector, or arm the
+ * interrupt window. */
+void x86vcpu__intr_line_entry(struct x86vcpu_vcpu *v);
 /* lapic.c (the virtual local APIC; each does nothing unless it is on):
  * the primary controls with it (setup), its VMCS fields, the work before
  * each VM entry (timer, TPR, interrupt delivery, preemption timer), the

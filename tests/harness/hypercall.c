@@ -156,21 +156,35 @@ static uint32_t bench_bare(uint32_t kind, uint32_t n)
     return t;
 }
 
-/* "BENCH vCPU memory": the frames x86vcpu_vcpu_create takes (a scratch
- * vCPU, destroyed again) and the record's size (bench_mem.c). */
+/* "BENCH vCPU memory": what a vCPU of a VM takes (a scratch VM and vCPU,
+ * destroyed again: the demo's own VM keeps a private MSR bitmap), what
+ * the VM shares among its vCPUs, and x86vcpu_vcpu_create's total (a vCPU
+ * with a VM of its own). Records' sizes: bench_mem.c. */
 static void bench_memory(void)
 {
+    struct x86vcpu_vm *vm = 0;
     struct x86vcpu_vcpu *v = 0;
     uint64_t f0 = frames_in_use();
-    if (x86vcpu_vcpu_create(tvm.vm.cpu, &v)) {
-        con_printf("BENCH vCPU memory: x86vcpu_vcpu_create failed\n");
+    if (x86vcpu_vm_create(tvm.vm.cpu, &vm)) {
+        con_printf("BENCH vCPU memory: x86vcpu_vm_create failed\n");
         return;
     }
-    uint64_t frames = frames_in_use() - f0;
+    uint64_t f1 = frames_in_use();
+    if (x86vcpu_vcpu_create_in(vm, tvm.vm.cpu, &v)) {
+        x86vcpu_vm_destroy(vm);
+        con_printf("BENCH vCPU memory: x86vcpu_vcpu_create_in failed\n");
+        return;
+    }
+    uint64_t per_vcpu = frames_in_use() - f1, shared = f1 - f0;
     x86vcpu_vcpu_destroy(v);
-    con_printf("BENCH vCPU memory: %lu bytes record + %lu frames (%lu KiB)\n",
-               (unsigned long)bench_vcpu_record_bytes(), (unsigned long)frames,
-               (unsigned long)frames * 4);
+    x86vcpu_vm_destroy(vm);
+    con_printf("BENCH vCPU memory: %lu frames per vCPU (%lu KiB: %lu bytes record, VMCS, "
+               "XSAVE area); VM shared by its vCPUs: %lu frames (%lu KiB: I/O and MSR bitmaps, "
+               "%lu bytes VM record + CPUID table); x86vcpu_vcpu_create (own VM): %lu KiB\n",
+               (unsigned long)per_vcpu, (unsigned long)per_vcpu * 4,
+               (unsigned long)bench_vcpu_record_bytes(), (unsigned long)shared,
+               (unsigned long)shared * 4, (unsigned long)bench_vm_record_bytes(),
+               (unsigned long)(per_vcpu + shared) * 4);
 }
 
 /* The guest timed n exits of one kind (ticks: Bochs' TSC, which counts

@@ -382,8 +382,8 @@ static void test_layout_sizes(void **state)
     host_stop(&h);
 }
 
-/* Bound to another CPU (another APIC ID in leaves 1 and 0BH): the table
- * is the new CPU's. */
+/* Bound to another CPU (another APIC ID in leaves 1 and 0BH): the answers
+ * are the new CPU's, without a rebuild (the APIC IDs are taken at bind). */
 static void test_other_cpu(void **state)
 {
     (void)state;
@@ -400,11 +400,15 @@ static void test_other_cpu(void **state)
     host_apic_id = 7;
     memset(&cpu2, 0, sizeof cpu2);
     assert_int_equal(x86vcpu_cpu_enable(&cpu2, &mock_hal), X86VCPU_OK);
+    unsigned builds = h.v->vm->tbl.builds;
     assert_int_equal(x86vcpu_vcpu_bind(h.v, &cpu2), X86VCPU_OK);
     compare_all(&h, "cpu 2");
     struct x86vcpu_cpuid_regs r;
     x86vcpu__guest_cpuid(h.v, 1, 0, &r);
     assert_int_equal(r.ebx >> 24, 7);
+    x86vcpu__guest_cpuid(h.v, 0xb, 1, &r);
+    assert_int_equal(r.edx, 7);
+    assert_int_equal(h.v->vm->tbl.builds, builds);
     /* host_stop's teardown, on cpu2. */
     assert_int_equal(x86vcpu_vcpu_unbind(h.v), X86VCPU_OK);
     assert_int_equal(x86vcpu_vcpu_destroy(h.v), X86VCPU_OK);
@@ -428,9 +432,8 @@ static void test_built_once(void **state)
     (void)state;
     struct host h;
     host_start(&h, X86VCPU_MODE_LONG64);
-    const struct x86vcpu_cpuid_table *t = h.v->cpuid.tbl;
-    assert_non_null(t);
-    assert_ptr_equal(t->cpu, &h.cpu);   /* built at setup */
+    const struct x86vcpu_cpuid_table *t = &h.v->vm->tbl;    /* the VM's */
+    assert_ptr_equal(t->cpu, h.v->vm);  /* built at setup */
     unsigned builds = t->builds;
     print_message("CPUID table: %zu bytes (one frame), %u of %u answers used, built %u time(s)\n",
                   sizeof *t, t->used, X86VCPU_CPUID_TBL_ENTRIES, builds);

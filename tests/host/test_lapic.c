@@ -585,6 +585,11 @@ static void test_assists_modes(void **state)
     assert_true(bm_exits(&g, 0x839, 0));    /* TMCCT: computed */
     assert_true(bm_exits(&g, 0x80b, 0));    /* EOI: write-only, #GP */
     assert_true(bm_exits(&g, 0x804, 0));    /* reserved, #GP */
+    for (uint32_t m = 0x829; m <= 0x82f; m++) /* reserved (and CMCI) between ESR and ICR */
+        assert_true(bm_exits(&g, m, 0));
+    assert_false(bm_exits(&g, 0x828, 0));   /* ESR */
+    assert_false(bm_exits(&g, 0x830, 0));   /* ICR */
+    assert_true(bm_exits(&g, 0x831, 0));    /* reserved (ICR high in xAPIC mode) */
     assert_false(bm_exits(&g, 0x808, 1));   /* TPR write */
     assert_true(bm_exits(&g, 0x80b, 1));    /* EOI write: no VID */
     assert_true(bm_exits(&g, 0x830, 1));    /* ICR write */

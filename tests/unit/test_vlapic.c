@@ -1251,6 +1251,37 @@ static void test_apic_write_exit(void **st)
     assert_int_equal(x86vcpu__vlapic_apic_write(&l, 0, VLAPIC_TPR, &fx), VLAPIC_NOT_APIC);
 }
 
+/* After an APIC-write exit the page already holds the new LVT timer / DCR:
+ * the change is still relative to the old value (lapic.elf found the mode
+ * change lost with the assists on). */
+static void test_apic_write_timer_changes(void **st)
+{
+    (void)st;
+    struct x86vcpu_vlapic l;
+    struct x86vcpu_vlapic_fx fx = { 0 };
+    uint64_t t;
+    mk(&l, page_a, 0, ALL_F);
+    sw_enable(&l);
+    mwt(&l, 0, VLAPIC_LVT_TIMER, 0x40);             /* one-shot */
+    mwt(&l, 0, VLAPIC_TMICT, 1000);                 /* DCR 0: divide by 2 */
+    /* Half way (500 counts left at 2 x 30 ticks), divide by 1 from now. */
+    page_a[VLAPIC_DCR / 4] = 0xb;
+    x86vcpu__vlapic_apic_write(&l, 30000, VLAPIC_DCR, &fx);
+    assert_int_equal(x86vcpu__vlapic_timer_next(&l, 30000, &t), 1);
+    assert_int_equal(t, 500 * 30);
+    /* One-shot -> periodic: disarmed (SDM 11.5.4.1). */
+    page_a[VLAPIC_LVT_TIMER / 4] = 0x40 | (1u << 17);
+    x86vcpu__vlapic_apic_write(&l, 30000, VLAPIC_LVT_TIMER, &fx);
+    assert_int_equal(x86vcpu__vlapic_timer_next(&l, 30000, &t), 0);
+    /* Periodic running -> TSC-deadline: disarmed, TMICT cleared. */
+    mwt(&l, 30000, VLAPIC_TMICT, 1000);
+    page_a[VLAPIC_LVT_TIMER / 4] = 0x40 | (2u << 17);
+    x86vcpu__vlapic_apic_write(&l, 31000, VLAPIC_LVT_TIMER, &fx);
+    assert_int_equal(x86vcpu__vlapic_timer_next(&l, 31000, &t), 0);
+    assert_int_equal(mr(&l, VLAPIC_TMICT), 0);
+    assert_int_equal(fire(&l, 1u << 30), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1276,6 +1307,7 @@ int main(void)
         cmocka_unit_test(test_disable_resets),
         cmocka_unit_test(test_init_signal),
         cmocka_unit_test(test_apic_write_exit),
+        cmocka_unit_test(test_apic_write_timer_changes),
     };
     return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
 }
