@@ -6,7 +6,9 @@
 #   make run             ISO in Bochs; console on the terminal and in
 #                        $(BUILD)/demo.out; fails on timeout
 #   make run GUEST=kernel.elf [CMDLINE='...'] [INITRD=file] [MEM=MiB]
-#                        runs a multiboot v1 kernel written for QEMU's -kernel
+#                        runs a multiboot v1 kernel written for QEMU's -kernel,
+#                        or a Linux bzImage (the boot protocol, 64-bit entry;
+#                        LINUX_ENTRY=32 for the 32-bit one: demo/loader/linux.h),
 #                        as the demo's guest (demo/pc/); the guest's
 #                        console on the terminal and in $(BUILD)/guest.out
 #                        (its COM1 bytes alone in $(BUILD)/guest.out.serial);
@@ -37,11 +39,11 @@ DEMO_OBJS        := $(patsubst %,$(BUILD)/%.o,$(DEMO_SRCS))
 DEMO_CORE_OBJS   := $(filter-out $(BUILD)/demo/main.c.o $(BUILD)/demo/greeting.c.o,$(DEMO_OBJS))
 # The files with no hardware access, also built for the host unit tests
 # (mk/unit.mk).
-DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/pc/apicbase.c \
+DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/loader/linux.c demo/pc/apicbase.c \
                     demo/pc/debugcon.c demo/pc/fwcfg.c demo/pc/legacy.c demo/pc/msr.c \
                     demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c demo/pc/irq.c \
                     demo/dev/pic8259.c demo/dev/pit8254.c demo/dev/vioapic.c demo/dev/rtc.c \
-                    demo/dev/pmtimer.c
+                    demo/dev/pmtimer.c demo/pc/acpi.c
 DEMO_EXTRA_OBJS  ?=
 DEMO_LIB         ?= $(LIB)
 DEMO_MODULES     ?=
@@ -70,9 +72,10 @@ MEM     ?= 128
 TSC_KHZ ?=
 LAPIC   ?=
 PIC     ?=
+LINUX_ENTRY ?=
 GUEST_DIR := $(BUILD)/guest
 ifneq ($(GUEST),)
-DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))$(if $(LAPIC), lapic=$(LAPIC))$(if $(PIC), pic=$(PIC))
+DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))$(if $(LAPIC), lapic=$(LAPIC))$(if $(PIC), pic=$(PIC))$(if $(LINUX_ENTRY), linux_entry=$(LINUX_ENTRY))
 DEMO_MODULES := $(GUEST_DIR)/kernel $(GUEST_DIR)/names $(if $(INITRD),$(GUEST_DIR)/initrd)
 DEMO_ISO     := $(BUILD)/guest.iso
 DEMO_OUT     := $(BUILD)/guest.out

@@ -43,7 +43,7 @@
 #   tsc.elf        the TSC (issue 12): RDTSC/RDMSR/RDTSCP without exits, WRMSR
 #                  of IA32_TSC and IA32_TSC_ADJUST (SDM 17.17.3), the rate
 #                  against a loop of instructions -- portable
-#   hostile.elf    a hostile guest (issue 11): MOVS/STOS into the host's
+#   hostile.elf    a hostile guest (issue 11): MOVS/STOS into the
 #                  read-only ACPI/BIOS tables, MOVS and REP INS across pages
 #                  through paging, #PF and huge ECX for string I/O --
 #                  hypervisor only
@@ -54,6 +54,20 @@
 #   pic.elf        8259 pair, 8254 PIT and port 0x61, RTC/CMOS, PM timer
 #                  (issue 13; as a guest with pic=virtual: the demo's own
 #                  models) -- portable; testdev=1: pc-testdev IRQ 11 (hypervisor)
+#   ioapic.elf     I/O APIC with the xAPIC (issue 13): registers, the PIT edge
+#                  on GSI 2, the RTC level on GSI 8, masking, destinations
+#                  -- portable (as a guest: pic=virtual + lapic=virtual);
+#                  strict=1: remote IRR and what bare Bochs lacks; testdev=1:
+#                  pc-testdev GSIs 16-23, NMI/ExtINT/INIT modes (hypervisor)
+#   lapic.elf      the local APIC (issue 13), xAPIC and x2APIC: timer modes
+#                  (one-shot, periodic, masked, divider, TSC-deadline),
+#                  TPR/PPR/ISR/IRR priorities, self-IPIs and ESR, CR8 from
+#                  64-bit mode, x2APIC MSR #GPs -- portable; strict=1: the
+#                  SDM rules bare Bochs lacks; bench=1: BENCH notes
+#   acpi.elf       the demo's own firmware (issues 13, 14): RSDP/RSDT/XSDT,
+#                  FADT ports, DSDT \_S5, MADT entries, no HPET, the PM1
+#                  registers, PM timer vs TSC, tables read-only, BDA/EBDA/
+#                  IVT; ends by ACPI S5 power-off -- hypervisor only
 #
 # How each kernel runs (command line, initrd, exit status, bare or not) is
 # in tests/unittests.cfg: a kernel's run named after its file gives the
@@ -66,7 +80,8 @@ MBK_DIR      := $(BUILD)/mbk
 MBK_SRC      := tests/mbk
 MBK_OBJ      := $(MBK_DIR)/obj
 MBK_KERNELS  := mbinfo.elf mbinfo64.elf mbinfo.bin apic.elf qemudev.elf apicbase.elf hostile.elf \
-                tsc.elf taskswitch.elf mmioforms.elf census.elf pic.elf
+                tsc.elf taskswitch.elf mmioforms.elf census.elf pic.elf ioapic.elf lapic.elf \
+                acpi.elf
 MBK_PORTABLE := $(shell tools/run-tests.sh --bare-list)
 MBK_HVONLY   := $(filter-out $(MBK_PORTABLE),$(MBK_KERNELS))
 MBK_INITRD   := $(MBK_DIR)/initrd.img

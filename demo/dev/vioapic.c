@@ -20,6 +20,15 @@
 #define IO_WIN      0x10
 #define IO_EOI      0x40
 
+/* Level-triggered in effect: only fixed and lowest-priority entries. NMI,
+ * SMI, INIT and ExtINT are edge whatever the trigger bit says (82093AA
+ * 3.2.4, delivery mode: "treated as an edge triggered interrupt" / "must
+ * be programmed to edge"): no remote IRR, as no EOI will come for them. */
+static int is_level(uint64_t e)
+{
+    return (e & RTE_LEVEL) && ((e >> 8) & 7) <= 1;
+}
+
 static void send(struct vioapic *v, unsigned pin)
 {
     uint64_t e = v->rte[pin];
@@ -28,10 +37,10 @@ static void send(struct vioapic *v, unsigned pin)
         .delivery_mode = (uint8_t)((e >> 8) & 7),
         .dest = (uint8_t)(e >> 56),
         .dest_logical = (uint8_t)((e >> 11) & 1),
-        .level = (e & RTE_LEVEL) != 0,
+        .level = (uint8_t)is_level(e),
         .pin = (uint8_t)pin,
     };
-    if (e & RTE_LEVEL)
+    if (is_level(e))
         v->rte[pin] |= RTE_REMOTE;  /* until the EOI (82093AA 3.2.4 bit 14) */
     if (v->deliver)
         v->deliver(v->opaque, &m);
@@ -41,7 +50,7 @@ static void send(struct vioapic *v, unsigned pin)
 static void service_level(struct vioapic *v, unsigned pin)
 {
     uint64_t e = v->rte[pin];
-    if ((e & RTE_LEVEL) && !(e & (RTE_MASKED | RTE_REMOTE)) && (v->lines & (1u << pin)))
+    if (is_level(e) && !(e & (RTE_MASKED | RTE_REMOTE)) && (v->lines & (1u << pin)))
         send(v, pin);
 }
 
@@ -67,7 +76,7 @@ void vioapic_set_line(struct vioapic *v, unsigned pin, int asserted)
         v->lines |= bit;
     else
         v->lines &= ~bit;
-    if (v->rte[pin] & RTE_LEVEL)
+    if (is_level(v->rte[pin]))
         service_level(v, pin);
     else if (asserted && !was && !(v->rte[pin] & RTE_MASKED))
         send(v, pin);               /* a masked edge is lost */
@@ -116,7 +125,7 @@ static void reg_write(struct vioapic *v, uint32_t val)
     uint64_t e = v->rte[pin];
     uint64_t w = (r & 1) ? ((uint64_t)val << 32 | (uint32_t)e) : ((e & 0xffffffff00000000ull) | val);
     e = (w & RTE_WRITABLE) | (e & (RTE_DELIVS | RTE_REMOTE));
-    if (!(e & RTE_LEVEL))
+    if (!is_level(e))
         e &= ~RTE_REMOTE;           /* edge: nothing waits for an EOI */
     v->rte[pin] = e;
     service_level(v, pin);          /* unmasked while asserted */

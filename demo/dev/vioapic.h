@@ -21,7 +21,9 @@
  *   an EOI for the vector (LAPIC broadcast, or the EOI register) clears
  *   it, and a pin still asserted sends again. Unmasking an asserted level
  *   pin sends. Setting an entry to edge clears its remote IRR (what
- *   Linux's EOI for a version 0x11 I/O APIC relies on).
+ *   Linux's EOI for a version 0x11 I/O APIC relies on). NMI, SMI, INIT
+ *   and ExtINT entries act as edge whatever their trigger bit (3.2.4: no
+ *   EOI comes for them), so they never set remote IRR; msg.level is 0.
  * - Messages go out at once: delivery status reads 0. The callback must
  *   not call back into the model (an EOI arrives later, from the guest). */
 #ifndef DEMO_DEV_VIOAPIC_H

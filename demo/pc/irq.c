@@ -1,6 +1,6 @@
-/* demo/pc/irq.c — IRQ routing and the guest's virtual PIC, PIT, RTC and
- * PM timer (see irq.h). No hardware access: time is the guest's TSC read
- * through the library, interrupts go in through its event queue. */
+/* demo/pc/irq.c — IRQ routing and the guest's virtual PIC, PIT, RTC, PM
+ * timer and, with the library's local APIC, I/O APIC (see irq.h). No hardware access: time is the guest's TSC read
+ * through the library, the PIC's interrupts go in through its INTR line. */
 #include <stdint.h>
 #include <x86vcpu/x86vcpu.h>
 
@@ -8,8 +8,6 @@
 #include "vm.h"
 #include "dev/devclock.h"
 #include "pc/irq.h"
-
-#define RFLAGS_IF (1u << 9)
 
 int irq_pic_line(unsigned isa_irq)
 {
@@ -20,17 +18,28 @@ int irq_pic_line(unsigned isa_irq)
     return isa_irq == 2 ? 9 : (int)isa_irq;
 }
 
+int irq_gsi(unsigned isa_irq)
+{
+    if (isa_irq >= IRQ_ISA_LINES)
+        return -1;
+    /* The PC's wiring as the MADT describes it (ACPI 6.5 5.2.12.5): the
+     * PIT's IRQ0 is GSI 2 (interrupt source override); the ISA IRQ2 pin
+     * is the AT's IRQ9, as for the 8259; the rest are identity-mapped. */
+    return isa_irq == 0 ? 2 : isa_irq == 2 ? 9 : (int)isa_irq;
+}
+
 void irq_set(struct irq *q, unsigned isa_irq, int level)
 {
     if (isa_irq >= IRQ_ISA_LINES)
         return;
     q->levels[isa_irq] = level ? 1 : 0;
     int line = irq_pic_line(isa_irq);
-    if (line < 0) {
-        q->ignored++;       /* GSI 16-23: the I/O APIC's, not wired yet */
-        return;
-    }
-    pic8259_set_line(&q->pic, (unsigned)line, level ? 1 : 0);
+    if (line >= 0)
+        pic8259_set_line(&q->pic, (unsigned)line, level ? 1 : 0);
+    if (q->ioapic_on)
+        vioapic_set_line(&q->ioapic, (unsigned)irq_gsi(isa_irq), level ? 1 : 0);
+    else if (line < 0)
+        q->ignored++;       /* GSI 16-23 without the I/O APIC: nowhere to go */
 }
 
 void irq_line_cb(void *ctx, unsigned isa_irq, int level)
@@ -166,6 +175,95 @@ static int pmt_write(void *dev, uint64_t port, uint32_t size, uint64_t val)
 
 static const struct bus_ops pmt_ops = { pmt_read, pmt_write };
 
+/* ------------------------------------------------------------ I/O APIC */
+/* An interrupt message of the I/O APIC (82093AA 3.2.4) to the vCPU. */
+static void ioapic_deliver(void *opaque, const struct vioapic_msg *m)
+{
+    struct irq *q = opaque;
+    struct x86vcpu_vcpu *v = q->vm->v;
+    /* The message's destination as an xAPIC-format interrupt (8-bit
+     * physical ID or logical set, 0xFF broadcast; SDM 11.6.2). */
+    struct x86vcpu_lapic_ipi ipi = {
+        .dest = m->dest, .vector = m->vector, .mode = m->delivery_mode,
+        .logical = m->dest_logical, .level = 1, .trigger = m->level,
+    };
+    if (!v || !x86vcpu_lapic_ipi_match(v, 0, &ipi)) {
+        q->ioapic_missed++;
+        return;
+    }
+    switch (m->delivery_mode) {
+    case 0:                         /* fixed */
+    case 1:                         /* lowest priority: one vCPU, this one */
+        if (x86vcpu_lapic_set_irq(v, m->vector, m->level))
+            q->ioapic_missed++;     /* refused: APIC disabled, vector < 16 */
+        else
+            q->ioapic_sent++;
+        break;
+    case 4:                         /* NMI: the vector is ignored */
+        if (x86vcpu_queue_nmi(v))
+            q->queue_errors++;
+        else
+            q->ioapic_sent++;
+        break;
+    case 7: {                       /* ExtINT: the 8259's INTA cycle */
+        uint8_t vec = pic8259_acknowledge(&q->pic);
+        if (x86vcpu_queue_interrupt(v, vec))
+            q->queue_errors++;
+        else
+            q->ioapic_sent++;
+        break;
+    }
+    default:                        /* SMI, INIT, reserved: not modelled */
+        q->ioapic_dropped++;
+        break;
+    }
+}
+
+void irq_lapic_eoi(void *ctx, struct x86vcpu_vcpu *v, uint8_t vector)
+{
+    struct irq *q = ctx;
+    (void)v;
+    if (q && q->ioapic_on)
+        vioapic_eoi(&q->ioapic, vector);
+}
+
+static int ioapic_read(void *dev, uint64_t addr, uint32_t size, uint64_t *val)
+{
+    struct irq *q = dev;
+    /* Remote IRR and the lines as of now. */
+    irq_update(q, irq_now(q));
+    *val = vioapic_mmio_read(&q->ioapic, (uint32_t)(addr - VIOAPIC_BASE), size);
+    return BUS_OK;
+}
+
+static int ioapic_write(void *dev, uint64_t addr, uint32_t size, uint64_t val)
+{
+    struct irq *q = dev;
+    vioapic_mmio_write(&q->ioapic, (uint32_t)(addr - VIOAPIC_BASE), size, (uint32_t)val);
+    return BUS_OK;
+}
+
+static const struct bus_ops ioapic_ops = { ioapic_read, ioapic_write };
+
+/* With the library's local APIC only (irq.h). */
+static int ioapic_attach(struct irq *q, struct vm *vm)
+{
+    q->ioapic_on = 0;
+    q->ioapic_sent = q->ioapic_missed = q->ioapic_dropped = 0;
+    if (!vm->lapic)
+        return 0;
+    if (vioapic_init(&q->ioapic, IRQ_IOAPIC_VERSION, ioapic_deliver, q))
+        return -1;
+    q->ioapic.id = (uint32_t)IRQ_IOAPIC_ID << 24;
+    if (bus_add(&vm->bus, BUS_MMIO, VIOAPIC_BASE, VIOAPIC_SIZE, &ioapic_ops, q))
+        return -1;
+    /* Every access must exit to the bus, whatever the memory map did. */
+    if (vm->ept && x86vcpu_ept_unmap(vm->ept, VIOAPIC_BASE, VIOAPIC_SIZE))
+        return -1;
+    q->ioapic_on = 1;
+    return 0;
+}
+
 /* ------------------------------------------------------------ setup */
 /* CMOS bytes the firmware leaves, as QEMU's pc_cmos_init writes them for
  * SeaBIOS: base memory 640 KiB (0x15/0x16), extended memory above 1 MiB in
@@ -198,7 +296,8 @@ int irq_attach(struct irq *q, struct vm *vm, uint64_t hz, uint64_t epoch, uint64
     q->last_tsc = 0;
     if (vm->v)
         x86vcpu_get_guest_tsc(vm->v, &q->last_tsc);
-    q->injected = q->ignored = q->queue_errors = q->if_waits = 0;
+    q->injected = q->ignored = q->queue_errors = q->line_errors = 0;
+    q->line_vcpu = 0;
     for (unsigned i = 0; i < IRQ_ISA_LINES; i++)
         q->levels[i] = 0;
     q->pm_tmr = pm_tmr;
@@ -232,6 +331,7 @@ int irq_attach(struct irq *q, struct vm *vm, uint64_t hz, uint64_t epoch, uint64
     err |= bus_add(&vm->bus, BUS_PIO, 0x70, 2, &rtc_ops, q);
     if (pm_tmr)
         err |= bus_add(&vm->bus, BUS_PIO, pm_tmr, 4, &pmt_ops, q);
+    err |= ioapic_attach(q, vm);
     vm->around_run = irq_around_run;
     return err ? -1 : 0;
 }
@@ -252,27 +352,32 @@ static struct irq *irq_of(struct vm *vm)
     return r && r->ops == &pic_ops ? r->dev : 0;
 }
 
+/* The master PIC's INT output is the vCPU's INTR pin
+ * (x86vcpu_set_intr_line): the library samples it at each VM entry and
+ * runs the INTA cycle only when it injects the vector (irq.h, Delivery). */
+static int intr_pending(void *ctx)
+{
+    return pic8259_has_interrupt(&((struct irq *)ctx)->pic);
+}
+
+static int intr_ack(void *ctx)
+{
+    struct irq *q = ctx;
+    q->injected++;
+    return pic8259_acknowledge(&q->pic);
+}
+
 void irq_around_run(struct vm *vm, int after)
 {
     struct irq *q = irq_of(vm);
     if (after || !q || !vm->v)
         return;
-    irq_update(q, irq_now(q));
-    if (!pic8259_has_interrupt(&q->pic) || x86vcpu_pending_events(vm->v))
-        return;
-    /* With IF = 0 the request waits in IRR, as on a PC (see irq.h: the
-     * library would hold a queued vector until the guest's STI without an
-     * exit, so INTA could not happen at the injection). */
-    uint64_t rflags = 0;
-    if (x86vcpu_get_rflags(vm->v, &rflags) || !(rflags & RFLAGS_IF)) {
-        q->if_waits++;
-        return;
+    if (q->line_vcpu != vm->v) {
+        const struct x86vcpu_intr_line line = { intr_pending, intr_ack, q };
+        if (x86vcpu_set_intr_line(vm->v, &line))
+            q->line_errors++;
+        else
+            q->line_vcpu = vm->v;
     }
-    /* INTA now: the library injects at this entry (or right after an STI
-     * or MOV-SS shadow, by interrupt-window exiting; SDM 26.7.5). */
-    uint8_t vec = pic8259_acknowledge(&q->pic);
-    if (x86vcpu_queue_interrupt(vm->v, vec))
-        q->queue_errors++;
-    else
-        q->injected++;
+    irq_update(q, irq_now(q));
 }

@@ -1,5 +1,8 @@
 /* demo/pc/memmap.c — the PC's physical address space: the E820 map the
- * guest is told about and the EPT that makes it so. */
+ * guest is told about and the EPT that makes it so. Guest RAM, the VGA
+ * window (the host's display, the only host memory a guest reaches) and
+ * the BIOS area holding the demo's own firmware (firmware.c); everything
+ * else above RAM up to 4 GiB is MMIO: a device's, or all-ones. */
 #include <stdint.h>
 #include <x86vcpu/x86vcpu.h>
 
@@ -14,39 +17,33 @@ static void add_range(struct pc *pc, uint64_t base, uint64_t len, uint32_t type)
         pc->map[pc->nmap++] = (struct mb_range){ base, len, type, 0 };
 }
 
-/* RAM below 640 KiB and from 1 MiB, the BIOS area, the firmware's ACPI
- * ranges where the machine has them (above the guest's RAM, 4 KiB aligned:
- * they are mapped, read-only, at the same address), the APICs and the BIOS
- * ROM as reserved (as a PC's firmware reports them). */
+/* RAM below 640 KiB but its last KiB, and from 1 MiB; that KiB (the EBDA),
+ * the BIOS area (which holds the demo's ACPI tables: firmware.c), the
+ * I/O APIC and local APIC pages and the BIOS ROM window below 4 GiB as
+ * reserved, as a PC's firmware reports them. Nothing of the host's map:
+ * mbi is not read. The ROM window 0xFFFC0000 holds nothing (it reads
+ * all-ones): reserved so that no OS puts a device there. */
 void pc_build_map(struct pc *pc, const struct host_mbi *mbi)
 {
     uint64_t ram = pc->vm.ram_size;
+    (void)mbi;
     add_range(pc, 0, 0x9fc00, MB_MEM_AVAILABLE);
     add_range(pc, 0x9fc00, 0x400, MB_MEM_RESERVED);
     add_range(pc, 0xe0000, 0x20000, MB_MEM_RESERVED);
     add_range(pc, 0x100000, ram - 0x100000, MB_MEM_AVAILABLE);
-    if (mbi->flags & MBI_FLAG_MMAP) {
-        for (uint64_t off = 0; off + sizeof(struct host_mmap) <= mbi->mmap_length;) {
-            const struct host_mmap *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
-            off += (uint64_t)e->size + 4;
-            if ((e->type == MB_MEM_ACPI || e->type == MB_MEM_NVS) && e->base >= ram &&
-                e->base + e->len <= PC_IOAPIC && !(e->base & 0xfff) && pc->nacpi < PC_ACPI_MAX) {
-                pc->acpi[pc->nacpi++] = (struct mb_range){ e->base, (e->len + 0xfff) & ~0xfffull,
-                                                           e->type, 0 };
-                add_range(pc, e->base, e->len, e->type);
-            }
-        }
-    }
     add_range(pc, PC_IOAPIC, 0x1000, MB_MEM_RESERVED);
     add_range(pc, PC_LAPIC, 0x1000, MB_MEM_RESERVED);
     add_range(pc, 0xfffc0000, 0x40000, MB_MEM_RESERVED);
 }
 
-/* What guest-physical page gpa is when no device sits on it: RAM, the VGA
- * window (uncached), the option-ROM area (RAM), the BIOS area and ACPI
- * tables (the machine's, read-only), the HPET (the machine's, read-only:
- * writes go through hpet.c), or nothing
- * (MMIO exits: all-ones, or the device there, as the I/O APIC). */
+/* What guest-physical page gpa is when no device sits on it: RAM; the VGA
+ * window 0xA0000-0xBFFFF, the one host range a guest reaches (the host's
+ * VGA: a display the demo gives, uncached); the option-ROM area (RAM); the
+ * BIOS area (RAM holding the demo's firmware, read and execute only:
+ * writes exit to firmware.c and are dropped); or nothing: MMIO exits that
+ * the bus answers with all-ones, or the device there (the HPET page
+ * 0xFED00000 and the ROM window 0xFFFC0000 are nothing: no HPET, no
+ * ROM). */
 int pc_map_page(struct pc *pc, uint64_t gpa)
 {
     struct x86vcpu_ept *ept = pc->vm.ept;
@@ -59,12 +56,8 @@ int pc_map_page(struct pc *pc, uint64_t gpa)
     if (gpa >= 0xc0000 && gpa < 0xe0000)
         return x86vcpu_ept_map(ept, gpa, ram_pa + gpa, 4096, X86VCPU_EPT_RWX, X86VCPU_MT_WB);
     if (gpa >= 0xe0000 && gpa < 0x100000)
-        return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R | X86VCPU_EPT_X, X86VCPU_MT_WB);
-    if (gpa == PC_HPET)     /* read-only: writes exit to hpet.c's filter */
-        return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R, X86VCPU_MT_UC);
-    for (uint32_t i = 0; i < pc->nacpi; i++)
-        if (gpa - pc->acpi[i].base < pc->acpi[i].len)
-            return x86vcpu_ept_map(ept, gpa, gpa, 4096, X86VCPU_EPT_R, X86VCPU_MT_WB);
+        return x86vcpu_ept_map(ept, gpa, ram_pa + gpa, 4096, X86VCPU_EPT_R | X86VCPU_EPT_X,
+                               X86VCPU_MT_WB);
     return x86vcpu_ept_unmap(ept, gpa, 4096);
 }
 
@@ -86,17 +79,12 @@ int pc_map_memory(struct pc *pc)
         err = x86vcpu_ept_map(ept, 0xc0000, ram_pa + 0xc0000, 0x20000, X86VCPU_EPT_RWX,
                               X86VCPU_MT_WB);
     if (!err)
-        err = x86vcpu_ept_map(ept, 0xe0000, 0xe0000, 0x20000, X86VCPU_EPT_R | X86VCPU_EPT_X,
-                              X86VCPU_MT_WB);
+        err = x86vcpu_ept_map(ept, 0xe0000, ram_pa + 0xe0000, 0x20000,
+                              X86VCPU_EPT_R | X86VCPU_EPT_X, X86VCPU_MT_WB);
     if (!err)
         err = x86vcpu_ept_map(ept, 0x100000, ram_pa + 0x100000, ram - 0x100000, X86VCPU_EPT_RWX,
                               X86VCPU_MT_WB);
-    for (uint32_t i = 0; !err && i < pc->nacpi; i++)
-        err = x86vcpu_ept_map(ept, pc->acpi[i].base, pc->acpi[i].base, pc->acpi[i].len,
-                              X86VCPU_EPT_R, X86VCPU_MT_WB);
     if (!err)
         err = pc_map_page(pc, PC_IOAPIC);
-    if (!err)
-        err = pc_map_page(pc, PC_HPET);
     return err;
 }

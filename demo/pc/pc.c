@@ -9,6 +9,7 @@
 #include "console.h"
 #include "host.h"
 #include "vm.h"
+#include "loader/linux.h"
 #include "pc/debugcon.h"
 #include "pc/legacy.h"
 #include "pc/pc.h"
@@ -31,6 +32,7 @@ static char *next_line(char *s)
 struct guest_files {
     const struct host_mod *kernel, *initrd;
     char *kname, *iname, *args;
+    const char *demo_args;          /* the demo's own command line (linux_entry=) */
 };
 
 static int find_guest(const struct host_mbi *mbi, struct guest_files *g)
@@ -38,6 +40,7 @@ static int find_guest(const struct host_mbi *mbi, struct guest_files *g)
     const struct host_mod *names = host_module(mbi, "names");
     g->kernel = host_module(mbi, "kernel");
     g->initrd = host_module(mbi, "initrd");
+    g->demo_args = host_cmdline(mbi);
     if (!g->kernel || !names) {
         con_printf("x86vcpu demo: no guest kernel module (make run GUEST=...)\n");
         return -1;
@@ -60,9 +63,93 @@ static int find_guest(const struct host_mbi *mbi, struct guest_files *g)
     return 0;
 }
 
-/* Load the kernel as a multiboot v1 loader does (QEMU's command line: the
- * kernel's file name, a space, the -append text; the initrd as module 0)
- * and start the vCPU at its entry. */
+/* The guest's memory into the EPT, the TSC calibrated (once: the slice and
+ * the guest's TSC), the vCPU started as s says. */
+static int start_guest(struct pc *pc, struct x86vcpu_setup *s)
+{
+    int err = pc_map_memory(pc);
+    if (err) {
+        con_printf("x86vcpu demo: EPT: %s\n", x86vcpu_strerror(err));
+        return -1;
+    }
+    pc->host_tsc_khz = pc_tsc_calibrate(10);
+    /* pic=virtual: exits that bring the devices' interrupts (pc/irq.h). */
+    if (pc->virt_pic)
+        s->time_slice = irq_time_slice(pc->host_tsc_khz, pc->slice_us) >>
+                        (rdmsr(0x485) & 31);   /* IA32_VMX_MISC[4:0]: the timer's rate (SDM 25.5.1) */
+    err = vm_start_vcpu(&pc->vm, s);
+    if (err) {
+        con_printf("x86vcpu demo: vCPU: %s\n", x86vcpu_strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+/* A Linux bzImage (loader/linux.h): its 64-bit entry when it has one, else
+ * (or with linux_entry=32 on the demo's command line) the 32-bit one.
+ * boot.rst "32-bit/64-bit BOOT PROTOCOL": CS = __BOOT_CS, DS = ES = SS =
+ * __BOOT_DS of a loaded GDT, flat; ESI/RSI the zero page; EBP, EDI, EBX 0;
+ * interrupts off (the library's start state). */
+static int load_linux(struct pc *pc, const struct guest_files *g, uint64_t mem)
+{
+    struct vm *vm = &pc->vm;
+    struct mb_layout lay = { pc->map, pc->nmap, vm->ram_size };
+    const uint8_t *kimg = (const uint8_t *)(uintptr_t)g->kernel->mod_start;
+    uint64_t klen = g->kernel->mod_end - g->kernel->mod_start, want = 0;
+    struct lx_boot b = { .cmdline = g->args, .entry = LX_ENTRY_AUTO };
+    if (word_value(g->demo_args, "linux_entry", &want))
+        b.entry = want == 32 ? LX_ENTRY_32 : want == 64 ? LX_ENTRY_64 : LX_ENTRY_AUTO;
+    if (g->initrd) {
+        b.initrd = (const uint8_t *)(uintptr_t)g->initrd->mod_start;
+        b.initrd_len = g->initrd->mod_end - g->initrd->mod_start;
+    }
+    struct lx_image im;
+    struct lx_plan p;
+    const char *why = 0;
+    if (lx_parse(kimg, klen, &im, &why) || lx_place(&im, &b, &lay, &p, &why)) {
+        con_printf("x86vcpu demo: cannot boot %s: %s\n", g->kname, why);
+        return -1;
+    }
+    lx_load(&im, &b, &lay, &p, kimg, vm->ram);
+    con_printf("x86vcpu demo: %s: Linux boot protocol %u.%02u, %lu KiB kernel at 0x%lx "
+               "(runs at 0x%lx, init_size 0x%lx), %s entry 0x%lx; %lu MiB RAM; "
+               "initrd %s%s%lu bytes at 0x%lx; command line \"%s\"\n",
+               g->kname, im.version >> 8, im.version & 0xff, (unsigned long)(im.kernel_size >> 10),
+               (unsigned long)p.load, (unsigned long)p.runtime_start, (unsigned long)im.init_size,
+               p.long_mode ? "64-bit" : "32-bit", (unsigned long)p.entry, (unsigned long)mem,
+               g->initrd ? g->iname : "(none)", g->initrd ? ", " : ": ",
+               (unsigned long)p.initrd_len, (unsigned long)p.initrd, g->args);
+
+    struct x86vcpu_setup s = { .mode = p.long_mode ? X86VCPU_MODE_LONG64 : X86VCPU_MODE_PROT32,
+                               .entry = p.entry, .rsp = p.stack, .cr3 = p.pml4 };
+    if (start_guest(pc, &s))
+        return -1;
+    struct x86vcpu_vcpu *v = vm->v;
+    int err = x86vcpu_vmcs_writenat(v, X86VCPU_VMCS_GUEST_GDTR_BASE, p.gdt);
+    err |= x86vcpu_vmcs_write32(v, X86VCPU_VMCS_GUEST_GDTR_LIMIT, LX_GDT_LIMIT);
+    err |= x86vcpu_vmcs_write16(v, X86VCPU_VMCS_GUEST_CS_SELECTOR, LX_BOOT_CS);
+    err |= x86vcpu_vmcs_write16(v, X86VCPU_VMCS_GUEST_DS_SELECTOR, LX_BOOT_DS);
+    err |= x86vcpu_vmcs_write16(v, X86VCPU_VMCS_GUEST_ES_SELECTOR, LX_BOOT_DS);
+    err |= x86vcpu_vmcs_write16(v, X86VCPU_VMCS_GUEST_SS_SELECTOR, LX_BOOT_DS);
+    err |= x86vcpu_vmcs_write16(v, X86VCPU_VMCS_GUEST_FS_SELECTOR, LX_BOOT_DS);
+    err |= x86vcpu_vmcs_write16(v, X86VCPU_VMCS_GUEST_GS_SELECTOR, LX_BOOT_DS);
+    if (err) {
+        con_printf("x86vcpu demo: VMCS: %s\n", x86vcpu_strerror(err));
+        return -1;
+    }
+    x86vcpu_set_gpr(v, X86VCPU_RSI, p.zero_page);
+    x86vcpu_set_gpr(v, X86VCPU_RBP, 0);
+    x86vcpu_set_gpr(v, X86VCPU_RDI, 0);
+    x86vcpu_set_gpr(v, X86VCPU_RBX, 0);
+    /* make linux-test times /init from here (tests/linux/check.sh). */
+    con_printf("x86vcpu demo: Linux hand-off at host TSC %lu\n", (unsigned long)rdtsc());
+    return 0;
+}
+
+/* Load the kernel: a Linux bzImage by its boot protocol (load_linux), any
+ * other as a multiboot v1 loader does (QEMU's command line: the kernel's
+ * file name, a space, the -append text; the initrd as module 0), and start
+ * the vCPU at its entry. */
 static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
 {
     struct vm *vm = &pc->vm;
@@ -70,6 +157,8 @@ static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
     struct mb_image im;
     const char *why = 0;
     const uint8_t *kimg = (const uint8_t *)(uintptr_t)g->kernel->mod_start;
+    if (lx_is_bzimage(kimg, g->kernel->mod_end - g->kernel->mod_start))
+        return load_linux(pc, g, mem);      /* a Linux setup header: the boot protocol */
     if (mb_parse(kimg, g->kernel->mod_end - g->kernel->mod_start, &lay, &im, &why)) {
         con_printf("x86vcpu demo: cannot boot %s: %s\n", g->kname, why);
         return -1;
@@ -93,7 +182,6 @@ static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
         con_printf("x86vcpu demo: cannot boot %s: %s\n", g->kname, why);
         return -1;
     }
-    pc_copy_low_memory(pc);
     mb_load(&im, kimg, vm->ram);
     con_printf("x86vcpu demo: %s: %s kernel, %u segment(s) at 0x%lx-0x%lx, entry 0x%x; "
                "%lu MiB RAM; command line \"%s\"%s%s\n",
@@ -102,22 +190,9 @@ static int load_guest(struct pc *pc, const struct guest_files *g, uint64_t mem)
                im.nsegs, (unsigned long)im.load_lo, (unsigned long)im.load_hi, im.entry,
                (unsigned long)mem, cmdline, g->initrd ? "; initrd " : "", g->initrd ? g->iname : "");
 
-    int err = pc_map_memory(pc);
-    if (err) {
-        con_printf("x86vcpu demo: EPT: %s\n", x86vcpu_strerror(err));
-        return -1;
-    }
     struct x86vcpu_setup s = { .mode = X86VCPU_MODE_PROT32, .entry = im.entry };
-    pc->host_tsc_khz = pc_tsc_calibrate(10);    /* once: the slice and the guest's TSC */
-    /* pic=virtual: exits that bring the devices' interrupts (pc/irq.h). */
-    if (pc->virt_pic)
-        s.time_slice = irq_time_slice(pc->host_tsc_khz, pc->slice_us) >>
-                       (rdmsr(0x485) & 31);    /* IA32_VMX_MISC[4:0]: the timer's rate (SDM 25.5.1) */
-    err = vm_start_vcpu(vm, &s);
-    if (err) {
-        con_printf("x86vcpu demo: vCPU: %s\n", x86vcpu_strerror(err));
+    if (start_guest(pc, &s))
         return -1;
-    }
     /* Multiboot spec 3.2: EAX magic, EBX the info, flat segments, paging
      * and interrupts off. */
     x86vcpu_set_gpr(vm->v, X86VCPU_RAX, MB_BOOT_MAGIC);
@@ -215,7 +290,7 @@ static int attach_devices(struct pc *pc)
     err |= pc_msrs_attach(&pc->msrs, vm);
     err |= pc_tsc_deadline_attach(&pc->tsc_deadline, vm);
     err |= firmware_attach(pc);
-    err |= pm_attach(&pc->pm, vm, pc->pm1a_cnt, pc->virt_pic ? 0 : pc->pm_tmr);
+    err |= pm_attach(&pc->pm, vm, !pc->virt_pic);   /* pic=virtual: pc/irq.c's PM timer */
     return err ? -1 : 0;
 }
 
@@ -246,17 +321,24 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
     word_value(demo_cmdline, "pic_slice_us", &us);
     pc->slice_us = us && us < 1000000 ? (uint32_t)us : IRQ_SLICE_US;
     pc_build_map(pc, mbi);
-    pc_find_acpi_ports(pc);
+    if (pc_firmware_build(pc)) {     /* ACPI tables, IVT, BDA, EBDA (firmware.c) */
+        con_printf("x86vcpu demo: the ACPI tables do not fit\n");
+        return -1;
+    }
     if (attach_devices(pc)) {
         con_printf("x86vcpu demo: device ranges overlap\n");
         return -1;
     }
     /* lapic=virtual(-soft): the library's virtual local APIC (with the
-     * CPU's APIC assists, or its software path), not the machine's. */
+     * CPU's APIC assists, or its software path), not the machine's; LINT0
+     * in ExtINT mode as a PC BIOS leaves it (the virtual wire: the PIC's
+     * INTR line passes it). */
     static struct x86vcpu_lapic_config lapic;
     if (has_word(demo_cmdline, "lapic=virtual") || has_word(demo_cmdline, "lapic=virtual-soft")) {
-        lapic.flags = X86VCPU_LAPIC_BSP |
+        lapic.flags = X86VCPU_LAPIC_BSP | X86VCPU_LAPIC_VIRTUAL_WIRE |
                       (has_word(demo_cmdline, "lapic=virtual-soft") ? X86VCPU_LAPIC_SOFT : 0);
+        lapic.eoi = irq_lapic_eoi;      /* level EOIs to the virtual I/O APIC (pc/irq.h) */
+        lapic.ctx = &pc->irq;
         vm->lapic = &lapic;
     }
     if (load_guest(pc, &g, mem))
@@ -266,8 +348,8 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
     if (pc->virt_pic && virtual_platform(pc, demo_cmdline))
         return -1;
     err = vm->lapic ? 0 : apic_attach(&pc->apic, pc);
-    err |= ioapic_attach(&pc->ioapic, pc);
-    err |= hpet_attach(&pc->hpet, pc);
+    if (!pc->irq.ioapic_on)     /* pic=virtual + lapic=virtual: pc/irq.c's own */
+        err |= ioapic_attach(&pc->ioapic, pc);
     pc->ept_frames_start = x86vcpu_ept_table_frames(vm->ept);
     return err;
 }
@@ -308,10 +390,10 @@ void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cm
                    (unsigned long)pc.hpet.fsb_blocked);
         if (pc.virt_pic)
             con_printf("x86vcpu demo: pic=virtual: %lu PIC interrupts injected, %lu writes to "
-                       "I/O APIC-only lines ignored, %lu queue errors, %lu waits for IF = 1; "
+                       "I/O APIC-only lines ignored, %lu queue errors, %lu INTR line errors; "
                        "time slices %lu\n",
                        (unsigned long)pc.irq.injected, (unsigned long)pc.irq.ignored,
-                       (unsigned long)pc.irq.queue_errors, (unsigned long)pc.irq.if_waits,
+                       (unsigned long)pc.irq.queue_errors, (unsigned long)pc.irq.line_errors,
                        (unsigned long)vm->time_slices);
     }
     con_printf("x86vcpu demo: guest exit status %u (%s)\n", vm->status, vm->why);

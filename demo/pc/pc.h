@@ -1,17 +1,21 @@
 /* demo/pc/pc.h — the PC the demo gives a multiboot kernel written for
  * QEMU's -kernel (make run GUEST=...): a vm (vm.h) with
  *
- *   memory   MEM MiB of RAM through EPT; the VGA window, the BIOS area
- *            0xE0000-0xFFFFF and the firmware's ACPI tables of the real
- *            machine (read-only: writes are dropped), the I/O APIC, HPET
- *            and local APIC are the machine's behind filters; every
- *            other address reads all-ones (memmap.c, firmware.c). Low memory holds a copy of
- *            the machine's IVT, BIOS data area and EBDA.
+ *   memory   MEM MiB of RAM through EPT; the VGA window is the machine's
+ *            (a display); the I/O APIC and local APIC are the machine's
+ *            behind filters; every other address reads all-ones, the
+ *            HPET's 0xFED00000 too: there is no HPET (memmap.c).
+ *   firmware the demo's own, nothing of the machine's (firmware.c): the
+ *            BIOS area 0xE0000-0xFFFFF is RAM mapped read/execute-only
+ *            (writes are dropped) holding ACPI tables that describe this
+ *            PC (acpi.c: RSDP, RSDT/XSDT, FADT, DSDT with \_S5, MADT);
+ *            low memory a synthetic IVT, BIOS data area and EBDA, which
+ *            holds the FACS (read/write memory, as ACPI wants).
  *   devices  COM1 (uart.c), QEMU's isa-debug-exit, pc-testdev's latch and
  *            Bochs' shutdown port (testdev.c), fw_cfg (fwcfg.c), port 0xE9
- *            (debugcon.c), ACPI power-off and reset (pm.c), MSRs (msr.c);
- *            PIC, PIT, port 0x80, VGA and the ACPI PM timer pass
- *            through (legacy.c, pm.c); the CMOS RTC is read through, its
+ *            (debugcon.c), the ACPI PM1a block at 0x600 (power-off), the
+ *            PM timer at 0x608 and reset (pm.c), MSRs (msr.c);
+ *            PIC, PIT, port 0x80 and VGA pass through (legacy.c); the CMOS RTC is read through, its
  *            writes dropped, its NVRAM a shadow (legacy.c); other ports
  *            read all-ones.
  *   APIC     IA32_APIC_BASE is virtual; x2APIC MSRs (but the ICR) and
@@ -19,15 +23,16 @@
  *            hardware's registers; every IPI is checked: only fixed IPIs
  *            to this CPU reach the hardware (apic.c). CPUID hides
  *            MONITOR/MWAIT.
- *   I/O APIC the machine's, programmed by the guest through a filter: no
- *            entry sends NMI/SMI/INIT or reaches another CPU (ioapic.c).
- *   HPET     the machine's, read directly; its writes exit and no timer
- *            may deliver through the FSB (an MSI with any delivery mode
- *            to any CPU) (hpet.c).
+ *   I/O APIC with pic=virtual and lapic=virtual(-soft): the guest's own
+ *            (demo/dev/vioapic.c through irq.c: ID 0, version 0x11, 24
+ *            pins, ISA IRQ0 on GSI 2; irq.h). Otherwise the machine's,
+ *            programmed by the guest through a filter: no entry sends
+ *            NMI/SMI/INIT or reaches another CPU (ioapic.c).
+ *   HPET     none: its page reads all-ones, no ACPI table names one.
  *   still passed through (the interrupt-controller issue replaces them):
  *            the PIC and PIT (this CPU's lines). With pic=virtual the
- *            guest has its own 8259 pair, PIT and port 0x61, RTC/CMOS and
- *            PM timer instead, COM1 and pc-testdev's lines raise IRQs, and
+ *            guest has its own 8259 pair, PIT and port 0x61, RTC/CMOS (and
+ *            irq.c's PM timer at 0x608 instead of pm.c's), COM1 and pc-testdev's lines raise IRQs, and
  *            the machine's 8259s are masked (irq.c, irq.h).
  *   HLT      waits in the HLT activity state; interrupts go straight to
  *            the guest's IDT.
@@ -63,15 +68,12 @@
 #define PC_LAPIC  0xfee00000ull
 
 #define PC_MAP_MAX  24
-#define PC_ACPI_MAX 8
 struct pc {
     struct vm vm;
     struct mb_range map[PC_MAP_MAX];    /* the guest's E820 map */
     uint32_t nmap;
-    struct mb_range acpi[PC_ACPI_MAX];  /* the firmware's ACPI ranges, shown read-only */
-    uint32_t nacpi;
-    uint16_t pm1a_cnt, pm_tmr;          /* ports from the machine's FADT */
-    uint64_t rom_writes;                /* writes to the BIOS area / ACPI tables dropped */
+    uint16_t pm1a_cnt, pm_tmr;          /* the demo's FADT's ports (pm.h) */
+    uint64_t rom_writes;                /* writes to the BIOS area (ACPI tables) dropped */
 
     struct uart com1;
     struct fwcfg fwcfg;
@@ -97,16 +99,17 @@ struct pc {
  * statistics and the exit status line. */
 void pc_main(struct x86vcpu_cpu *cpu, const struct host_mbi *mbi, const char *cmdline);
 
-/* memmap.c: the guest's E820 map (RAM, the BIOS area, the machine's ACPI
- * ranges, APICs, BIOS ROM), the EPT for it, and what one page is when no
- * device sits on it. */
+/* memmap.c: the guest's E820 map (RAM, the EBDA, the BIOS area, APICs,
+ * BIOS ROM window), the EPT for it, and what one page is when no device
+ * sits on it. */
 void pc_build_map(struct pc *pc, const struct host_mbi *mbi);
 int pc_map_memory(struct pc *pc);
 int pc_map_page(struct pc *pc, uint64_t gpa);
 
-/* firmware.c: the machine's firmware as the guest sees it. */
-void pc_find_acpi_ports(struct pc *pc);
-void pc_copy_low_memory(struct pc *pc);
+/* firmware.c: the demo's firmware in guest RAM (ACPI tables in the BIOS
+ * area, IVT, BIOS data area, EBDA; sets pm1a_cnt and pm_tmr): 0 or -1;
+ * firmware_attach: the BIOS area's writes dropped and counted. */
+int pc_firmware_build(struct pc *pc);
 int firmware_attach(struct pc *pc);
 
 #endif

@@ -27,8 +27,9 @@
  *     IRQ lines     ports 0x2000-0x2017: a write of v to 0x2000 + n sets
  *                   line n to level v != 0 (QEMU's test_irq_line_write:
  *                   qemu_set_irq), through latch->irq (pic=virtual: ISA
- *                   IRQ n of pc/irq.c, whose lines 16-23 are ignored until
- *                   the virtual I/O APIC is wired); without a router they
+ *                   IRQ n of pc/irq.c; lines 16-23 reach only its I/O
+ *                   APIC, wired with lapic=virtual, and are ignored
+ *                   without it); without a router they
  *                   are taken and ignored. Counted in latch->irq_writes.
  *   isa-debug-exit  port 0xF4 (QEMU): writing v ends the machine with exit
  *                   status (v << 1) | 1 (v as written, zero-extended from

@@ -296,7 +296,7 @@ static void test_acpi(void)
     if (fadt) {
         u32 port = rd32p(fadt + 76);
         int ext = (rd32p(fadt + 112) >> 8) & 1;
-        note("ACPI PM timer at port 0x%x, %u bits", port, ext ? 32 : 24);
+        note("ACPI PM timer, %u bits", ext ? 32 : 24);  /* not its port: the firmware's own */
         check(port && port < 0x10000 && rd8p(fadt + 91) == 4, "FADT PM_TMR_BLK (4 bytes)");
         u32 mask = ext ? 0xFFFFFFFFu : 0xFFFFFFu;
         u32 t0 = inl((u16)port) & mask;

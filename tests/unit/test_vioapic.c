@@ -2,7 +2,7 @@
  * their read-only bits, edge and level delivery, masking, remote IRR and
  * the two EOI paths (the LAPIC's broadcast, the version 0x20 EOI
  * register), Linux's edge-then-level EOI for a version 0x11 chip, the
- * message's fields. */
+ * message's fields, NMI/SMI/INIT/ExtINT entries acting as edge. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -212,6 +212,35 @@ static void test_extint_and_nmi(void **state)
     assert_int_equal(msgs[1].dest, 0xff);
 }
 
+/* NMI, SMI, INIT and ExtINT programmed level act as edge (82093AA
+ * 3.2.4): one message per rise, no remote IRR (no EOI will come). */
+static void test_nonfixed_level_is_edge(void **state)
+{
+    (void)state;
+    static const uint8_t modes[] = { 2, 4, 5, 7 };
+    for (unsigned i = 0; i < sizeof modes; i++) {
+        fresh(0x11);
+        set_rte(3, (uint64_t)modes[i] << 8 | 0x40 | LEVEL);
+        vioapic_set_line(&io, 3, 1);
+        assert_int_equal(nmsg, 1);
+        assert_int_equal(msgs[0].delivery_mode, modes[i]);
+        assert_int_equal(msgs[0].level, 0);
+        assert_int_equal(get_rte(3) & REMOTE, 0);
+        vioapic_set_line(&io, 3, 1);            /* held: nothing more */
+        set_rte(3, (uint64_t)modes[i] << 8 | 0x40 | LEVEL);
+        assert_int_equal(nmsg, 1);
+        vioapic_set_line(&io, 3, 0);
+        vioapic_set_line(&io, 3, 1);            /* the next rise */
+        assert_int_equal(nmsg, 2);
+    }
+    /* Fixed and lowest priority stay level. */
+    fresh(0x11);
+    set_rte(3, 1ull << 8 | 0x40 | LEVEL);
+    vioapic_set_line(&io, 3, 1);
+    assert_int_equal(msgs[0].level, 1);
+    assert_int_equal(get_rte(3) & REMOTE, REMOTE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_masked_level),
         cmocka_unit_test(test_v11_edge_then_level_eoi),
         cmocka_unit_test(test_extint_and_nmi),
+        cmocka_unit_test(test_nonfixed_level_is_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
