@@ -59,7 +59,7 @@ int vm_start_vcpu(struct vm *vm, struct x86vcpu_setup *s)
     vm->status = 0;
     vm->why = 0;
     vm->unassigned = vm->hlt_waits = vm->string_ios = vm->msr_exits = 0;
-    vm->time_slices = 0;
+    vm->time_slices = vm->host_irqs = 0;
     vm->linelen = 0;
     int err = x86vcpu_vcpu_create(vm->cpu, &vm->v);
     if (err) {
@@ -236,6 +236,15 @@ static void serve_other(struct vm *vm, const struct x86vcpu_exit *e)
          * can take another one. */
         nmi_unblock();
         x86vcpu_queue_nmi(vm->v);
+        break;
+    case X86VCPU_EXIT_EXTINT:
+        /* One of the machine's interrupts (with external-interrupt
+         * exiting on): acknowledged by the exit, so it is in service in
+         * the host's LAPIC until EOI (SDM 27.2.2); a spurious vector is
+         * never in service (SDM 11.9). None is the guest's. */
+        vm->host_irqs++;
+        if (e->u.extint.valid && e->u.extint.vector != (lapic_read(0xf0) & 0xff))
+            lapic_write(0xb0, 0);
         break;
     case X86VCPU_EXIT_SHUTDOWN:
         con_printf("x86vcpu demo: the guest triple-faulted at 0x%lx\n", (unsigned long)e->rip);

@@ -52,6 +52,7 @@ struct vm {
     const char *why;
     uint64_t unassigned;        /* accesses to nothing: all-ones reads, ignored writes */
     uint64_t hlt_waits, string_ios, msr_exits, time_slices;
+    uint64_t host_irqs;         /* the machine's interrupts taken while the guest ran */
     uint64_t hypercalls_refused; /* VMCALLs answered -KVM_ENOSYS / -KVM_EPERM */
     char line[160];             /* vm_console_lines: the line being collected */
     uint32_t linelen;

@@ -39,11 +39,11 @@ DEMO_OBJS        := $(patsubst %,$(BUILD)/%.o,$(DEMO_SRCS))
 DEMO_CORE_OBJS   := $(filter-out $(BUILD)/demo/main.c.o $(BUILD)/demo/greeting.c.o,$(DEMO_OBJS))
 # The files with no hardware access, also built for the host unit tests
 # (mk/unit.mk).
-DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/loader/linux.c demo/pc/apicbase.c \
+DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/loader/linux.c \
                     demo/pc/debugcon.c demo/pc/fwcfg.c demo/pc/legacy.c demo/pc/msr.c \
                     demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c demo/pc/irq.c \
                     demo/dev/pic8259.c demo/dev/pit8254.c demo/dev/vioapic.c demo/dev/rtc.c \
-                    demo/dev/pmtimer.c demo/pc/acpi.c
+                    demo/dev/pmtimer.c demo/pc/acpi.c demo/pc/hostaudit.c
 DEMO_EXTRA_OBJS  ?=
 DEMO_LIB         ?= $(LIB)
 DEMO_MODULES     ?=

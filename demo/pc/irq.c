@@ -367,6 +367,27 @@ static int intr_ack(void *ctx)
     return pic8259_acknowledge(&q->pic);
 }
 
+int irq_timed_open(const struct irq *q)
+{
+    const struct pic8259_chip *m = &q->pic.c[0], *sl = &q->pic.c[1];
+    /* The PIT's OUT0 on 8259 IR0: an edge matters while IR0 is unmasked
+     * and its request not already latched (a latched one waits for the
+     * guest's INTA, which the INTR line serves without a slice). */
+    if (!(m->imr & 1) && !(m->irr & 1))
+        return 1;
+    /* The RTC's IRQ8 (slave IR0 through master IR2): only with one of its
+     * interrupts enabled (register B PIE/AIE/UIE, MC146818). */
+    int rtc_on = (q->rtc.ram[0x0b] & 0x70) != 0;
+    if (rtc_on && !(sl->imr & 1) && !(sl->irr & 1) && !(m->imr & 4))
+        return 1;
+    /* Through the I/O APIC: GSI 2 (the PIT) or GSI 8 (the RTC) unmasked
+     * (82093AA: bit 16 of the entry is its mask). */
+    if (q->ioapic_on && (!(q->ioapic.rte[2] & (1ull << 16)) ||
+                         (rtc_on && !(q->ioapic.rte[8] & (1ull << 16)))))
+        return 1;
+    return 0;
+}
+
 void irq_around_run(struct vm *vm, int after)
 {
     struct irq *q = irq_of(vm);
@@ -380,4 +401,14 @@ void irq_around_run(struct vm *vm, int after)
             q->line_vcpu = vm->v;
     }
     irq_update(q, irq_now(q));
+    /* Time-slice exits only while a timed device can raise something the
+     * guest would see (the LAPIC timer has its own deadline): a guest that
+     * leaves the PIT and RTC masked runs without them. */
+    int want = q->slice_ticks && irq_timed_open(q);
+    if (want != q->slice_on) {
+        if (x86vcpu_set_time_slice(vm->v, want ? q->slice_ticks : 0))
+            q->line_errors++;
+        else
+            q->slice_on = want;
+    }
 }

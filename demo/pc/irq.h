@@ -65,9 +65,8 @@
  * The library's time slice (setup.time_slice, the VMX-preemption timer)
  * gives the exits at which device events are seen: irq_time_slice() ticks
  * of guest execution (about IRQ_SLICE_US of the host's time; pic_slice_us=N
- * on the command line). The library sets the slice only at setup, so a
- * device event waits up to one slice (no exit at the event's own time: a
- * run-time deadline for the preemption timer needs a library call). */
+ * on the command line), armed only while irq_timed_open (x86vcpu_set_time_slice
+ * before each entry): a device event waits up to one slice. */
 #ifndef DEMO_PC_IRQ_H
 #define DEMO_PC_IRQ_H
 
@@ -82,7 +81,11 @@ struct vm;
 struct x86vcpu_vcpu;
 
 #define IRQ_ISA_LINES 24
-#define IRQ_SLICE_US  100
+/* 1 ms: a slice exit costs ~700 ticks, 0.07% of a 1 ms slice at Bochs'
+ * 100 MHz (100 us cost 0.7%, enough to move a guest's own TSC-rate
+ * measurements, tsc.elf's, past 1%); the LAPIC timer has its own exact
+ * deadline, only the 8259/I/O APIC devices wait up to a slice. */
+#define IRQ_SLICE_US  1000
 #define IRQ_IOAPIC_ID      0        /* the MADT's I/O APIC ID */
 #define IRQ_IOAPIC_VERSION 0x11     /* 82093AA: no EOI register */
 
@@ -102,6 +105,8 @@ struct irq {
     struct vioapic ioapic;      /* wired only with the library's LAPIC */
     int ioapic_on;
     uint64_t ioapic_sent, ioapic_missed, ioapic_dropped;
+    uint32_t slice_ticks;       /* the time slice the vCPU was set up with (0: none) */
+    int slice_on;               /* ... and whether it is armed now */
 };
 
 /* The 8259 input for ISA IRQ n (0..15), or -1 (n >= 16: I/O APIC only). */
@@ -144,6 +149,10 @@ void irq_lapic_eoi(void *ctx, struct x86vcpu_vcpu *v, uint8_t vector);
 int irq_attach(struct irq *q, struct vm *vm, uint64_t hz, uint64_t epoch, uint64_t ram_size,
                uint16_t pm_tmr, uint8_t imr_master, uint8_t imr_slave);
 
+/* Can a timed device (PIT, RTC) raise something the guest would see: its
+ * line unmasked at the 8259 with no request latched, or at the I/O APIC?
+ * Only then does the vCPU need time-slice exits (pure). */
+int irq_timed_open(const struct irq *q);
 /* Bring the devices to now and raise their lines (before each entry). */
 void irq_update(struct irq *q, uint64_t now);
 /* The vm's around_run hook: the PIC's INTR line given to the vCPU (once),

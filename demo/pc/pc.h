@@ -2,40 +2,29 @@
  * QEMU's -kernel (make run GUEST=...): a vm (vm.h) with
  *
  *   memory   MEM MiB of RAM through EPT; the VGA window is the machine's
- *            (a display); the I/O APIC and local APIC are the machine's
- *            behind filters; every other address reads all-ones, the
- *            HPET's 0xFED00000 too: there is no HPET (memmap.c).
+ *            (a display, with the VGA ports: legacy.c); every other
+ *            address reads all-ones, the HPET's 0xFED00000 too: there is
+ *            no HPET (memmap.c).
  *   firmware the demo's own, nothing of the machine's (firmware.c): the
  *            BIOS area 0xE0000-0xFFFFF is RAM mapped read/execute-only
  *            (writes are dropped) holding ACPI tables that describe this
  *            PC (acpi.c: RSDP, RSDT/XSDT, FADT, DSDT with \_S5, MADT);
  *            low memory a synthetic IVT, BIOS data area and EBDA, which
  *            holds the FACS (read/write memory, as ACPI wants).
- *   devices  COM1 (uart.c), QEMU's isa-debug-exit, pc-testdev's latch and
- *            Bochs' shutdown port (testdev.c), fw_cfg (fwcfg.c), port 0xE9
- *            (debugcon.c), the ACPI PM1a block at 0x600 (power-off), the
- *            PM timer at 0x608 and reset (pm.c), MSRs (msr.c);
- *            PIC, PIT, port 0x80 and VGA pass through (legacy.c); the CMOS RTC is read through, its
- *            writes dropped, its NVRAM a shadow (legacy.c); other ports
- *            read all-ones.
- *   APIC     IA32_APIC_BASE is virtual; x2APIC MSRs (but the ICR) and
- *            TSC_DEADLINE pass through; the xAPIC page is emulated over the
- *            hardware's registers; every IPI is checked: only fixed IPIs
- *            to this CPU reach the hardware (apic.c). CPUID hides
- *            MONITOR/MWAIT.
- *   I/O APIC with pic=virtual and lapic=virtual(-soft): the guest's own
- *            (demo/dev/vioapic.c through irq.c: ID 0, version 0x11, 24
- *            pins, ISA IRQ0 on GSI 2; irq.h). Otherwise the machine's,
- *            programmed by the guest through a filter: no entry sends
- *            NMI/SMI/INIT or reaches another CPU (ioapic.c).
- *   HPET     none: its page reads all-ones, no ACPI table names one.
- *   still passed through (the interrupt-controller issue replaces them):
- *            the PIC and PIT (this CPU's lines). With pic=virtual the
- *            guest has its own 8259 pair, PIT and port 0x61, RTC/CMOS (and
- *            irq.c's PM timer at 0x608 instead of pm.c's), COM1 and pc-testdev's lines raise IRQs, and
- *            the machine's 8259s are masked (irq.c, irq.h).
- *   HLT      waits in the HLT activity state; interrupts go straight to
- *            the guest's IDT.
+ *   devices  COM1 with IRQ4 (uart.c), QEMU's isa-debug-exit, pc-testdev's
+ *            latch, IRQ lines and iomem window, Bochs' shutdown port
+ *            (testdev.c), fw_cfg (fwcfg.c), port 0xE9 (debugcon.c), the
+ *            ACPI PM1a block at 0x600 (power-off) and reset (pm.c), MSRs
+ *            (msr.c); other ports (0x80 too) read all-ones.
+ *   interrupts all the guest's own (irq.c, irq.h): 8259 pair (the vCPU's
+ *            INTR line), 8254 PIT and port 0x61, RTC/CMOS, PM timer at
+ *            0x608, I/O APIC (ID 0, version 0x11, ISA IRQ0 on GSI 2), and
+ *            the library's virtual local APIC (lapic=virtual-soft: its
+ *            software path). The machine's 8259s are masked and its
+ *            external interrupts exit to the demo; hostaudit.c checks at
+ *            the end that the machine's interrupt hardware, HPET and CMOS
+ *            are as they were. CPUID hides MONITOR/MWAIT.
+ *   HLT      waits in the HLT activity state.
  *   VMCALL   no hypercall is implemented: RAX = -1000 (-KVM_ENOSYS), or
  *            -1 (-KVM_EPERM) from CPL > 0, as KVM answers (vm.c).
  *
@@ -51,9 +40,7 @@
 #include "vm.h"
 #include "host.h"
 #include "loader/multiboot.h"
-#include "pc/apic.h"
-#include "pc/hpet.h"
-#include "pc/ioapic.h"
+#include "pc/hostaudit.h"
 #include "pc/irq.h"
 #include "pc/legacy.h"
 #include "pc/fwcfg.h"
@@ -81,14 +68,10 @@ struct pc {
     struct shutdown_port shutdown;
     struct pm pm;
     struct pc_msrs msrs;
-    struct pc_tsc_deadline tsc_deadline;
     uint32_t host_tsc_khz;              /* PIT-calibrated once (pc/tsc.c) */
-    struct apic apic;
-    struct cmos cmos;
-    struct ioapic ioapic;
-    struct hpet hpet;
+    struct hostaudit host_before;       /* the machine's interrupt hardware before the run */
+    uint64_t ipis_delivered, ipis_nowhere;
     struct irq irq;                     /* pic=virtual: the guest's own PIC, PIT, RTC, PM timer */
-    int virt_pic;
     uint32_t slice_us;                  /* its time slice (pic_slice_us=) */
     uint32_t ept_frames_start;          /* EPT table frames when the guest started */
 };

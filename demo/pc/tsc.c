@@ -59,38 +59,3 @@ int pc_tsc_setup(struct vm *vm, uint32_t host, const char *demo_cmdline)
                (unsigned long)host, (unsigned long)g);
     return 0;
 }
-
-#define MSR_TSC_DEADLINE 0x6e0
-
-static int deadline_read(void *dev, uint64_t msr, uint32_t size, uint64_t *val)
-{
-    struct pc_tsc_deadline *d = dev;
-    (void)msr;
-    (void)size;
-    *val = rdmsr(MSR_TSC_DEADLINE) && rdtsc() < d->host ? d->guest : 0;
-    return BUS_OK;
-}
-
-static int deadline_write(void *dev, uint64_t msr, uint32_t size, uint64_t val)
-{
-    struct pc_tsc_deadline *d = dev;
-    uint64_t host = 0;
-    (void)msr;
-    (void)size;
-    d->guest = val;
-    /* 0 disarms; a deadline already passed arms for "now" and fires. */
-    if (val && x86vcpu_guest_tsc_to_host(d->vm->v, val, &host))
-        return BUS_FAULT;
-    d->host = val && !host ? 1 : host;
-    wrmsr(MSR_TSC_DEADLINE, d->host);
-    return BUS_OK;
-}
-
-static const struct bus_ops deadline_ops = { deadline_read, deadline_write };
-
-int pc_tsc_deadline_attach(struct pc_tsc_deadline *d, struct vm *vm)
-{
-    d->vm = vm;
-    d->guest = d->host = 0;
-    return bus_add(&vm->bus, BUS_MSR, MSR_TSC_DEADLINE, 1, &deadline_ops, d) ? -1 : 0;
-}

@@ -505,6 +505,14 @@ X86VCPU_API int x86vcpu_set_intr_line(struct x86vcpu_vcpu *v, const struct x86vc
  * initial choice is X86VCPU_SETUP_EXIT_ON_EXTINT. */
 X86VCPU_API int x86vcpu_set_extint_exiting(struct x86vcpu_vcpu *v, int on);
 
+/* Change the time slice (setup.time_slice, in VMX-preemption timer ticks;
+ * 0 = none) from the next entry on, e.g. to have exits only while an
+ * emulated device has a timed event coming. The vCPU must be bound here,
+ * and the preemption timer in use since setup (a time slice or the virtual
+ * LAPIC), else X86VCPU_ESTATE; 0 needs the virtual LAPIC (X86VCPU_EINVAL).
+ * A new slice starts in full. */
+X86VCPU_API int x86vcpu_set_time_slice(struct x86vcpu_vcpu *v, uint32_t ticks);
+
 /* Exceptions whose vector bit is set exit to the embedder
  * (X86VCPU_EXIT_EXCEPTION) instead of reaching the guest's IDT. */
 X86VCPU_API int x86vcpu_set_exception_bitmap(struct x86vcpu_vcpu *v, uint32_t bitmap);

@@ -416,3 +416,29 @@ int x86vcpu_get_rflags(struct x86vcpu_vcpu *v, uint64_t *rflags)
     *rflags = VMRD(v, WNAT, GUEST_RFLAGS);
     return X86VCPU_OK;
 }
+
+int x86vcpu_set_time_slice(struct x86vcpu_vcpu *v, uint32_t ticks)
+{
+    if (!v || !v->cpu || v->cpu->current != v || v->setup_dirty ||
+        !(v->ctl_pin & PIN_PREEMPT_TIMER))
+        return X86VCPU_ESTATE;
+    /* Without the virtual LAPIC to take the expiries, a slice of 0 would
+     * re-arm the timer at 0: an exit at every entry. */
+    if (!ticks && !v->lapic.on)
+        return X86VCPU_EINVAL;
+    if (ticks == v->time_slice)
+        return X86VCPU_OK;
+    /* The timer restarts from the VMCS value at each entry unless exits
+     * save it (SDM 26.7.4): writing it here starts the new slice; with no
+     * slice it holds the maximum until the virtual LAPIC's next deadline
+     * (lapic.c re-arms from this state at the next entry). */
+    int err = x86vcpu__vmwrite_checked(v, X86VCPU_VMCS_PREEMPTION_TIMER_VALUE,
+                                       ticks ? ticks : 0xffffffffu);
+    if (err)
+        return err;
+    v->time_slice = ticks;
+    v->lapic.tmr_owned = 0;
+    v->lapic.slice_rest = 0;
+    v->lapic.tmr_idle = 0;
+    return X86VCPU_OK;
+}

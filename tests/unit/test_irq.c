@@ -71,6 +71,18 @@ int x86vcpu_set_intr_line(struct x86vcpu_vcpu *v, const struct x86vcpu_intr_line
     return 0;
 }
 
+/* The time slice as the demo sets it before each entry. */
+static uint32_t slice_now = 0xdead;
+static unsigned slice_sets;
+
+int x86vcpu_set_time_slice(struct x86vcpu_vcpu *v, uint32_t ticks)
+{
+    (void)v;
+    slice_sets++;
+    slice_now = ticks;
+    return 0;
+}
+
 /* The library's side of the pin: sample it, run INTA. */
 static int line_pending(void)
 {
@@ -563,6 +575,49 @@ static void test_hook_without_vcpu(void **state)
     assert_true(line_pending());
 }
 
+/* Time-slice exits only while the PIT or RTC can raise something the
+ * guest would see (irq_timed_open), switched before each entry. */
+static void test_slice_policy(void **state)
+{
+    (void)state;
+    fresh(128u << 20, 0);               /* both 8259s fully masked */
+    q.slice_ticks = 777;
+    q.slice_on = 1;
+    slice_sets = 0;
+    assert_int_equal(irq_timed_open(&q), 0);
+    irq_around_run(&vm, 0);
+    assert_int_equal(slice_now, 0);     /* nothing timed reaches the guest: off */
+    assert_int_equal(slice_sets, 1);
+    irq_around_run(&vm, 0);
+    assert_int_equal(slice_sets, 1);    /* no change, no call */
+    out8(0x21, 0xfe);                   /* IRQ0 unmasked */
+    assert_int_equal(irq_timed_open(&q), 1);
+    irq_around_run(&vm, 0);
+    assert_int_equal(slice_now, 777);
+    /* The PIT's edge latched in IRR: no further edge changes anything
+     * until the guest takes it, which the INTR line serves. */
+    lib.tsc += HZ / 10;                 /* 100 ms: several OUT0 periods */
+    irq_around_run(&vm, 0);
+    assert_int_equal(irr(0x20) & 1, 1);
+    assert_int_equal(irq_timed_open(&q), 0);
+    assert_int_equal(slice_now, 0);
+    /* The RTC on the slave: only with an interrupt enabled in register B. */
+    out8(0x21, 0xff);
+    out8(0x21, 0xfb);                   /* cascade open */
+    out8(0xa1, 0xfe);                   /* IRQ8 unmasked */
+    assert_int_equal(irq_timed_open(&q), 0);
+    out8(0x70, 0x0a);
+    out8(0x71, 0x20);                   /* rate select 0: no periodic flag from now */
+    out8(0x70, 0x0c);
+    (void)in8(0x71);                    /* register C read: flags cleared */
+    out8(0x70, 0x0b);
+    out8(0x71, 0x42);                   /* PIE, 24-hour */
+    assert_int_equal(irr(0xa0) & 1, 0);
+    assert_int_equal(irq_timed_open(&q), 1);
+    out8(0x21, 0xff);                   /* cascade closed */
+    assert_int_equal(irq_timed_open(&q), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_ioapic_attach),
         cmocka_unit_test(test_ioapic_routing),
         cmocka_unit_test(test_ioapic_delivery),
+        cmocka_unit_test(test_slice_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
