@@ -232,6 +232,10 @@ enum x86vcpu_exit_kind {
     X86VCPU_EXIT_TASK_SWITCH,   /* a task switch the library does not emulate (to or from a
                                  * virtual-8086 task, or no library EPT): reason 9, the
                                  * qualification (SDM Table 28-2); RIP unchanged */
+    X86VCPU_EXIT_WAIT_SIPI,     /* the virtual APIC took an INIT (an AP): the vCPU is in
+                                 * its INIT state and waits for a SIPI; run returns this
+                                 * at once, without entering the guest, until one comes
+                                 * (x86vcpu_lapic_ipi_deliver). Reason 3 (INIT signal) */
 };
 
 struct x86vcpu_exit {
@@ -334,6 +338,17 @@ X86VCPU_API int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cp
 X86VCPU_API int x86vcpu_vcpu_host_msrs_changed(struct x86vcpu_vcpu *v);
 X86VCPU_API int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v);
 X86VCPU_API int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v);
+/* The guest's extended state (x87, SSE, AVX..., XCR0) is its own: by
+ * default run() loads it on entry and puts the host's back before it
+ * returns. With keep_xstate on, run() returns with the guest's still in
+ * the registers and the next run() finds it there (no XSAVE/XRSTOR,
+ * XGETBV, XSETBV per round trip). The embedder then must not execute
+ * x87/SSE/AVX instructions, XSAVE, XRSTOR or XSETBV, nor rely on XCR0,
+ * until x86vcpu_vcpu_put(v), which saves the guest's state and restores
+ * the host's (a no-op when nothing is kept; unbind and keep_xstate(v, 0)
+ * call it). Off by default. EINVAL: no vCPU. */
+X86VCPU_API int x86vcpu_vcpu_keep_xstate(struct x86vcpu_vcpu *v, int on);
+X86VCPU_API int x86vcpu_vcpu_put(struct x86vcpu_vcpu *v);
 
 /* Enter the guest and handle built-in exits until one needs the embedder.
  * Returns X86VCPU_OK with *exit filled, or a negative error (VMfail: see
@@ -639,20 +654,39 @@ X86VCPU_API int x86vcpu_lapic_enable(struct x86vcpu_vcpu *v, const struct x86vcp
  * 1 when the APIC refused it (disabled, vector < 16). */
 X86VCPU_API int x86vcpu_lapic_set_irq(struct x86vcpu_vcpu *v, uint8_t vector, int level_trigger);
 /* The LINT0 (pin 0) or LINT1 (pin 1) pin asserts, through its LVT
- * (1: an ExtINT, INIT or SMI the embedder must do itself). */
+ * (1: an ExtINT or SMI the embedder must do itself, or an INIT that
+ * x86vcpu_lapic_ipi_deliver leaves to it). */
 X86VCPU_API int x86vcpu_lapic_lint(struct x86vcpu_vcpu *v, unsigned pin);
 /* Would the 8259's INTR be taken now (the APIC disabled, or LINT0
  * unmasked in ExtINT mode; SDM 11.4.3, 11.5.1)? The INTR line
  * (x86vcpu_set_intr_line) asks it at each entry. 0 without a virtual APIC. */
 X86VCPU_API int x86vcpu_lapic_accepts_extint(const struct x86vcpu_vcpu *v);
 /* For an ipi callback: is target a destination (from: the sender), and
- * deliver it there (NMI queued, fixed into IRR; INIT/SIPI: 1, left to the
- * embedder). */
+ * deliver it there. The target need not be bound (it may be the sender,
+ * or another vCPU of the VM); one running on another CPU must be kicked
+ * by the embedder to see it. Returns:
+ *  0  delivered: fixed / lowest priority into IRR (or refused by a
+ *     disabled APIC), NMI queued; INIT to an AP: its next run applies
+ *     the INIT state of SDM Table 9-1 (real mode, CS F000H base
+ *     FFFF0000H, IP FFF0H, CR0 10H with CD/NW kept, EFER 0, the APIC
+ *     reset but its ID and base, MSRs and x87/SSE state kept) and returns
+ *     X86VCPU_EXIT_WAIT_SIPI until a SIPI comes; SIPI to a vCPU waiting
+ *     for one: it starts at CS = vector << 8 (base vector << 12), IP 0 at
+ *     its next run; SIPI to any other: ignored (SDM 9.4.4); INIT level
+ *     de-assert: ignored (SDM 11.6.1);
+ *  1  left to the embedder: SMI; an INIT to the BSP (a reset to the
+ *     firmware's F000:FFF0, e.g. x86vcpu_vcpu_setup again); an INIT when
+ *     the vCPU has no unrestricted guest (no real-mode start); an NMI the
+ *     full queue refused;
+ *  X86VCPU_EINVAL (NULL), X86VCPU_ESTATE (no virtual APIC, or not set up). */
 X86VCPU_API int x86vcpu_lapic_ipi_match(const struct x86vcpu_vcpu *target,
                                         const struct x86vcpu_vcpu *from,
                                         const struct x86vcpu_lapic_ipi *ipi);
 X86VCPU_API int x86vcpu_lapic_ipi_deliver(struct x86vcpu_vcpu *target,
                                           const struct x86vcpu_lapic_ipi *ipi);
+/* 1 while the vCPU waits for a SIPI (after an INIT, before a SIPI): its
+ * run would return X86VCPU_EXIT_WAIT_SIPI; a scheduler skips it. */
+X86VCPU_API int x86vcpu_lapic_waiting_sipi(const struct x86vcpu_vcpu *v);
 /* A register of the page (xAPIC offset, e.g. 0x80 TPR, 0x200 IRR) and
  * IA32_APIC_BASE, for tests and migration. */
 X86VCPU_API int x86vcpu_lapic_read(const struct x86vcpu_vcpu *v, uint32_t offset, uint32_t *val);

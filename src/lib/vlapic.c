@@ -429,6 +429,10 @@ int x86vcpu__vlapic_ipi_match(const struct x86vcpu_vlapic *t, const struct x86vc
 
 int x86vcpu__vlapic_ipi_deliver(struct x86vcpu_vlapic *t, const struct x86vcpu_vlapic_ipi *ipi)
 {
+    /* INIT level de-assert (level 0, trigger level): no effect since the
+     * Pentium 4 (SDM 11.6.1), whoever built the message. */
+    if (ipi->mode == VLAPIC_DM_INIT && !ipi->level && ipi->trigger)
+        return VLAPIC_ACT_NONE;
     return x86vcpu__vlapic_accept(t, ipi->mode, ipi->vector, ipi->trigger);
 }
 

@@ -270,7 +270,8 @@ int x86vcpu__vlapic_accepts_extint(const struct x86vcpu_vlapic *l);
 int x86vcpu__vlapic_ipi_match(const struct x86vcpu_vlapic *target,
                               const struct x86vcpu_vlapic_ipi *ipi, int target_is_sender);
 /* Deliver a matched IPI to target (x86vcpu__vlapic_accept). For lowest
- * priority, the embedder picks the matched target with the lowest APR. */
+ * priority, the embedder picks the matched target with the lowest APR.
+ * An INIT level de-assert is VLAPIC_ACT_NONE (SDM 11.6.1). */
 int x86vcpu__vlapic_ipi_deliver(struct x86vcpu_vlapic *target, const struct x86vcpu_vlapic_ipi *ipi);
 
 /* --- timer --------------------------------------------------------------- */

@@ -26,9 +26,14 @@
 #define REGS_R15 0x78
 #define REGS_HOST_RSP        0x80   /* HOST_RSP last written to the VMCS */
 #define REGS_HOST_RSP_WRITES 0x88   /* VMWRITEs of HOST_RSP made by entry.S */
+#define REGS_EXIT_REASON     0x90   /* the exit reason, read by entry.S */
+#define REGS_FAST_OK         0x94   /* the run loop allows the fast path */
 
-/* The VMCS field entry.S writes (SDM Appendix B.4.4). */
-#define ENTRY_VMCS_HOST_RSP 0x6c14
+/* The VMCS fields entry.S writes and reads (SDM Appendix B.4.4, B.3.2),
+ * and the exit reason of its fast path (CPUID, SDM Appendix C). */
+#define ENTRY_VMCS_HOST_RSP    0x6c14
+#define ENTRY_VMCS_EXIT_REASON 0x4402
+#define ENTRY_FAST_REASON      10
 
 /* x86vcpu__vmx_enter's results besides 0 (a VM exit): the VMfail kinds. */
 #define ENTRY_VMFAIL_INVALID 1
@@ -38,12 +43,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <x86vcpu/x86vcpu.h>
+#include <x86vcpu/exit_reasons.h>
 #include "hw/hw.h"
 
 struct x86vcpu_regs {
     uint64_t gpr[16];           /* indexed by enum x86vcpu_gpr */
     uint64_t host_rsp;
     uint64_t host_rsp_writes;
+    /* The exit reason entry.S read (the run loop's, uncounted there: the
+     * run loop counts it), and whether the run loop allows the fast path
+     * (nothing for it to do before an entry). */
+    uint32_t exit_reason;
+    uint32_t fast_ok;
 };
 
 #define X86VCPU_REGS_AT_(reg, off) \
@@ -67,7 +78,12 @@ X86VCPU_REGS_AT_(R15, REGS_R15);
 _Static_assert(offsetof(struct x86vcpu_regs, host_rsp) == REGS_HOST_RSP, "entry.S: host_rsp");
 _Static_assert(offsetof(struct x86vcpu_regs, host_rsp_writes) == REGS_HOST_RSP_WRITES,
                "entry.S: host_rsp_writes");
+_Static_assert(offsetof(struct x86vcpu_regs, exit_reason) == REGS_EXIT_REASON,
+               "entry.S: exit_reason");
+_Static_assert(offsetof(struct x86vcpu_regs, fast_ok) == REGS_FAST_OK, "entry.S: fast_ok");
 _Static_assert(X86VCPU_VMCS_HOST_RSP == ENTRY_VMCS_HOST_RSP, "entry.S: HOST_RSP encoding");
+_Static_assert(X86VCPU_VMCS_EXIT_REASON == ENTRY_VMCS_EXIT_REASON, "entry.S: EXIT_REASON encoding");
+_Static_assert(X86VCPU_EXIT_REASON_CPUID == ENTRY_FAST_REASON, "entry.S: the fast path's reason");
 _Static_assert(HW_VM_FAIL_INVALID == ENTRY_VMFAIL_INVALID && HW_VM_FAIL_VALID == ENTRY_VMFAIL_VALID,
                "entry.S: VMfail results");
 
@@ -78,6 +94,11 @@ _Static_assert(HW_VM_FAIL_INVALID == ENTRY_VMFAIL_INVALID && HW_VM_FAIL_VALID ==
 int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched);
 /* HOST_RIP: where the CPU lands on a VM exit (never called). */
 void x86vcpu__vmx_exit(void);
+/* Called by x86vcpu__vmx_exit for a CPUID exit when regs->fast_ok, the
+ * guest's GPRs saved in *regs (run.c): returns regs when it handled the
+ * exit completely and the guest is entered again at once (VMRESUME),
+ * NULL when x86vcpu__vmx_enter returns to the run loop. */
+struct x86vcpu_regs *x86vcpu__vmx_fast_exit(struct x86vcpu_regs *regs);
 #endif
 
 #endif

@@ -50,7 +50,7 @@ static void lapic_bits(const struct x86vcpu_vcpu *v, uint32_t leaf, struct x86vc
     }
 }
 
-/* The fast path (tbl_fast) serves a vCPU whose key is the built table's
+/* The fast path (x86vcpu__cpuid_fast, vcpu.h) serves a vCPU whose key is the built table's
  * VM; a vCPU with IA32_MISC_ENABLE[22] set takes tbl_lookup (CPUID.0:EAX
  * reads at most 2 for it alone). Called after each change of the MSR. */
 static void key_sync(struct x86vcpu_vcpu *v)
@@ -485,29 +485,13 @@ void x86vcpu__guest_cpuid(struct x86vcpu_vcpu *v, uint32_t leaf, uint32_t sublea
     tbl_lookup(v, leaf, subleaf, 0, 0, r);
 }
 
-/* The common case inline: a basic leaf up to the host's maximum without
- * subleaves or dynamic bits (0, 2, 6, 0x16...): its answer in place.
- * NULL: tbl_lookup answers. */
-static const struct x86vcpu_cpuid_regs zero_answer = { 0, 0, 0, 0 };
-static inline const struct x86vcpu_cpuid_regs *tbl_fast(const struct x86vcpu_vcpu *v,
-                                                        uint32_t leaf)
-{
-    const struct x86vcpu_cpuid_table *t = vtbl(v);
-    if (t->cpu != v->cpuid_key || leaf > t->max_basic || leaf >= X86VCPU_CPUID_TBL_BASIC)
-        return 0;
-    const struct x86vcpu_cpuid_leafdesc *d = &t->leaf[leaf];
-    if (d->flags)
-        return 0;
-    return d->n ? &t->ent[d->first] : &zero_answer;
-}
-
 /* CPUID exit (SDM 26.1.2: CPUID always exits). */
 int x86vcpu__exit_cpuid(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     (void)e;
     uint64_t *g = v->regs.gpr;
     struct x86vcpu_cpuid_regs r;
-    const struct x86vcpu_cpuid_regs *a = tbl_fast(v, (uint32_t)g[X86VCPU_RAX]);
+    const struct x86vcpu_cpuid_regs *a = x86vcpu__cpuid_fast(v, (uint32_t)g[X86VCPU_RAX]);
     if (!a) {
         tbl_lookup(v, (uint32_t)g[X86VCPU_RAX], (uint32_t)g[X86VCPU_RCX], 0, 0, &r);
         a = &r;

@@ -25,7 +25,11 @@
  * bitmap from TMR, exit 45) only with external-interrupt exiting, which it
  * requires (SDM 26.2.1.1). One APIC-access frame per vCPU: vCPUs sharing
  * an EPT would each map theirs at the same address, so an embedder with
- * several vCPUs on one EPT uses X86VCPU_LAPIC_SOFT for now. */
+ * several vCPUs on one EPT uses X86VCPU_LAPIC_SOFT for now.
+ * INIT and SIPI (SDM 9.1.1, 9.4.4, 11.4.7.3): an AP's INIT resets it to
+ * the INIT state and holds it in wait-for-SIPI (run returns
+ * X86VCPU_EXIT_WAIT_SIPI, no VM entry) until a SIPI starts it in real
+ * mode at vector << 12; see "INIT, SIPI" below. */
 #include "vmx/vcpu.h"
 #include "lib/bitmap.h"
 #include "lib/event_rules.h"
@@ -176,15 +180,188 @@ static void apply_mode(struct x86vcpu_vcpu *v)
     }
 }
 
-/* What an accepted message asks of the vCPU (VLAPIC_ACT_*): fixed ones
- * are in IRR (the next entry delivers them), an NMI is queued; INIT, SIPI
- * and SMI are the embedder's (1). */
-static int act(struct x86vcpu_vcpu *v, int a)
+/* ------------------------------------------------------------ INIT, SIPI
+ * An AP's INIT (SDM 11.4.7.3, 9.1.1) puts it in wait-for-SIPI with the
+ * state of Table 9-1's INIT column; a SIPI then starts it in real mode at
+ * vector << 12 (SDM 9.4.4, 11.6.1). KVM does the same in software
+ * (kvm_apic_accept_events, KVM_MP_STATE_INIT_RECEIVED). The sender's
+ * delivery only notes them (v->lapic.mp: the target may be unbound, or
+ * running elsewhere: the embedder kicks it); the target's next run applies
+ * them while bound (x86vcpu__lapic_mp). The library never enters a guest
+ * in the wait-for-SIPI activity state: on the CPU only a real SIPI would
+ * leave it, and the VMX-preemption timer does not end it (SDM 26.5.1:
+ * "these VM exits do not occur ... in the wait-for-SIPI state"). Run
+ * returns X86VCPU_EXIT_WAIT_SIPI without an entry instead; the VMCS shows
+ * activity state 3 meanwhile where the CPU has it (IA32_VMX_MISC[8],
+ * SDM A.6), as a record of the state. */
+#define ACTIVITY_WAIT_SIPI      3u          /* SDM 25.4.2 Table 25-3 */
+#define MISC_ACTIVITY_WAIT_SIPI (1ull << 8) /* SDM A.6 */
+/* Real-mode segments after INIT (Table 9-1): present, accessed, R/W data
+ * (93H) and execute/read code (9BH), limit FFFFH; LDTR 82H, TR 8BH. */
+#define AR_REAL_CODE (AR_P | AR_S | AR_TYPE_CODE_RX_A)
+#define AR_REAL_DATA (AR_P | AR_S | AR_TYPE_DATA_RW_A)
+#define AR_LDT       (AR_P | 0x2u)
+#define AR_TSS       (AR_P | AR_TYPE_TSS_BUSY)
+
+#define SEG_REAL(v, S, sel, base, ar)                                  \
+    do {                                                               \
+        VMWR(v, W16, GUEST_##S##_SELECTOR, (sel));                     \
+        VMWR(v, WNAT, GUEST_##S##_BASE, (base));                       \
+        VMWR(v, W32, GUEST_##S##_LIMIT, 0xffffu);                      \
+        VMWR(v, W32, GUEST_##S##_AR, (ar));                            \
+    } while (0)
+
+/* INIT received (an AP): 0, the next run resets it and it waits for a
+ * SIPI; 1, left to the embedder: the BSP's INIT (it restarts at the reset
+ * vector F000:FFF0, in the firmware the embedder provides, SDM 9.1), or
+ * no unrestricted guest (the SIPI's real-mode start could not run, SDM
+ * 26.3.1.1). */
+static int init_signal(struct x86vcpu_vcpu *v)
 {
-    if (a == VLAPIC_ACT_NMI)
-        return x86vcpu_queue_nmi(v) ? 1 : 0;
-    return a == VLAPIC_ACT_INIT || a == VLAPIC_ACT_SIPI || a == VLAPIC_ACT_SMI ||
-           a == VLAPIC_ACT_EXTINT;
+    /* The caps, not v->ctl_proc2: a vCPU set up but never bound has not
+     * negotiated yet, and setup always asks for unrestricted guest. */
+    if ((model(v)->apic_base & VLAPIC_BASE_BSP) ||
+        !((v->owner->caps.procbased2 >> 32) & PROC2_UNRESTRICTED))
+        return 1;
+    v->lapic.mp = X86VCPU__MP_INIT | X86VCPU__MP_WAIT; /* a SIPI not yet applied is lost */
+    return 0;
+}
+
+/* SIPI: taken only in wait-for-SIPI, the first one; otherwise ignored
+ * (SDM 9.4.4: an AP already started ignores it). */
+static void sipi_signal(struct x86vcpu_vcpu *v, uint8_t vector)
+{
+    if ((v->lapic.mp & (X86VCPU__MP_WAIT | X86VCPU__MP_SIPI)) != X86VCPU__MP_WAIT)
+        return;
+    v->lapic.sipi_vector = vector;
+    v->lapic.mp |= X86VCPU__MP_SIPI;
+}
+
+static void cr8_sync(struct x86vcpu_vcpu *v);
+
+/* The INIT column of SDM Table 9-1, on the bound vCPU, outside run's
+ * guest-state window (CR2, DR0-3 and DR6 are in v then, dr.c). Kept, as
+ * INIT keeps them: CR0.CD/NW (note 2 of the table), x87/SSE/AVX state,
+ * XCR0, the TSC, PAT, SYSENTER, the syscall MSRs and every other MSR, the
+ * MTRRs, IA32_DEBUGCTL (KVM keeps it too); the APIC its ID and base
+ * (11.4.7.3). EFER is cleared (paging is off: LMA must be 0, KVM clears
+ * all of it). RDX holds the processor signature, CPUID.1:EAX. Queued
+ * events and an instruction in progress are dropped. */
+static void init_reset(struct x86vcpu_vcpu *v)
+{
+    const struct x86vcpu_caps *c = &v->owner->caps;
+    uint64_t shadow = CR0_ET | (VMRD(v, WNAT, CR0_READ_SHADOW) & (CR0_CD | CR0_NW));
+    /* The hardware CR0 with the bits VMX forces, but PE and PG (unrestricted
+     * guest, which INIT required) and CD/NW (the host's, vmcs_setup.c). */
+    uint64_t cr0 = ((CR0_ET | c->cr0_fixed0) & c->cr0_fixed1) & ~(uint64_t)(CR0_PE | CR0_PG);
+    VMWR(v, WNAT, GUEST_CR0, cr0);
+    VMWR(v, WNAT, CR0_READ_SHADOW, shadow);
+    VMWR(v, WNAT, GUEST_CR4, c->cr4_fixed0 & c->cr4_fixed1);
+    VMWR(v, WNAT, CR4_READ_SHADOW, 0);
+    VMWR(v, WNAT, GUEST_CR3, 0);
+    VMWR(v, W64, GUEST_IA32_EFER, 0);
+    /* The CPU may have stored LMA into the control at the last exit
+     * (IA32_VMX_MISC[5]): read it, not v->ctl_entry. */
+    uint32_t entry = (uint32_t)VMRD(v, W32, ENTRY_CTLS);
+    v->ctl_entry = entry & ~ENTRY_IA32E_GUEST;
+    if (entry & ENTRY_IA32E_GUEST)
+        VMWR(v, W32, ENTRY_CTLS, v->ctl_entry);
+    VMWR(v, WNAT, GUEST_DR7, DR7_RESET);
+    SEG_REAL(v, CS, 0xf000, 0xffff0000ull, AR_REAL_CODE);
+    SEG_REAL(v, SS, 0, 0, AR_REAL_DATA);
+    SEG_REAL(v, DS, 0, 0, AR_REAL_DATA);
+    SEG_REAL(v, ES, 0, 0, AR_REAL_DATA);
+    SEG_REAL(v, FS, 0, 0, AR_REAL_DATA);
+    SEG_REAL(v, GS, 0, 0, AR_REAL_DATA);
+    SEG_REAL(v, LDTR, 0, 0, AR_LDT);
+    SEG_REAL(v, TR, 0, 0, AR_TSS);
+    VMWR(v, WNAT, GUEST_GDTR_BASE, 0);
+    VMWR(v, W32, GUEST_GDTR_LIMIT, 0xffff);
+    VMWR(v, WNAT, GUEST_IDTR_BASE, 0);
+    VMWR(v, W32, GUEST_IDTR_LIMIT, 0xffff);
+    VMWR(v, WNAT, GUEST_RIP, 0xfff0);
+    VMWR(v, WNAT, GUEST_RSP, 0);
+    VMWR(v, WNAT, GUEST_RFLAGS, RFLAGS_FIXED);
+    VMWR(v, W32, GUEST_INTERRUPTIBILITY, 0);
+    VMWR(v, WNAT, GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    VMWR(v, W32, GUEST_ACTIVITY_STATE,
+         (c->misc & MISC_ACTIVITY_WAIT_SIPI) ? ACTIVITY_WAIT_SIPI : ACTIVITY_ACTIVE);
+    v->halt_armed = 0;
+    for (int i = 0; i < 16; i++)
+        v->regs.gpr[i] = 0;
+    struct x86vcpu_cpuid_regs r1;
+    x86vcpu__guest_cpuid_static(v, 1, &r1);
+    v->regs.gpr[X86VCPU_RDX] = r1.eax;
+    v->guest_osxsave = 0;   /* CR4.OSXSAVE = 0: run loads the host's XCR0 for it */
+    x86vcpu__dr_reset(v);   /* DR0-3 0, DR6 FFFF0FF0H, CR2 0 */
+    /* Nothing in flight survives: an event prepared for injection, the
+     * queues, the windows, an instruction awaiting completion. */
+    VMWR(v, W32, ENTRY_INTR_INFO, 0);
+    v->injected = 0;
+    v->evq_head = v->evq_count = 0;
+    v->excq_head = v->excq_count = 0;
+    v->nmi_pending = 0;
+    v->reinject_info = 0;
+    x86vcpu__set_intr_window(v, 0);
+    x86vcpu__set_nmi_window(v, 0);
+    v->pending = PENDING_NONE;
+    v->advance_len = 0;
+    v->mmio.xmm_fill = 0;
+    x86vcpu__vlapic_init_signal(model(v));
+    cr8_sync(v);
+}
+
+/* SIPI in wait-for-SIPI (SDM 9.4.4, 11.6.1): CS selector vector << 8, base
+ * vector << 12, IP 0; the rest as the INIT left it. */
+static void sipi_start(struct x86vcpu_vcpu *v)
+{
+    uint32_t vec = v->lapic.sipi_vector & 0xff;
+    SEG_REAL(v, CS, vec << 8, (uint64_t)vec << 12, AR_REAL_CODE);
+    VMWR(v, WNAT, GUEST_RIP, 0);
+    VMWR(v, W32, GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+/* The exit of a vCPU waiting for a SIPI: reason 3 (INIT signal, the exit
+ * the CPU would have made), RIP where it would start without one. */
+static void wait_exit(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    e->kind = X86VCPU_EXIT_WAIT_SIPI;
+    e->reason = X86VCPU_EXIT_REASON_INIT_SIGNAL;
+    e->qualification = 0;
+    e->instr_len = 0;
+    e->rip = VMRD(v, WNAT, GUEST_RIP);
+}
+
+int x86vcpu__lapic_mp(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, int start)
+{
+    if (v->lapic.mp & X86VCPU__MP_INIT) {
+        init_reset(v);
+        v->lapic.mp &= ~X86VCPU__MP_INIT;
+    }
+    if (start && (v->lapic.mp & X86VCPU__MP_SIPI)) {
+        sipi_start(v);
+        v->lapic.mp = 0;
+    }
+    if (!v->lapic.mp)
+        return 0;
+    wait_exit(v, e);
+    return 1;
+}
+
+/* What an accepted message asks of the vCPU (VLAPIC_ACT_*): fixed ones
+ * are in IRR (the next entry delivers them), an NMI is queued, INIT and
+ * SIPI as above; SMI and ExtINT are the embedder's (1), and so is the
+ * BSP's INIT. */
+static int act(struct x86vcpu_vcpu *v, int a, uint8_t vector)
+{
+    switch (a) {
+    case VLAPIC_ACT_NMI: return x86vcpu_queue_nmi(v) ? 1 : 0;
+    case VLAPIC_ACT_INIT: return init_signal(v);
+    case VLAPIC_ACT_SIPI: sipi_signal(v, vector); return 0;
+    case VLAPIC_ACT_SMI:
+    case VLAPIC_ACT_EXTINT: return 1;
+    default: return 0;
+    }
 }
 
 /* TPR changed in the model: CR8 reads it (SDM 11.8.6.1). */
@@ -212,7 +389,7 @@ static void effects(struct x86vcpu_vcpu *v, const struct x86vcpu_vlapic_fx *fx)
             pub_ipi(&p, &fx->ipi);
             v->lapic.ipi(v->lapic.ctx, v, &p);
         } else if (x86vcpu__vlapic_ipi_match(model(v), &fx->ipi, 1)) {
-            act(v, x86vcpu__vlapic_ipi_deliver(model(v), &fx->ipi));
+            act(v, x86vcpu__vlapic_ipi_deliver(model(v), &fx->ipi), fx->ipi.vector);
         }
     }
     if ((fx->flags & VLAPIC_FX_EOI_BCAST) && v->lapic.eoi)
@@ -304,7 +481,7 @@ int x86vcpu_lapic_lint(struct x86vcpu_vcpu *v, unsigned pin)
         return X86VCPU_ESTATE;
     if (pin > 1)
         return X86VCPU_EINVAL;
-    return act(v, x86vcpu__vlapic_lvt_fire(model(v), pin ? VLAPIC_LVT_LINT1 : VLAPIC_LVT_LINT0));
+    return act(v, x86vcpu__vlapic_lvt_fire(model(v), pin ? VLAPIC_LVT_LINT1 : VLAPIC_LVT_LINT0), 0);
 }
 
 int x86vcpu_lapic_accepts_extint(const struct x86vcpu_vcpu *v)
@@ -324,11 +501,19 @@ int x86vcpu_lapic_ipi_match(const struct x86vcpu_vcpu *target, const struct x86v
 
 int x86vcpu_lapic_ipi_deliver(struct x86vcpu_vcpu *target, const struct x86vcpu_lapic_ipi *ipi)
 {
-    if (!target || !ipi || !target->lapic.on)
+    if (!target || !ipi)
+        return X86VCPU_EINVAL;
+    if (!target->lapic.on || !target->have_setup)
         return X86VCPU_ESTATE;
     struct x86vcpu_vlapic_ipi i;
     lib_ipi(&i, ipi);
-    return act(target, x86vcpu__vlapic_ipi_deliver(model(target), &i));
+    return act(target, x86vcpu__vlapic_ipi_deliver(model(target), &i), i.vector);
+}
+
+int x86vcpu_lapic_waiting_sipi(const struct x86vcpu_vcpu *v)
+{
+    return v && v->lapic.on && (v->lapic.mp & X86VCPU__MP_WAIT) &&
+           !(v->lapic.mp & X86VCPU__MP_SIPI);
 }
 
 int x86vcpu_lapic_read(const struct x86vcpu_vcpu *v, uint32_t offset, uint32_t *val)
@@ -393,6 +578,8 @@ int x86vcpu__lapic_vmcs_init(struct x86vcpu_vcpu *v)
      * with the BIOS's virtual wire if asked (LINT0 ExtINT, MP spec 1.4
      * 3.6.2.2): the INTR line (inject.c) passes LINT0. */
     x86vcpu__vlapic_reset(model(v));
+    /* Not v->lapic.mp: an AP set up but never bound gets its first bind
+     * (this write) after the BSP's INIT and SIPI, which must survive it. */
     if (v->lapic.flags & X86VCPU_LAPIC_VIRTUAL_WIRE)
         model(v)->regs[VLAPIC_LVT_LINT0 / 4] = VLAPIC_DM_EXTINT << 8;
     cpuid_update(v);
@@ -514,6 +701,17 @@ static void vid_entry(struct x86vcpu_vcpu *v)
     const struct x86vcpu_vlapic *l = model(v);
     int irr = x86vcpu__vlapic_highest_irr(l), isr = x86vcpu__vlapic_highest_isr(l);
     VMWR(v, W16, GUEST_INTR_STATUS, (uint16_t)((irr < 0 ? 0 : irr) | ((isr < 0 ? 0 : isr) << 8)));
+    /* A guest waiting in HLT (x86vcpu_halt) with a virtual interrupt it
+     * can take (RVI[7:4] > VPPR[7:4], SDM 30.2.1, and RFLAGS.IF = 1): enter
+     * active, and the CPU delivers it at the entry (SDM 30.2.2). Bochs 2.7
+     * does not leave HLT for a pending virtual interrupt; KVM clears HLT
+     * the same way when it has one (vmx_clear_hlt). */
+    if (v->halt_armed && irr >= 0) {
+        uint32_t tpr = l->regs[VLAPIC_TPR / 4] & 0xf0;
+        uint32_t ppr = isr >= 0 && ((uint32_t)isr & 0xf0) > tpr ? (uint32_t)isr & 0xf0 : tpr;
+        if (((uint32_t)irr & 0xf0) > ppr && (VMRD(v, WNAT, GUEST_RFLAGS) & (1u << 9)))
+            x86vcpu__wake(v);
+    }
     for (int i = 0; i < 8; i += 2) {
         uint32_t lo = l->regs[(VLAPIC_TMR + 0x10 * i) / 4];
         uint32_t hi = l->regs[(VLAPIC_TMR + 0x10 * (i + 1)) / 4];
@@ -538,10 +736,17 @@ static void vid_entry(struct x86vcpu_vcpu *v)
  * exit goes into TPR, the highest pending vector is injected if the guest
  * can take it (SDM 11.8.4: IRR to ISR as the CPU acknowledges it), else an
  * interrupt window is opened; with a TPR shadow the threshold makes a
- * lower TPR exit (SDM 30.1.2). */
-void x86vcpu__lapic_entry(struct x86vcpu_vcpu *v)
+ * lower TPR exit (SDM 30.1.2). 1 (no entry, *e the wait-for-SIPI exit)
+ * when an INIT came during the run. */
+int x86vcpu__lapic_entry(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     struct x86vcpu_vlapic *l = model(v);
+    if (v->lapic.mp) {
+        /* An INIT arrived during this run (the guest's own ICR write, or
+         * another vCPU's): no entry; run applies it on its way out. */
+        wait_exit(v, e);
+        return 1;
+    }
     if (v->lapic.follow_tsc && v->tsc_guest_khz && l->tsc_khz != v->tsc_guest_khz)
         l->tsc_khz = l->bus_khz = v->tsc_guest_khz;
     uint64_t t = now(v);
@@ -558,7 +763,7 @@ void x86vcpu__lapic_entry(struct x86vcpu_vcpu *v)
         } else {
             vid_entry(v);
             arm_timer(v, t);
-            return;
+            return 0;
         }
     }
     int vec = x86vcpu__vlapic_pending(l);
@@ -580,6 +785,7 @@ void x86vcpu__lapic_entry(struct x86vcpu_vcpu *v)
         }
     }
     arm_timer(v, t);
+    return 0;
 }
 
 /* A preemption-timer exit: 1 when it was the APIC deadline alone (the next

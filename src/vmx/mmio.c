@@ -426,6 +426,7 @@ void x86vcpu__mmio_xmm_fill(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     v->mmio.xmm_fill = 0;
     if (v->pending != PENDING_MMIO || e->kind != X86VCPU_EXIT_MMIO)
         return;
+    x86vcpu_vcpu_put(v); /* kept loaded (x86vcpu_vcpu_keep_xstate): saved now */
     xmm_get(v, v->mmio.insn.reg, x);
     x86vcpu__sse_store(&v->mmio.insn, x, v->mmio.wide);
     e->u.mmio.value = v->mmio.wide[0];
@@ -472,6 +473,7 @@ static int wide_complete(struct x86vcpu_vcpu *v, uint64_t val)
         if (in->op == X86VCPU_MMIO_SSE_LOAD) {
             uint64_t x[2];
             x86vcpu__sse_load(in, v->mmio.wide, x);
+            x86vcpu_vcpu_put(v); /* the saved image is the guest's now */
             xmm_put(v, in->reg, x);
         } else {
             uint64_t rg[16], old[16], fl0 = VMRD(v, WNAT, GUEST_RFLAGS), fl = fl0;

@@ -1,7 +1,8 @@
 /* The run loop and VM-exit dispatch (docs/ARCHITECTURE.md, "One VM exit,
  * end to end"), with the handlers of the exits that go to the embedder as
- * they are. Each exit reads only the VMCS fields it needs; reads are
- * counted in the vCPU statistics. */
+ * they are, and the fast path entry.S calls for a CPUID exit
+ * (x86vcpu__vmx_fast_exit, at the end). Each exit reads only the VMCS
+ * fields it needs; reads are counted in the vCPU statistics. */
 #include "vmx/vcpu.h"
 
 static void fill_common(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, uint32_t reason,
@@ -250,12 +251,16 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         return X86VCPU_EINVAL;
     if (!v->cpu || v->cpu->current != v || !v->have_setup || v->setup_dirty)
         return X86VCPU_ESTATE;
-    if (v->pending == PENDING_IO_IN || v->pending == PENDING_STRING_IO ||
-        v->pending == PENDING_MMIO)
-        return X86VCPU_EPENDING;
-    if (v->pending == PENDING_MMIO_WRITE)
-        return x86vcpu__mmio_pending_write(v, e);
-    if (v->pending != PENDING_NONE) {
+    /* An INIT or SIPI of the virtual APIC (lapic.c): applied first (an
+     * INIT drops an instruction in progress); waiting for a SIPI, no entry. */
+    if (v->lapic.mp && x86vcpu__lapic_mp(v, e, 1))
+        return X86VCPU_OK;
+    if (__builtin_expect(v->pending != PENDING_NONE, 0)) { /* one test when none */
+        if (v->pending == PENDING_IO_IN || v->pending == PENDING_STRING_IO ||
+            v->pending == PENDING_MMIO)
+            return X86VCPU_EPENDING;
+        if (v->pending == PENDING_MMIO_WRITE)
+            return x86vcpu__mmio_pending_write(v, e);
         /* An MSR access nobody completed, or one the embedder refused,
          * faults as an unimplemented MSR does: #GP(0), RIP unchanged. */
         x86vcpu__inject_exception(v, X86VCPU_VEC_GP, 1, 0);
@@ -274,6 +279,8 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     x86vcpu__xstate_exit(v);
     if (v->mmio.xmm_fill)   /* an SSE store to MMIO: the XMM value is saved now */
         x86vcpu__mmio_xmm_fill(v, e);
+    if (!err && e->kind == X86VCPU_EXIT_WAIT_SIPI)
+        x86vcpu__lapic_mp(v, e, 0); /* an INIT came during the run: its reset, now */
     return err;
 }
 
@@ -287,10 +294,18 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
      * the embedder's time slice still ends the run. */
     uint32_t slice_exits = (v->time_slice && !(v->ctl_exit & EXIT_SAVE_PREEMPT))
                                ? X86VCPU_SLICE_MAX_EXITS : 0;
+    /* The fast path (x86vcpu__vmx_fast_exit) re-enters without coming back
+     * here: only while none of the work of the loop's top is due before an
+     * entry. The INTR line, the virtual APIC and the slice count are the
+     * embedder's choice for the run (x86vcpu_set_intr_line,
+     * x86vcpu_lapic_enable: between runs; the slice count only ends the
+     * run); queued events are tested at each entry. */
+    uint32_t fast_ok = !(slice_exits | v->lapic.on) && !v->intr_line.pending;
     for (;;) {
         /* Most entries have nothing to deliver: one test, no call. */
+        v->regs.fast_ok = fast_ok;
         if ((v->evq_count | v->excq_count | v->nmi_pending | v->reinject_info) &&
-            x86vcpu__deliver_events(v)) {
+            (v->regs.fast_ok = 0, x86vcpu__deliver_events(v))) {
             /* A fault while delivering #DF: the CPU would shut down. */
             e->kind = X86VCPU_EXIT_SHUTDOWN;
             e->reason = X86VCPU_EXIT_REASON_TRIPLE_FAULT;
@@ -301,8 +316,8 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         }
         if (v->intr_line.pending)
             x86vcpu__intr_line_entry(v); /* the embedder's INTR pin (inject.c) */
-        if (v->lapic.on)
-            x86vcpu__lapic_entry(v); /* the virtual APIC's interrupt and timer */
+        if (v->lapic.on && x86vcpu__lapic_entry(v, e))
+            return X86VCPU_OK; /* an INIT came (lapic.c): no entry */
         v->injected = 0;
         int st = x86vcpu__vmx_enter(&v->regs, v->launched);
         v->stats.entries++;
@@ -311,7 +326,8 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         if (st != HW_VM_OK)
             return x86vcpu__vmfail(v, st);
 
-        uint32_t full = (uint32_t)VMRD(v, W32, EXIT_REASON);
+        uint32_t full = v->regs.exit_reason; /* read by entry.S */
+        v->stats.vmreads++;
         uint32_t reason = full & X86VCPU_EXIT_REASON_BASIC_MASK;
         if (reason < X86VCPU_EXIT_REASON_MAX)
             v->stats.exits[reason]++;
@@ -330,7 +346,7 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         v->launched = 1;
         if (x86vcpu__exit_may_interrupt_delivery(reason))
             x86vcpu__note_idt_vectoring(v);
-        if (!dispatch(v, reason, e) && !x86vcpu__lapic_mmio(v, e))
+        if (!dispatch(v, reason, e) && !(v->lapic.on && x86vcpu__lapic_mmio(v, e)))
             return X86VCPU_OK;
         if (slice_exits && !--slice_exits) {
             fill_common(v, e, X86VCPU_EXIT_REASON_PREEMPTION_TIMER, 0);
@@ -338,6 +354,85 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
             return X86VCPU_OK;
         }
     }
+}
+
+/* ------------------------------------------------------------ fast path
+ * Called by entry.S for a CPUID exit (the full exit reason 10) when the
+ * run loop set regs->fast_ok, before the return to the run loop: an exit
+ * it handles completely enters the guest again at once (it returns regs),
+ * skipping x86vcpu__vmx_enter's return and call and the run loop (issue
+ * 15: a CPUID exit at the floor). fast_ok means nothing queued to
+ * deliver, no INTR line to poll, no virtual APIC, no slice count: the work
+ * of the loop's top is then none, and a CPUID exit makes none (it queues
+ * nothing, and the guest's CPUID does not change what the loop top
+ * tests). What the run loop does after an exit, and a CPUID exit skips:
+ *  - the entry-failure check: full == 10 has bit 31 clear (SDM 28.2.1);
+ *  - IDT-vectoring information: CPUID is not an exit that can happen
+ *    during event delivery (x86vcpu__exit_may_interrupt_delivery);
+ *  - dispatch: x86vcpu__exit_cpuid, the same steps below (its table
+ *    lookup when the answer is not in place);
+ *  - x86vcpu__lapic_mmio: only for exits returned to the embedder.
+ * The RIP advance keeps its STI/MOV-SS and TF (single-step) handling
+ * (x86vcpu__skip_current): 4 VMREADs (reason, RIP, length,
+ * interruptibility) + RFLAGS for TF, and the RIP VMWRITE, as before. */
+/* The RIP advance when the common case does not hold: an advance that may
+ * wrap, STI/MOV-SS blocking, or TF (x86vcpu__skip_insn's steps, with the
+ * values the fast path read). Out of line: the fast path stays short. */
+static __attribute__((noinline, cold)) struct x86vcpu_regs *
+fast_skip_rare(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len, uint32_t intr, uint64_t rflags)
+{
+    VMWR(v, WNAT, GUEST_RIP, x86vcpu__next_rip(v, rip, len));
+    if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))
+        VMWR(v, W32, GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOVSS));
+    x86vcpu__step_trap_rflags(v, rflags);
+    return &v->regs;
+}
+
+/* A leaf whose answer is not in place: the dispatch's handler (it returns
+ * 1, handled; *e is not used). Tail-called: the fast path keeps no frame. */
+static __attribute__((noinline)) struct x86vcpu_regs *fast_cpuid_lookup(struct x86vcpu_vcpu *v)
+{
+    v->stats.vmreads++; /* entry.S's exit-reason read */
+    x86vcpu__exit_cpuid(v, 0);
+    return &v->regs;
+}
+
+struct x86vcpu_regs *x86vcpu__vmx_fast_exit(struct x86vcpu_regs *regs)
+{
+    _Static_assert(offsetof(struct x86vcpu_vcpu, regs) == 0, "regs first in the vCPU");
+    struct x86vcpu_vcpu *v = (struct x86vcpu_vcpu *)(void *)regs;
+    /* The VMCS accesses are counted once below, entry.S's exit-reason
+     * read with them (the statistics as VMRD and VMWR keep them, without
+     * a store per access). */
+    v->launched = 1;
+    v->stats.entries++; /* the entry that ended here; the loop counts the last */
+    v->stats.exits[X86VCPU_EXIT_REASON_CPUID]++;
+    uint64_t *g = regs->gpr;
+    const struct x86vcpu_cpuid_regs *a = x86vcpu__cpuid_fast(v, (uint32_t)g[X86VCPU_RAX]);
+    if (__builtin_expect(!a, 0))
+        return fast_cpuid_lookup(v);
+    /* CPUID writes the 32-bit registers, zero-extending into RAX..RDX. */
+    g[X86VCPU_RAX] = a->eax;
+    g[X86VCPU_RBX] = a->ebx;
+    g[X86VCPU_RCX] = a->ecx;
+    g[X86VCPU_RDX] = a->edx;
+    /* x86vcpu__skip_current, its common case inline: RIP + length, no
+     * 64 KiB wrap possible (x86vcpu__next_rip), no STI/MOV-SS blocking to
+     * end, no TF single-step trap (x86vcpu__step_trap). */
+    uint64_t rip = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RIP, X86VCPU_VMCS_WNAT));
+    uint32_t len = (uint32_t)hw_vmread(
+        X86VCPU_VMCS_CHECK(X86VCPU_VMCS_EXIT_INSTR_LEN, X86VCPU_VMCS_W32));
+    uint32_t intr = (uint32_t)hw_vmread(
+        X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_INTERRUPTIBILITY, X86VCPU_VMCS_W32));
+    uint64_t rflags = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RFLAGS, X86VCPU_VMCS_WNAT));
+    v->stats.vmreads += 5;
+    if (__builtin_expect((uint16_t)rip > 0x10000 - 16 ||
+                             (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS)) ||
+                             (rflags & X86VCPU_RFLAGS_TF), 0))
+        return fast_skip_rare(v, rip, len, intr, rflags);
+    hw_vmwrite(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RIP, X86VCPU_VMCS_WNAT), rip + len);
+    v->stats.vmwrites++;
+    return regs;
 }
 
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value)

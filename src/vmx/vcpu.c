@@ -272,6 +272,7 @@ int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v)
         return X86VCPU_ESTATE;
     if (v->cpu->current != v)
         return X86VCPU_ESTATE;
+    x86vcpu_vcpu_put(v); /* the host's extended state back (xstate.c) */
     /* SDM 24.11.3: VMCLEAR writes the VMCS back to memory and makes it
      * "clear", so it can be loaded on another CPU (then VMLAUNCH again). */
     int st = hw_vmclear(v->vmcs_pa);

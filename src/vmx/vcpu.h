@@ -137,7 +137,11 @@ struct x86vcpu_vcpu {
     uint32_t smsr_active;         /* bit i: smsr_index[i] is switched for this vCPU */
     void *guest_fpu;              /* virtual address of guest_fpu_pa */
     uint32_t smsr_loaded;         /* bit i: the hardware holds the guest's value, != host's */
+    uint32_t smsr_differ;         /* bit i: active, not KERNEL_GS_BASE, guest's != host's (msr.c) */
     uint32_t guest_osxsave;       /* guest CR4.OSXSAVE (host-owned CR4 bit) */
+    /* x86vcpu_vcpu_keep_xstate (xstate.c): run() leaves the guest's
+     * extended state and XCR0 loaded (keep); they are now (kept). */
+    uint32_t xstate_keep, xstate_kept;
     /* CR2, DR6 and (once the guest used a debug register) DR0-DR3 are the
      * guest's in the hardware while run() goes on (xstate.c, dr.c). */
     uint32_t dr_loaded;           /* guest DR0-3 loaded, MOV DR no longer exits */
@@ -176,6 +180,10 @@ struct x86vcpu_vcpu {
         uint32_t tmr_idle;        /* no deadline, no slice: the timer holds its maximum */
         uint32_t tpr_thr;         /* TPR threshold as written */
         uint64_t cr8_seen;        /* v->cr8 as last synced (CR8 exits write v->cr8) */
+        /* INIT and SIPI (lapic.c): X86VCPU__MP_* the next run applies, and
+         * the SIPI's vector. Written by the sender's delivery (memory only:
+         * the target need not be bound), applied by the target's run. */
+        uint32_t mp, sipi_vector;
     } lapic;
 };
 
@@ -224,14 +232,18 @@ static inline uint64_t x86vcpu__next_rip(struct x86vcpu_vcpu *v, uint64_t rip, u
 #define X86VCPU_RFLAGS_TF    (1ull << 8)
 #define X86VCPU_DEBUGCTL_BTF (1ull << 1)
 #define X86VCPU_PENDING_BS   (1ull << 14)
-static inline void x86vcpu__step_trap(struct x86vcpu_vcpu *v)
+static inline void x86vcpu__step_trap_rflags(struct x86vcpu_vcpu *v, uint64_t rflags)
 {
-    if (__builtin_expect(!(VMRD(v, WNAT, GUEST_RFLAGS) & X86VCPU_RFLAGS_TF), 1))
+    if (__builtin_expect(!(rflags & X86VCPU_RFLAGS_TF), 1))
         return;
     if (VMRD(v, W64, GUEST_IA32_DEBUGCTL) & X86VCPU_DEBUGCTL_BTF)
         return;
     VMWR(v, WNAT, GUEST_PENDING_DBG_EXCEPTIONS,
          VMRD(v, WNAT, GUEST_PENDING_DBG_EXCEPTIONS) | X86VCPU_PENDING_BS);
+}
+static inline void x86vcpu__step_trap(struct x86vcpu_vcpu *v)
+{
+    x86vcpu__step_trap_rflags(v, VMRD(v, WNAT, GUEST_RFLAGS));
 }
 
 static inline void x86vcpu__skip_insn(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len)
@@ -295,6 +307,23 @@ void x86vcpu__mmio_xmm_fill(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
  * under the address size. Returns RCX's new value under it (REP). */
 uint64_t x86vcpu__string_advance(struct x86vcpu_vcpu *v, unsigned addr_size, int df,
                                  unsigned size, uint64_t n, int si, int di, int rep);
+
+/* The CPUID exit's common case (guest_cpuid.c, and run.c's fast path): a
+ * basic leaf up to the host's maximum without subleaves or dynamic bits
+ * (0, 2, 6, 0x16...), its answer in place in the VM's table when it is
+ * built for this vCPU's key; NULL: x86vcpu__guest_cpuid answers. */
+static inline const struct x86vcpu_cpuid_regs *x86vcpu__cpuid_fast(const struct x86vcpu_vcpu *v,
+                                                                   uint32_t leaf)
+{
+    static const struct x86vcpu_cpuid_regs zero_answer = { 0, 0, 0, 0 };
+    const struct x86vcpu_cpuid_table *t = &v->vm->tbl;
+    if (t->cpu != v->cpuid_key || leaf > t->max_basic || leaf >= X86VCPU_CPUID_TBL_BASIC)
+        return 0;
+    const struct x86vcpu_cpuid_leafdesc *d = &t->leaf[leaf];
+    if (d->flags)
+        return 0;
+    return d->n ? &t->ent[d->first] : &zero_answer;
+}
 
 /* ------------------------------------------------------------ the rest */
 /* vcpu.c */
@@ -362,7 +391,18 @@ void x86vcpu__intr_line_entry(struct x86vcpu_vcpu *v);
 uint32_t x86vcpu__lapic_proc(const struct x86vcpu_vcpu *v, uint32_t proc);
 uint32_t x86vcpu__lapic_proc2_opt(const struct x86vcpu_vcpu *v);
 int x86vcpu__lapic_vmcs_init(struct x86vcpu_vcpu *v);
-void x86vcpu__lapic_entry(struct x86vcpu_vcpu *v);
+int x86vcpu__lapic_entry(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);
+/* INIT and SIPI (lapic.c): X86VCPU__MP_INIT the INIT's reset is still to
+ * do, _WAIT the vCPU waits for a SIPI, _SIPI one came (start it). _mp
+ * applies them on the bound vCPU outside the guest-state window of run:
+ * the INIT's reset, then with start the SIPI's; 1 with *e the
+ * X86VCPU_EXIT_WAIT_SIPI exit while it still waits (no VM entry then).
+ * x86vcpu__lapic_entry returns 1 (*e that exit) when one arrived during
+ * the run: run returns and applies it. */
+#define X86VCPU__MP_INIT 1u
+#define X86VCPU__MP_WAIT 2u
+#define X86VCPU__MP_SIPI 4u
+int x86vcpu__lapic_mp(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, int start);
 int x86vcpu__lapic_preempt_exit(struct x86vcpu_vcpu *v);
 int x86vcpu__lapic_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t val);
 int x86vcpu__lapic_mmio(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);

@@ -2,7 +2,9 @@
  * so are CR2 and its debug registers (see dr.c).
  *
  * run() saves the host's state and loads the guest's on the way in, and
- * does the reverse on the way out to the embedder. Built-in exits inside
+ * does the reverse on the way out to the embedder, unless the embedder
+ * asked to keep the guest's loaded between runs (x86vcpu_vcpu_keep_xstate:
+ * then x86vcpu_vcpu_put, or unbind, does the way out). Built-in exits inside
  * run() keep the guest's state loaded: the library is built without
  * FP/SIMD, so it never touches these registers. XCR0 follows: while the
  * guest's state is loaded the hardware holds the guest's XCR0 if the guest
@@ -42,7 +44,7 @@ void x86vcpu__xstate_guest_init(struct x86vcpu_vcpu *v)
     *(volatile uint16_t *)a = 0x37f;
 }
 
-static uint64_t wanted_xcr0(const struct x86vcpu_vcpu *v)
+static inline uint64_t wanted_xcr0(const struct x86vcpu_vcpu *v)
 {
     return v->guest_osxsave ? v->guest_xcr0 : v->host_xcr0;
 }
@@ -113,16 +115,54 @@ static void fpu_exit(struct x86vcpu_vcpu *v)
     hw_xrstor(host, v->host_xcr0);
 }
 
+/* Kept loaded since the last run (x86vcpu_vcpu_keep_xstate): nothing to
+ * load but XCR0, when what the guest may see changed in between (setup,
+ * an INIT: x86vcpu__xcr0_update compares). */
 void x86vcpu__xstate_enter(struct x86vcpu_vcpu *v)
 {
-    fpu_enter(v);
+    if (v->xstate_kept) {
+        v->xstate_kept = 0;
+        if (__builtin_expect(wanted_xcr0(v) != v->loaded_xcr0, 0))
+            x86vcpu__xcr0_update(v);
+    } else {
+        fpu_enter(v);
+    }
     dbg_enter(v);
 }
 
 void x86vcpu__xstate_exit(struct x86vcpu_vcpu *v)
 {
-    fpu_exit(v);
+    if (v->xstate_keep)
+        v->xstate_kept = 1;
+    else
+        fpu_exit(v);
     dbg_exit(v);
+}
+
+/* The host's extended state back, when run() left the guest's loaded
+ * (issue 15: the XSAVE/XRSTOR pair both ways, XGETBV and XSETBV cost 52
+ * of an embedder round trip's instructions in Bochs, and far more on
+ * hardware). KVM keeps a guest's FPU state loaded likewise until the
+ * host needs its own (kernel_fpu_begin, return to user space). CR2 and
+ * the debug registers are still switched at every run() boundary: a host
+ * page fault changes CR2 without notice. */
+int x86vcpu_vcpu_put(struct x86vcpu_vcpu *v)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (v->xstate_kept) {
+        v->xstate_kept = 0;
+        fpu_exit(v);
+    }
+    return X86VCPU_OK;
+}
+
+int x86vcpu_vcpu_keep_xstate(struct x86vcpu_vcpu *v, int on)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    v->xstate_keep = on != 0;
+    return on ? X86VCPU_OK : x86vcpu_vcpu_put(v);
 }
 
 /* The guest changed XCR0 or CR4.OSXSAVE while its state is loaded: do to

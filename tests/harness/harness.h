@@ -12,6 +12,7 @@
  *   hypercall.c  the guests' VMCALLs: checks, CPUID expectations,
  *                benchmarks, requests to the host
  *   tests.c      the test cases run from the host side
+ *   initsipi.c   INIT and SIPI between two vCPUs of one VM (the virtual APIC)
  *   diff.c       the differential kernel as a guest
  *   report.c     PASS/FAIL lines and the "N passed, N failed" summary */
 #ifndef TESTS_HARNESS_H
@@ -104,6 +105,8 @@ void hypercall(struct testvm *t, const struct x86vcpu_exit *e);
 /* ------------------------------------------------------------ tests.c, diff.c */
 void run_tests(struct x86vcpu_cpu *cpu);
 void run_diff(void);
+/* initsipi.c: INIT and SIPI between two vCPUs run in turn (issue 13). */
+void test_init_sipi(struct x86vcpu_cpu *cpu);
 /* cpuid_expect.c: bare CPUID & what the default CPUID policy shows. */
 void cpuid_expect_policy(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 

@@ -154,4 +154,5 @@ void run_tests(struct x86vcpu_cpu *cpu)
     test_basic(&guest_dbgregs, 0);
     test_entry_failure();
     test_api_misuse(cpu);
+    test_init_sipi(cpu);
 }

@@ -666,6 +666,39 @@ static void test_vid(void **state)
     lt_stop(&g);
 }
 
+/* Virtual-interrupt delivery and HLT (SDM 30.2.1/30.2.2): a vCPU left in
+ * the HLT activity state (x86vcpu_halt) with a virtual interrupt above
+ * VPPR and IF = 1 enters active, so the CPU delivers it; with IF = 0, or a
+ * vector whose class is not above the TPR's, it stays in HLT. */
+static void test_vid_wakes_hlt(void **state)
+{
+    (void)state;
+    struct lt g;
+    lt_start_assists(&g, X86VCPU_SETUP_EXIT_ON_EXTINT);
+    to_x2apic(&g);
+    mock_set_msr(0x485, mock_msr(0x485) | (1u << 6));      /* HLT activity supported */
+    g.h.v->owner->caps.misc |= 1u << 6;
+    /* IF = 0: stays halted. */
+    mock_set_vmcs(F(GUEST_RFLAGS), 0x2);
+    assert_int_equal(x86vcpu_halt(g.h.v), X86VCPU_OK);
+    assert_int_equal(x86vcpu_lapic_set_irq(g.h.v, 0x50, 0), X86VCPU_OK);
+    LRUN(&g, RD(0x802));
+    assert_int_equal(g.h.v->halt_armed, 1);
+    /* TPR class 5: 0x50 is not above it. */
+    mock_set_vmcs(F(GUEST_RFLAGS), 0x202);
+    LRUN(&g, { X86VCPU_EXIT_REASON_WRMSR, 0, 2, 0x808, 0x50, 0, 0 });
+    assert_int_equal(x86vcpu_halt(g.h.v), X86VCPU_OK);
+    LRUN(&g, RD(0x802));
+    assert_int_equal(g.h.v->halt_armed, 1);
+    /* TPR 0, IF = 1: active at the entry. */
+    LRUN(&g, { X86VCPU_EXIT_REASON_WRMSR, 0, 2, 0x808, 0, 0, 0 });
+    assert_int_equal(x86vcpu_halt(g.h.v), X86VCPU_OK);
+    LRUN(&g, RD(0x802));
+    assert_int_equal(g.h.v->halt_armed, 0);
+    assert_int_equal(mock_vmcs(F(GUEST_ACTIVITY_STATE)), 0);
+    lt_stop(&g);
+}
+
 /* The page moved onto RAM (SDM 11.4.4) covers it while there (the
  * APIC-access frame, or an MMIO range), and the RAM is mapped back, same
  * frame and rights, when it moves away. */
@@ -749,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_assists_modes),
         cmocka_unit_test(test_apic_access_write_exits),
         cmocka_unit_test(test_vid),
+        cmocka_unit_test(test_vid_wakes_hlt),
         cmocka_unit_test(test_base_move),
         cmocka_unit_test(test_base_move_soft),
         cmocka_unit_test(test_lint),

@@ -358,8 +358,27 @@ void mock_exit(uint32_t reason, uint64_t qual, uint32_t instr_len)
 }
 
 /* Stands in for entry.S. The injection field is consumed as a real entry
- * does (SDM 27.3.3: the valid bit is cleared on the VM exit). */
+ * does (SDM 27.3.3: the valid bit is cleared on the VM exit). After each
+ * exit, as entry.S: the exit reason into regs, and for a CPUID exit the
+ * run loop allows, x86vcpu__vmx_fast_exit: an exit it handles is followed
+ * by the next entry (VMRESUME) at once. */
+static int mock_enter_one(struct x86vcpu_regs *regs, uint32_t launched);
 int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched)
+{
+    for (;;) {
+        int st = mock_enter_one(regs, launched);
+        if (st != HW_VM_OK)
+            return st;
+        regs->exit_reason = (uint32_t)mock.vmcs[X86VCPU_VMCS_EXIT_REASON];
+        if (regs->exit_reason != ENTRY_FAST_REASON || !regs->fast_ok ||
+            x86vcpu__vmx_fast_exit(regs) != regs)
+            return st;
+        mock.fast_exits++;
+        launched = 1;
+    }
+}
+
+static int mock_enter_one(struct x86vcpu_regs *regs, uint32_t launched)
 {
     record(OP_ENTRY, launched, 0, 0);
     if (!mock.current_vmcs)

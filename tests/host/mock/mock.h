@@ -56,6 +56,7 @@ struct mock {
      * the guest's interruptibility state; and events injected so far. */
     uint32_t entry_intr_info, entry_errcode, entry_interruptibility;
     unsigned injections;
+    unsigned fast_exits;            /* exits x86vcpu__vmx_fast_exit handled */
     unsigned max_entries;           /* a script that never stops: test fails */
     /* When set, sees every CPUID answer (r: EAX..EDX from the table) and
      * may change it: a CPU whose answers depend on its state (XCR0). */
