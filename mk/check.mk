@@ -1,8 +1,9 @@
 # make check: host unit tests, the host-side VMX harness (mk/host.mk), the
 # installed library built into an out-of-tree example (mk/install.mk), the
 # Bochs integration run, the differential kernel, QEMU-style kernels as
-# guests (mk/guestrun.mk), then a short guest-fuzzer campaign against bare
-# Bochs (mk/fuzzguest.mk).
+# guests (mk/guestrun.mk), a short guest-fuzzer campaign against bare
+# Bochs (mk/fuzzguest.mk), then Debian's cloud kernel as a guest and on
+# bare Bochs (make linux-test, mk/linux.mk; its checks count in the total).
 #
 #   make test-kernel     $(BUILD)/test.elf: the test image, the demo's parts
 #                        (mk/demo.mk's DEMO_CORE_OBJS) with the test harness
@@ -37,7 +38,7 @@ TEST_TIMEOUT ?= 600
 
 # Everything a fresh machine needs for `make check` and `make run`.
 CHECK_DEB_PKGS := gcc clang make binutils libcmocka-dev libclang-rt-14-dev pkg-config
-deps-all: deps
+deps-all: deps linux-deps
 	@missing=""; for p in $(CHECK_DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing -- installing"; \
@@ -84,7 +85,9 @@ check: deps-all
 	  exit $$(cat $(BUILD)/guest-test.rc)
 	@{ $(MAKE) --no-print-directory fuzz-guest; echo $$? > $(BUILD)/fuzz-guest.rc; } | tee $(BUILD)/fuzz-guest.log; \
 	  exit $$(cat $(BUILD)/fuzz-guest.rc)
+	@{ $(MAKE) --no-print-directory linux-test; echo $$? > $(BUILD)/linux-test.rc; } | tee $(BUILD)/linux-test.log; \
+	  exit $$(cat $(BUILD)/linux-test.rc)
 	@tools/check-summary.sh $(BUILD)/unit.log $(BUILD)/host.log $(TEST_OUT) $(BUILD)/diff.log \
-	  $(GUEST_TEST_LOG) $(BUILD)/fuzz-guest.log
+	  $(GUEST_TEST_LOG) $(BUILD)/fuzz-guest.log $(BUILD)/linux-test.log
 
 .PHONY: check bochs-test deps-all diff-test diff-run test-kernel

@@ -43,7 +43,7 @@ DEMO_HOST_SRCS   := demo/bus.c demo/cmdline.c demo/loader/multiboot.c demo/loade
                     demo/pc/debugcon.c demo/pc/fwcfg.c demo/pc/legacy.c demo/pc/msr.c \
                     demo/pc/pm.c demo/pc/testdev.c demo/pc/uart.c demo/pc/irq.c \
                     demo/dev/pic8259.c demo/dev/pit8254.c demo/dev/vioapic.c demo/dev/rtc.c \
-                    demo/dev/pmtimer.c demo/pc/acpi.c demo/pc/hostaudit.c
+                    demo/dev/pmtimer.c demo/pc/acpi.c demo/pc/hostaudit.c demo/pc/pci.c
 DEMO_EXTRA_OBJS  ?=
 DEMO_LIB         ?= $(LIB)
 DEMO_MODULES     ?=

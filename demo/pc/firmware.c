@@ -55,8 +55,9 @@ static const struct acpi_config pc_acpi = {
     .reset_value = PM_RESET_VAL,
     /* IAPC_BOOT_ARCH (ACPI 6.5 5.2.9.3): COM1 is an ISA device no bus
      * enumerates; no 8042 (0x64 takes only the reset command); VGA is
-     * there (the host's, passed through: legacy.c, memmap.c); no PCI bus,
-     * so no MSI; the CMOS RTC is there. */
+     * there (the host's, passed through: legacy.c, memmap.c); the PCI bus
+     * holds a host bridge only (pci.h), no MSI-capable device, so no MSI;
+     * the CMOS RTC is there. */
     .boot_arch = ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_NO_MSI,
     .lapic_addr = (uint32_t)PC_LAPIC,
     .lapic_id = 0,

@@ -15,7 +15,8 @@
  *            latch, IRQ lines and iomem window, Bochs' shutdown port
  *            (testdev.c), fw_cfg (fwcfg.c), port 0xE9 (debugcon.c), the
  *            ACPI PM1a block at 0x600 (power-off) and reset (pm.c), MSRs
- *            (msr.c); other ports (0x80 too) read all-ones.
+ *            (msr.c), a PCI bus with a host bridge only (pci.c: ports
+ *            0xCF8/0xCFC); other ports (0x80 too) read all-ones.
  *   interrupts all the guest's own (irq.c, irq.h): 8259 pair (the vCPU's
  *            INTR line), 8254 PIT and port 0x61, RTC/CMOS, PM timer at
  *            0x608, I/O APIC (ID 0, version 0x11, ISA IRQ0 on GSI 2), and
@@ -71,6 +72,7 @@ struct pc {
     uint32_t host_tsc_khz;              /* PIT-calibrated once (pc/tsc.c) */
     struct hostaudit host_before;       /* the machine's interrupt hardware before the run */
     uint64_t ipis_delivered, ipis_nowhere;
+    int vid;                            /* lapic=virtual-vid (pc.c start_guest) */
     struct irq irq;                     /* pic=virtual: the guest's own PIC, PIT, RTC, PM timer */
     uint32_t slice_us;                  /* its time slice (pic_slice_us=) */
     uint32_t ept_frames_start;          /* EPT table frames when the guest started */

@@ -1,17 +1,20 @@
 #!/bin/bash
 # tests/linux/build_initrd.sh OUT.img — the busybox initramfs of make
-# linux-test: busybox-static, /init = init.sh beside this script, bxmark.
+# linux-test: busybox-static, /init = init.sh beside this script, bxmark,
+# pcicfg.
 # Needs busybox-static and cpio (mk/linux.mk installs them).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "$(dirname "${1:?OUT.img}")" && pwd)/$(basename "$1")
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
-gcc -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie -o "$w/bxmark" "$here/bxmark.c"
-strip "$w/bxmark"
+for t in bxmark pcicfg; do
+  gcc -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie -o "$w/$t" "$here/$t.c"
+  strip "$w/$t"
+done
 mkdir -p "$w/root" && cd "$w/root"
 mkdir -p bin sbin usr/bin usr/sbin proc sys dev etc tmp
 cp /bin/busybox bin/busybox; ln -sf busybox bin/sh
-cp "$w/bxmark" bin/bxmark
+cp "$w/bxmark" "$w/pcicfg" bin/
 cp "$here/init.sh" init && chmod +x init
 # /dev/console for the kernel's first open, before devtmpfs (as root: mknod;
 # else the cpio list below names it).
