@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loader/bytes.h"
+
 #include "loader/linux.h"
 
 #define MIB       0x100000ull
-#define LIMIT_4G  0x100000000ull
+#define LIMIT_4G  LOADER_LIMIT_4G
 #define PAGE      4096ull
 
 /* Setup header fields (boot.rst "The real-mode kernel header"): offsets in
@@ -74,101 +76,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-/* Little-endian stores (the guest is x86 whatever the host is). */
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void copy_bytes(uint8_t *dst, const uint8_t *src, uint64_t n)
-{
-    for (uint64_t i = 0; i < n; i++)
-        dst[i] = src[i];
-}
-
-static void zero_bytes(uint8_t *dst, uint64_t n)
-{
-    for (uint64_t i = 0; i < n; i++)
-        dst[i] = 0;
-}
-
-/* Length of a host string, bounded (a longer one fits nowhere anyway). */
-static uint64_t str_len(const char *s)
-{
-    uint64_t n = 0;
-    if (!s)
-        return 0;
-    while (s[n] && n < LIMIT_4G)
-        n++;
-    return n;
-}
-
-static int fail(const char **why, const char *reason)
-{
-    *why = reason;
-    return -1;
-}
-
-static uint64_t range_end(const struct mb_range *r)
-{
-    return r->len > UINT64_MAX - r->base ? UINT64_MAX : r->base + r->len;
-}
-
-/* End of the available memory holding addr (available ranges that follow
- * each other without a gap count as one), or 0 when addr is not in it. */
-static uint64_t avail_end(const struct mb_layout *lay, uint64_t addr)
-{
-    uint64_t end = 0;
-    for (uint32_t i = 0; i < lay->n; i++) {
-        const struct mb_range *r = &lay->r[i];
-        if (r->type != MB_MEM_AVAILABLE || r->len == 0)
-            continue;
-        if (end == 0) {
-            if (addr >= r->base && addr - r->base < r->len)
-                end = range_end(r);
-        } else if (r->base == end) {
-            end = range_end(r);
-        } else if (r->base > end) {
-            break;                   /* sorted: nothing further continues it */
-        }
-    }
-    return end;
-}
-
-/* [base, base + size) (size > 0) lies in available memory of the layout,
- * below ram_size and below 4 GiB. */
-static int placeable(const struct mb_layout *lay, uint64_t base, uint64_t size)
-{
-    uint64_t top = lay->ram_size < LIMIT_4G ? lay->ram_size : LIMIT_4G;
-    if (size == 0 || base >= top || size > top - base)
-        return 0;
-    return base + size <= avail_end(lay, base);
-}
-
 /* Both ranges lie below 2^34 here: the sums cannot wrap. */
 static int overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -191,14 +98,14 @@ int lx_parse(const uint8_t *img, uint64_t len, struct lx_image *out, const char 
 {
     *out = (struct lx_image){ 0 };
     if (!lx_is_bzimage(img, len))
-        return fail(why, "no Linux setup header (HdrS magic at 0x202)");
+        return loader_fail(why, "no Linux setup header (HdrS magic at 0x202)");
     if (len < HDR_END_2_06)
-        return fail(why, "Linux setup header is beyond the end of the file");
+        return loader_fail(why, "Linux setup header is beyond the end of the file");
     if (get16(img + HDR_BOOT_FLAG) != 0xaa55)
-        return fail(why, "Linux setup header: boot_flag is not 0xAA55");
+        return loader_fail(why, "Linux setup header: boot_flag is not 0xAA55");
     uint16_t version = get16(img + HDR_VERSION);
     if (version < LX_MIN_VERSION)
-        return fail(why, "Linux boot protocol older than 2.06 is not supported");
+        return loader_fail(why, "Linux boot protocol older than 2.06 is not supported");
 
     /* 64-bit BOOT PROTOCOL: the header ends at 0x202 + the byte at 0x201. It
      * must hold every field its version defines, and end before the zero
@@ -207,15 +114,15 @@ int lx_parse(const uint8_t *img, uint64_t len, struct lx_image *out, const char 
     uint32_t hdr_end = HDR_MAGIC + img[HDR_JUMP + 1];
     uint32_t need = version >= 0x020a ? HDR_END_2_10 : HDR_END_2_06;
     if (hdr_end < need)
-        return fail(why, "Linux setup header is shorter than its protocol version needs");
+        return loader_fail(why, "Linux setup header is shorter than its protocol version needs");
     if (hdr_end > ZP_EDD_MBR_SIG_BUF)
-        return fail(why, "Linux setup header runs past its room in the zero page");
+        return loader_fail(why, "Linux setup header runs past its room in the zero page");
     if (len < hdr_end)
-        return fail(why, "Linux setup header is beyond the end of the file");
+        return loader_fail(why, "Linux setup header is beyond the end of the file");
 
     uint8_t loadflags = img[HDR_LOADFLAGS];
     if (!(loadflags & LOADED_HIGH))
-        return fail(why, "zImage (loadflags without LOADED_HIGH) is not supported: a bzImage is needed");
+        return loader_fail(why, "zImage (loadflags without LOADED_HIGH) is not supported: a bzImage is needed");
 
     /* "Loading The Rest of The Kernel": the real-mode code is
      * (setup_sects + 1) sectors, setup_sects 0 meaning 4; the
@@ -223,19 +130,19 @@ int lx_parse(const uint8_t *img, uint64_t len, struct lx_image *out, const char 
     uint32_t sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4u;
     uint64_t setup_size = (uint64_t)(sects + 1) * 512;
     if (setup_size > len)
-        return fail(why, "Linux setup code (setup_sects) is beyond the end of the file");
+        return loader_fail(why, "Linux setup code (setup_sects) is beyond the end of the file");
     uint64_t ksize = (uint64_t)get32(img + HDR_SYSSIZE) * 16;
     if (ksize == 0)
-        return fail(why, "Linux kernel is empty (syssize 0)");
+        return loader_fail(why, "Linux kernel is empty (syssize 0)");
     if (ksize > len - setup_size)
-        return fail(why, "Linux kernel (syssize) is beyond the end of the file");
+        return loader_fail(why, "Linux kernel (syssize) is beyond the end of the file");
 
     uint8_t reloc = img[HDR_RELOCATABLE];
     uint32_t align = get32(img + HDR_KERNEL_ALIGN);
     /* A relocatable kernel aligns its runtime address to kernel_alignment
      * (boot.rst, init_size): it must be a power of two. */
     if (reloc && (align == 0 || (align & (align - 1))))
-        return fail(why, "Linux kernel_alignment is not a power of two");
+        return loader_fail(why, "Linux kernel_alignment is not a power of two");
 
     out->version = version;
     out->loadflags = loadflags;
@@ -258,7 +165,7 @@ int lx_parse(const uint8_t *img, uint64_t len, struct lx_image *out, const char 
         out->init_size = ksize;
     }
     if (out->pref_address >= LIMIT_4G)
-        return fail(why, "Linux pref_address is above 4 GiB");
+        return loader_fail(why, "Linux pref_address is above 4 GiB");
     return 0;
 }
 
@@ -277,7 +184,7 @@ static uint64_t place_initrd(const struct mb_layout *lay, uint64_t len, uint64_t
         if (i < lay->n) {
             if (lay->r[i].type != MB_MEM_AVAILABLE)
                 continue;
-            top = range_end(&lay->r[i]);
+            top = mb_range_end(&lay->r[i]);
         } else if (i == lay->n) {
             top = limit;
         } else if (i == lay->n + 1) {
@@ -290,7 +197,7 @@ static uint64_t place_initrd(const struct mb_layout *lay, uint64_t len, uint64_t
         if (top < len)
             continue;
         uint64_t base = (top - len) & ~(PAGE - 1);
-        if (base < MIB || base <= best || !placeable(lay, base, len))
+        if (base < MIB || base <= best || !mb_placeable(lay, base, len))
             continue;
         if (overlap(base, len, p->load, ksize) || overlap(base, len, p->runtime_start, init_size))
             continue;
@@ -304,12 +211,12 @@ int lx_place(const struct lx_image *im, const struct lx_boot *b, const struct mb
 {
     *p = (struct lx_plan){ 0 };
     if (lay->n > LX_E820_MAX)
-        return fail(why, "memory map has more entries than the zero page's e820 table (128)");
+        return loader_fail(why, "memory map has more entries than the zero page's e820 table (128)");
 
     /* The entry: 64-bit when asked or by default when the kernel has one. */
     int has64 = (im->xloadflags & XLF_KERNEL_64) != 0;
     if (b->entry == LX_ENTRY_64 && !has64)
-        return fail(why, "Linux kernel has no 64-bit entry (xloadflags XLF_KERNEL_64)");
+        return loader_fail(why, "Linux kernel has no 64-bit entry (xloadflags XLF_KERNEL_64)");
     p->long_mode = b->entry == LX_ENTRY_64 || (b->entry == LX_ENTRY_AUTO && has64);
 
     /* "Loading The Rest of The Kernel": a bzImage's protected-mode kernel
@@ -330,36 +237,36 @@ int lx_place(const struct lx_image *im, const struct lx_boot *b, const struct mb
     }
     p->load = load;
     if (p->runtime_start < MIB)
-        return fail(why, "Linux kernel would run below 1 MiB (pref_address)");
-    if (!placeable(lay, load, im->kernel_size))
-        return fail(why, "Linux kernel does not fit in available guest RAM at its load address");
-    if (!placeable(lay, p->runtime_start, im->init_size))
-        return fail(why, "Linux kernel's init_size does not fit in available guest RAM (MEM=...)");
+        return loader_fail(why, "Linux kernel would run below 1 MiB (pref_address)");
+    if (!mb_placeable(lay, load, im->kernel_size))
+        return loader_fail(why, "Linux kernel does not fit in available guest RAM at its load address");
+    if (!mb_placeable(lay, p->runtime_start, im->init_size))
+        return loader_fail(why, "Linux kernel's init_size does not fit in available guest RAM (MEM=...)");
     p->entry = p->long_mode ? load + ENTRY64_OFFSET : load;
 
     /* The boot data in conventional memory. */
     uint64_t cl = str_len(b->cmdline);
     if (cl > im->cmdline_size)
-        return fail(why, "command line is longer than the kernel's cmdline_size");
+        return loader_fail(why, "command line is longer than the kernel's cmdline_size");
     if (cl + 1 > LX_CMDLINE_MAX)
-        return fail(why, "command line does not fit in its room below 640 KiB");
+        return loader_fail(why, "command line does not fit in its room below 640 KiB");
     p->gdt = LX_GDT_ADDR;
     p->stack = LX_STACK_TOP;
     p->zero_page = LX_ZERO_PAGE_ADDR;
     p->cmdline = LX_CMDLINE_ADDR;
     p->cmdline_len = cl;
     p->pml4 = p->long_mode ? LX_PML4_ADDR : 0;
-    if (!placeable(lay, LX_GDT_ADDR, LX_STACK_TOP - LX_GDT_ADDR) ||
-        !placeable(lay, LX_ZERO_PAGE_ADDR, LX_ZERO_PAGE_SIZE) ||
-        !placeable(lay, LX_CMDLINE_ADDR, cl + 1) ||
-        (p->long_mode && !placeable(lay, LX_PML4_ADDR, LX_PT_PAGES * PAGE)))
-        return fail(why, "no available conventional memory for the zero page, command line and GDT");
+    if (!mb_placeable(lay, LX_GDT_ADDR, LX_STACK_TOP - LX_GDT_ADDR) ||
+        !mb_placeable(lay, LX_ZERO_PAGE_ADDR, LX_ZERO_PAGE_SIZE) ||
+        !mb_placeable(lay, LX_CMDLINE_ADDR, cl + 1) ||
+        (p->long_mode && !mb_placeable(lay, LX_PML4_ADDR, LX_PT_PAGES * PAGE)))
+        return loader_fail(why, "no available conventional memory for the zero page, command line and GDT");
 
     /* boot.rst "initrd_addr_max": the highest address the initrd may
      * occupy; and below RAM top and 4 GiB (32-bit ramdisk_image). */
     if (b->initrd_len) {
         if (!b->initrd)
-            return fail(why, "initrd length given without its data");
+            return loader_fail(why, "initrd length given without its data");
         uint64_t limit = (uint64_t)im->initrd_addr_max + 1;
         if (limit > lay->ram_size)
             limit = lay->ram_size;
@@ -367,7 +274,7 @@ int lx_place(const struct lx_image *im, const struct lx_boot *b, const struct mb
             limit = LIMIT_4G;
         uint64_t at = place_initrd(lay, b->initrd_len, limit, p, im->kernel_size, im->init_size);
         if (!at)
-            return fail(why, "initrd does not fit in available guest RAM below initrd_addr_max beside the kernel");
+            return loader_fail(why, "initrd does not fit in available guest RAM below initrd_addr_max beside the kernel");
         p->initrd = at;
         p->initrd_len = b->initrd_len;
     }

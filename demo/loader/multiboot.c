@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loader/bytes.h"
+
 #include "loader/multiboot.h"
 
 #define KIB       1024ull
@@ -72,70 +74,11 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-/* Little-endian stores: the guest is x86 whatever the host is, and ram
- * addresses from the layout need not be aligned. */
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void copy_bytes(uint8_t *dst, const uint8_t *src, uint64_t n)
-{
-    for (uint64_t i = 0; i < n; i++)
-        dst[i] = src[i];
-}
-
-static void zero_bytes(uint8_t *dst, uint64_t n)
-{
-    for (uint64_t i = 0; i < n; i++)
-        dst[i] = 0;
-}
-
-/* Length of a host string, bounded so that later sums cannot wrap (such a
- * string could never fit below 4 GiB anyway). NULL is the empty string. */
-static uint64_t str_len(const char *s)
-{
-    uint64_t n = 0;
-    if (!s)
-        return 0;
-    while (s[n] && n < LIMIT_4G)
-        n++;
-    return n;
-}
 
 /* [off, off + size) lies within [0, len), without wrapping. */
 static int in_file(uint64_t off, uint64_t size, uint64_t len)
 {
     return off <= len && size <= len - off;
-}
-
-static uint64_t range_end(const struct mb_range *r)
-{
-    return r->len > UINT64_MAX - r->base ? UINT64_MAX : r->base + r->len;
 }
 
 /* End of the available memory that contains addr: the available range
@@ -151,9 +94,9 @@ static uint64_t avail_end(const struct mb_layout *lay, uint64_t addr)
             continue;
         if (end == 0) {
             if (addr >= r->base && addr - r->base < r->len)
-                end = range_end(r);
+                end = mb_range_end(r);
         } else if (r->base == end) {
-            end = range_end(r);
+            end = mb_range_end(r);
         } else if (r->base > end) {
             break;                   /* sorted: nothing further continues it */
         }
@@ -163,7 +106,7 @@ static uint64_t avail_end(const struct mb_layout *lay, uint64_t addr)
 
 /* [base, base + size) (size > 0) lies in available memory of the layout,
  * below ram_size (the host buffer) and below 4 GiB (32-bit addresses). */
-static int placeable(const struct mb_layout *lay, uint64_t base, uint64_t size)
+int mb_placeable(const struct mb_layout *lay, uint64_t base, uint64_t size)
 {
     uint64_t top = lay->ram_size < LIMIT_4G ? lay->ram_size : LIMIT_4G;
     if (size == 0 || base >= top || size > top - base)
@@ -177,11 +120,6 @@ static int overlaps(const struct mb_seg *a, const struct mb_seg *b)
     return a->paddr < b->paddr + b->memsz && b->paddr < a->paddr + a->memsz;
 }
 
-static int fail(const char **why, const char *reason)
-{
-    *why = reason;
-    return -1;
-}
 
 /* ------------------------------------------------------------ header */
 
@@ -204,7 +142,7 @@ static int find_header(const uint8_t *img, uint64_t len, uint32_t *off, const ch
         }
         bad_sum = 1;
     }
-    return fail(why, bad_sum ? "multiboot header checksum is wrong"
+    return loader_fail(why, bad_sum ? "multiboot header checksum is wrong"
                              : "no multiboot header in the first 8 KiB");
 }
 
@@ -222,10 +160,10 @@ static int parse_aout(const uint8_t *img, uint64_t len, const struct mb_layout *
     uint32_t entry_addr = get32(h + 28);
 
     if (load_addr > header_addr)
-        return fail(why, "a.out kludge: load_addr is above header_addr");
+        return loader_fail(why, "a.out kludge: load_addr is above header_addr");
     uint32_t before = header_addr - load_addr;
     if (before > out->header_off)
-        return fail(why, "a.out kludge: load_addr is before the start of the file");
+        return loader_fail(why, "a.out kludge: load_addr is before the start of the file");
     uint64_t file_off = out->header_off - before;
 
     uint64_t filesz;
@@ -233,25 +171,25 @@ static int parse_aout(const uint8_t *img, uint64_t len, const struct mb_layout *
         filesz = len - file_off;
     } else {
         if (load_end_addr < load_addr)
-            return fail(why, "a.out kludge: load_end_addr is below load_addr");
+            return loader_fail(why, "a.out kludge: load_end_addr is below load_addr");
         filesz = (uint64_t)load_end_addr - load_addr;
         if (!in_file(file_off, filesz, len))
-            return fail(why, "a.out kludge: load_end_addr is beyond the end of the file");
+            return loader_fail(why, "a.out kludge: load_end_addr is beyond the end of the file");
     }
     uint64_t load_end = (uint64_t)load_addr + filesz;   /* may pass 4 GiB: checked below */
 
     uint64_t memsz = filesz;
     if (bss_end_addr != 0) {
         if (bss_end_addr < load_end)
-            return fail(why, "a.out kludge: bss_end_addr is below load_end_addr");
+            return loader_fail(why, "a.out kludge: bss_end_addr is below load_end_addr");
         memsz = (uint64_t)bss_end_addr - load_addr;
     }
     if (memsz == 0)
-        return fail(why, "a.out kludge: nothing to load (load_end_addr = load_addr)");
-    if (!placeable(lay, load_addr, memsz))
-        return fail(why, "a.out kludge: load range [load_addr, bss_end) is outside available guest RAM");
+        return loader_fail(why, "a.out kludge: nothing to load (load_end_addr = load_addr)");
+    if (!mb_placeable(lay, load_addr, memsz))
+        return loader_fail(why, "a.out kludge: load range [load_addr, bss_end) is outside available guest RAM");
     if (entry_addr < load_addr || entry_addr - load_addr >= memsz)
-        return fail(why, "a.out kludge: entry_addr is outside the loaded image");
+        return loader_fail(why, "a.out kludge: entry_addr is outside the loaded image");
 
     out->format = MB_FMT_AOUT_KLUDGE;
     out->entry = entry_addr;
@@ -267,25 +205,25 @@ static int parse_elf(const uint8_t *img, uint64_t len, const struct mb_layout *l
                      struct mb_image *out, const char **why)
 {
     if (len < 16 || img[0] != 0x7f || img[1] != 'E' || img[2] != 'L' || img[3] != 'F')
-        return fail(why, "not ELF and no a.out kludge (header flag 16)");
+        return loader_fail(why, "not ELF and no a.out kludge (header flag 16)");
     int is64;
     if (img[EI_CLASS] == ELFCLASS32)
         is64 = 0;
     else if (img[EI_CLASS] == ELFCLASS64)
         is64 = 1;
     else
-        return fail(why, "ELF class is neither 32- nor 64-bit");
+        return loader_fail(why, "ELF class is neither 32- nor 64-bit");
     if (img[EI_DATA] != ELFDATA2LSB)
-        return fail(why, "ELF is not little-endian");
+        return loader_fail(why, "ELF is not little-endian");
     if (len < (is64 ? ELF64_EHSIZE : ELF32_EHSIZE))
-        return fail(why, "ELF header is truncated");
+        return loader_fail(why, "ELF header is truncated");
     if (img[EI_VERSION] != EV_CURRENT || get32(img + 20) != EV_CURRENT)
-        return fail(why, "ELF version is not 1 (EV_CURRENT)");
+        return loader_fail(why, "ELF version is not 1 (EV_CURRENT)");
     if (get16(img + 16) != ET_EXEC)
-        return fail(why, "ELF type is not an executable (ET_EXEC)");
+        return loader_fail(why, "ELF type is not an executable (ET_EXEC)");
     uint16_t machine = get16(img + 18);
     if (machine != (is64 ? EM_X86_64 : EM_386))
-        return fail(why, is64 ? "ELF machine is not x86-64 (ELF64 needs EM_X86_64)"
+        return loader_fail(why, is64 ? "ELF machine is not x86-64 (ELF64 needs EM_X86_64)"
                               : "ELF machine is not i386 (ELF32 needs EM_386)");
 
     uint64_t entry, phoff;
@@ -302,9 +240,9 @@ static int parse_elf(const uint8_t *img, uint64_t len, const struct mb_layout *l
         phnum = get16(img + 44);
     }
     if (phentsize < (is64 ? ELF64_PHSIZE : ELF32_PHSIZE))
-        return fail(why, "ELF program header entry size is too small");
+        return loader_fail(why, "ELF program header entry size is too small");
     if (!in_file(phoff, (uint64_t)phnum * phentsize, len))
-        return fail(why, "ELF program headers are beyond the end of the file");
+        return loader_fail(why, "ELF program headers are beyond the end of the file");
 
     uint32_t n = 0;
     uint64_t vaddr[MB_MAX_SEGS];
@@ -330,23 +268,23 @@ static int parse_elf(const uint8_t *img, uint64_t len, const struct mb_layout *l
         if (s.memsz == 0)
             continue;                /* occupies no memory: nothing to load */
         if (s.filesz > s.memsz)
-            return fail(why, "ELF segment has p_filesz > p_memsz");
+            return loader_fail(why, "ELF segment has p_filesz > p_memsz");
         if (!in_file(s.file_off, s.filesz, len))
-            return fail(why, "ELF segment's file range is beyond the end of the file");
+            return loader_fail(why, "ELF segment's file range is beyond the end of the file");
         /* Loaded by physical address: the kernel starts with paging off (3.2). */
-        if (!placeable(lay, s.paddr, s.memsz))
-            return fail(why, "ELF segment (by p_paddr) is outside available guest RAM");
+        if (!mb_placeable(lay, s.paddr, s.memsz))
+            return loader_fail(why, "ELF segment (by p_paddr) is outside available guest RAM");
         if (n == MB_MAX_SEGS)
-            return fail(why, "ELF has more than 16 loadable segments");
+            return loader_fail(why, "ELF has more than 16 loadable segments");
         for (uint32_t j = 0; j < n; j++)
             if (overlaps(&s, &out->seg[j]))
-                return fail(why, "ELF segments overlap in physical memory");
+                return loader_fail(why, "ELF segments overlap in physical memory");
         vaddr[n] = va;
         out->seg[n++] = s;
         out->nsegs = n;
     }
     if (n == 0)
-        return fail(why, "ELF has no loadable segment");
+        return loader_fail(why, "ELF has no loadable segment");
 
     /* Higher-half kernels link at a virtual address: an entry inside the
      * first segment whose virtual range holds it is translated to its
@@ -363,7 +301,7 @@ static int parse_elf(const uint8_t *img, uint64_t len, const struct mb_layout *l
         if (pentry >= out->seg[j].paddr && pentry - out->seg[j].paddr < out->seg[j].memsz)
             inside = 1;
     if (!inside)
-        return fail(why, "ELF entry point is not inside a loaded segment");
+        return loader_fail(why, "ELF entry point is not inside a loaded segment");
 
     out->format = is64 ? MB_FMT_ELF64 : MB_FMT_ELF32;
     out->entry = (uint32_t)pentry;          /* < 4 GiB: inside a segment */
@@ -408,7 +346,7 @@ int mb_parse(const uint8_t *img, uint64_t len, const struct mb_layout *lay,
         uint32_t bit = 0;
         while (!(unknown & (1u << bit)))
             bit++;
-        return fail(why, bit_reason[bit]);
+        return loader_fail(why, bit_reason[bit]);
     }
 
     int rc;
@@ -417,9 +355,9 @@ int mb_parse(const uint8_t *img, uint64_t len, const struct mb_layout *lay,
          * the file and in the first 8 KiB (3.1.1). They win over ELF
          * program headers, as in GRUB and QEMU. */
         if ((uint64_t)off + MBH_AOUT_SIZE > len)
-            return fail(why, "multiboot header address fields (flag 16) are beyond the end of the file");
+            return loader_fail(why, "multiboot header address fields (flag 16) are beyond the end of the file");
         if ((uint64_t)off + MBH_AOUT_SIZE > MB_SEARCH_BYTES)
-            return fail(why, "multiboot header address fields (flag 16) are beyond the first 8 KiB");
+            return loader_fail(why, "multiboot header address fields (flag 16) are beyond the first 8 KiB");
         rc = parse_aout(img, len, lay, out, why);
     } else {
         rc = parse_elf(img, len, lay, out, why);
@@ -459,20 +397,20 @@ int mb_build_info(const struct mb_image *im, const struct mb_boot *b, const stru
     static const char too_big[] = "modules and boot information do not fit in available guest RAM after the kernel";
     const uint32_t nmods = b->nmods;
     if (nmods && !b->mods)
-        return fail(why, "modules counted but no module array given");
+        return loader_fail(why, "modules counted but no module array given");
 
     /* Plan. Every address is kept <= 4 GiB, checking each step before
      * adding, so no sum below can wrap. Modules are page-aligned whether
      * or not header flag 0 asks (3.1.2 bit 0): QEMU and GRUB do the same. */
     if (im->load_hi > LIMIT_4G)
-        return fail(why, too_big);
+        return loader_fail(why, too_big);
     const uint64_t start = align_up(im->load_hi, PAGE);
     uint64_t cur = start;
     for (uint32_t i = 0; i < nmods; i++) {
         cur = align_up(cur, PAGE);
         /* mod_end is exclusive and stored in 32 bits: keep it < 4 GiB. */
         if (cur >= LIMIT_4G || b->mods[i].len >= LIMIT_4G - cur)
-            return fail(why, too_big);
+            return loader_fail(why, too_big);
         cur += b->mods[i].len;
     }
     const uint64_t mbi = align_up(cur, 8);
@@ -484,12 +422,12 @@ int mb_build_info(const struct mb_image *im, const struct mb_boot *b, const stru
     for (uint32_t i = 0; i < nmods; i++) {
         strings += str_len(b->mods[i].string) + 1;
         if (strings > LIMIT_4G)
-            return fail(why, too_big);
+            return loader_fail(why, too_big);
     }
     const uint64_t loader = strings;
     const uint64_t end = loader + str_len(b->loader_name) + 1;
-    if (end > LIMIT_4G || !placeable(lay, start, end - start))
-        return fail(why, too_big);
+    if (end > LIMIT_4G || !mb_placeable(lay, start, end - start))
+        return loader_fail(why, too_big);
 
     /* Memory sizes (3.3): mem_lower from the RAM at 0 (at most 640 KiB),
      * mem_upper from the RAM at 1 MiB up to its first hole, in KiB, kept

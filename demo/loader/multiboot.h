@@ -96,4 +96,14 @@ struct mb_result {
 int mb_build_info(const struct mb_image *im, const struct mb_boot *b, const struct mb_layout *lay,
                   uint8_t *ram, struct mb_result *res, const char **why);
 
+/* [base, base + size) (size > 0) lies in available memory of the layout
+ * (adjacent available ranges count as one), below ram_size and below
+ * 4 GiB: where a loader may put something (linux.c uses it too). */
+int mb_placeable(const struct mb_layout *lay, uint64_t base, uint64_t size);
+/* The end of a range, saturated at 2^64 - 1. */
+static inline uint64_t mb_range_end(const struct mb_range *r)
+{
+    return r->len > UINT64_MAX - r->base ? UINT64_MAX : r->base + r->len;
+}
+
 #endif
