@@ -237,10 +237,15 @@ static void test_rtc(void)
     check_eq((u32)r, 0, "RTC periodic interrupt x3 on IRQ8");
     check_eq(rtc_c_in_handler & 0xc0, 0xc0, "register C in the handler: IRQF and PF");
     check(hlts >= 1 && spur == 0, "IRQ8 wakes HLT (no wake-up without it)");
-    /* Update-ended interrupt: one a second. */
+    /* Update-ended interrupt: one a second. A periodic flag raised after
+     * the last PIE interrupt may have left IRQ8 latched in the 8259's IRR
+     * (edge mode keeps it until INTA, as QEMU's 8259 does; Bochs' drops it
+     * with the line): taken here, in a one-instruction window, before the
+     * count starts. */
+    (void)cmos_rd(0x0c);
+    __asm__ volatile("sti; nop; cli" ::: "memory");
     rtc_c_in_handler = 0;
     u32 n0 = n_irq8;
-    (void)cmos_rd(0x0c);
     cmos_wr(0x0b, (u8)(b | 0x10));      /* UIE */
     for (i = 0; i < 100 && n_irq8 == n0; i++)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
