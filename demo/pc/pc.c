@@ -280,7 +280,7 @@ static int attach_devices(struct pc *pc)
     err |= shutdown_port_attach(&pc->shutdown, vm);
     err |= fwcfg_attach(&pc->fwcfg, vm);
     err |= debugcon_attach(vm);
-    err |= legacy_attach(vm);
+    err |= legacy_attach(&pc->legacy, vm);
     err |= pc_msrs_attach(&pc->msrs, vm);
     err |= firmware_attach(pc);
     err |= pm_attach(&pc->pm, vm, 0);   /* the PM timer is pc/irq.c's */

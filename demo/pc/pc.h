@@ -16,7 +16,7 @@
  *            (testdev.c), fw_cfg (fwcfg.c), port 0xE9 (debugcon.c), the
  *            ACPI PM1a block at 0x600 (power-off) and reset (pm.c), MSRs
  *            (msr.c), a PCI bus with a host bridge only (pci.c: ports
- *            0xCF8/0xCFC); other ports (0x80 too) read all-ones.
+ *            0xCF8/0xCFC); port 0x80 a byte latch (legacy.c); other ports read all-ones.
  *   interrupts all the guest's own (irq.c, irq.h): 8259 pair (the vCPU's
  *            INTR line), 8254 PIT and port 0x61, RTC/CMOS, PM timer at
  *            0x608, I/O APIC (ID 0, version 0x11, ISA IRQ0 on GSI 2), and
@@ -69,6 +69,7 @@ struct pc {
     struct shutdown_port shutdown;
     struct pm pm;
     struct pc_msrs msrs;
+    struct legacy legacy;
     uint32_t host_tsc_khz;              /* PIT-calibrated once (pc/tsc.c) */
     struct hostaudit host_before;       /* the machine's interrupt hardware before the run */
     uint64_t ipis_delivered, ipis_nowhere;

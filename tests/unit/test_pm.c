@@ -196,17 +196,27 @@ static void test_legacy_passes(void **state)
 {
     (void)state;
     memset(&vm, 0, sizeof vm);
-    assert_int_equal(legacy_attach(&vm), 0);
-    /* Only the VGA ports, both directions: the PIC, ELCR, PIT, port B,
-     * CMOS are the demo's models (pc/irq.c), port 0x80 an empty port. */
+    static struct legacy l;
+    uint64_t val;
+    assert_int_equal(legacy_attach(&l, &vm), 0);
+    /* Only the VGA ports pass, both directions: the PIC, ELCR, PIT, port
+     * B, CMOS are the demo's models (pc/irq.c); port 0x80 a latch. */
     assert_int_equal(vm.bus.npass, 1);
     assert_int_equal(vm.bus.pass[0].space, BUS_PIO);
     assert_int_equal(vm.bus.pass[0].base, 0x3b0);
     assert_int_equal(vm.bus.pass[0].len, 0x30);
     assert_int_equal(vm.bus.pass[0].flags, BUS_PASS_READ | BUS_PASS_WRITE);
-    assert_int_equal(vm.bus.n[BUS_PIO], 0);
-    assert_null(bus_find(&vm.bus, BUS_PIO, 0x80));
     assert_null(bus_find(&vm.bus, BUS_PIO, 0x70));
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x80, 1, &val), BUS_OK);
+    assert_int_equal(val, 0);
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, 0x80, 1, 0x5a), BUS_OK);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x80, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x5a);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x80, 4, &val), BUS_OK);
+    assert_int_equal(val, 0xffffffff);              /* byte-only, as Bochs' */
+    assert_int_equal(bus_write(&vm.bus, BUS_PIO, 0x80, 2, 0x1234), BUS_OK);
+    assert_int_equal(bus_read(&vm.bus, BUS_PIO, 0x80, 1, &val), BUS_OK);
+    assert_int_equal(val, 0x5a);
 }
 
 int main(void)
