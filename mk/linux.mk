@@ -32,7 +32,7 @@ LINUX_FLAVOR   ?= cloud
 LINUX_MEM      ?= 256
 LINUX_CMDLINE  ?= console=ttyS0 quiet cryptomgr.notests
 LINUX_TIMEOUT  ?= 900
-LINUX_PLATFORM ?= PIC=virtual LAPIC=virtual
+LINUX_PLATFORM ?=
 LINUX_BARE     ?= 1
 LINUX_KERNEL   := $(LINUX_DIR)/vmlinuz-$(LINUX_FLAVOR)
 LINUX_INITRD   := $(LINUX_DIR)/initrd.img

@@ -52,11 +52,11 @@
 #                  CR3/LDT loads, T flag, busy/not-present/short TSS, bad
 #                  SS/CS in the new task -- portable
 #   pic.elf        8259 pair, 8254 PIT and port 0x61, RTC/CMOS, PM timer
-#                  (issue 13; as a guest with pic=virtual: the demo's own
+#                  (issue 13; as a guest: the demo's own
 #                  models) -- portable; testdev=1: pc-testdev IRQ 11 (hypervisor)
 #   ioapic.elf     I/O APIC with the xAPIC (issue 13): registers, the PIT edge
 #                  on GSI 2, the RTC level on GSI 8, masking, destinations
-#                  -- portable (as a guest: pic=virtual + lapic=virtual);
+#                  -- portable (as a guest: the virtual platform);
 #                  strict=1: remote IRR and what bare Bochs lacks; testdev=1:
 #                  pc-testdev GSIs 16-23, NMI/ExtINT/INIT modes (hypervisor)
 #   lapic.elf      the local APIC (issue 13), xAPIC and x2APIC: timer modes

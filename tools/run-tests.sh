@@ -156,7 +156,7 @@ for name in "${selected[@]}"; do
     tmo=$(get "$name" timeout)
     make --no-print-directory run BUILD="$build" GUEST="$kernel" INITRD="$(get "$name" initrd)" \
         CMDLINE="$args" MEM="${mem:-128}" RUN_TIMEOUT="${tmo:-120}" \
-        TSC_KHZ="$(get "$name" tsc_khz)" LAPIC="$(get "$name" lapic)" PIC="$(get "$name" pic)" >"$log" 2>&1 </dev/null
+        TSC_KHZ="$(get "$name" tsc_khz)" LAPIC="$(get "$name" lapic)" >"$log" 2>&1 </dev/null
     rc=$(cat "$build/guest.status" 2>/dev/null || echo "none")
     secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     cp "$build/guest.out" "$outdir/$name.out" 2>/dev/null
