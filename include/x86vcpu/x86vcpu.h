@@ -262,7 +262,10 @@ struct x86vcpu_exit {
             uint8_t df;         /* RFLAGS.DF: elements go downwards */
             uint8_t addr_size;  /* 2, 4 or 8 bytes */
             uint8_t seg;        /* 0 ES .. 5 GS (INS: always ES) */
-            uint8_t pad2[3];
+            /* IN/OUT the port handler served and asked run() to return
+             * (X86VCPU_PORT_SERVED_RETURN): done, nothing to complete. */
+            uint8_t served;
+            uint8_t pad2[2];
             uint32_t count;     /* elements to move now (REP: RCX under the address
                                  * size, at most 2^32 - 1; the rest exits again) */
             uint64_t gla;       /* guest-linear address of the first element */
@@ -402,6 +405,34 @@ typedef int (*x86vcpu_port_fn)(void *ctx, uint16_t port, uint32_t size, int in,
                                uint32_t *value);
 X86VCPU_API int x86vcpu_string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *exit,
                                   x86vcpu_port_fn port, void *ctx);
+
+/* A port handler inside run(), as KVM's in-kernel devices: an IN/OUT exit
+ * (not INS/OUTS) of a port the I/O bitmap intercepts calls
+ * fn(ctx, port, size, in, &value) (OUT: value holds the low size bytes
+ * written; IN: store what the port gives) before run() would return. It
+ * returns one of:
+ *  - X86VCPU_PORT_SERVED: done; an IN's value goes to AL/AX/EAX as the
+ *    instruction would put it, RIP advances, and the guest goes on without
+ *    run() returning (no extended-state or MSR switch: docs/PERF.md);
+ *  - X86VCPU_PORT_DECLINED (any other value): run() returns the exit as
+ *    X86VCPU_EXIT_IO, as without a handler; the handler is not called for
+ *    it again;
+ *  - X86VCPU_PORT_SERVED_RETURN: done as SERVED, and run() returns it as
+ *    X86VCPU_EXIT_IO with u.io.served = 1 (nothing to complete): for a
+ *    device that needs the embedder's loop next (the VM ended, a timer to
+ *    arm).
+ * The handler runs in root mode inside run(): the guest's extended state,
+ * XCR0, syscall MSRs and debug registers are loaded (no x87/SSE/AVX,
+ * XSAVE, XSETBV, SYSCALL or SWAPGS in it; a page fault's CR2 is put back
+ * for the guest), and host interrupts may be masked. It may queue events
+ * (x86vcpu_queue_*, x86vcpu_lapic_set_irq), read and write the guest's
+ * registers, and change the EPT; run, setup, bind, unbind, destroy, put
+ * and keep_xstate return X86VCPU_ESTATE from inside it. fn NULL removes
+ * it. EINVAL: no vCPU; ESTATE: called from inside a handler. */
+#define X86VCPU_PORT_SERVED        0
+#define X86VCPU_PORT_DECLINED      1
+#define X86VCPU_PORT_SERVED_RETURN 2
+X86VCPU_API int x86vcpu_set_port_handler(struct x86vcpu_vcpu *v, x86vcpu_port_fn fn, void *ctx);
 
 /* Invalidate the vCPU's cached linear translations (INVVPID single-context,
  * or all-context when that is the only type; nothing to do without VPID,
@@ -708,6 +739,7 @@ struct x86vcpu_stats {
     uint64_t entries;
     uint64_t xcr0_switches;                  /* XSETBVs made to switch XCR0 */
     uint64_t msr_switches;                   /* WRMSRs made to switch syscall MSRs */
+    uint64_t port_served;                    /* IN/OUT the port handler served inside run() */
 };
 X86VCPU_API const struct x86vcpu_stats *x86vcpu_vcpu_stats(const struct x86vcpu_vcpu *v);
 

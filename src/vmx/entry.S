@@ -6,8 +6,9 @@
  *   returns 0 after a VM exit the run loop must see, ENTRY_VMFAIL_INVALID
  *   or ENTRY_VMFAIL_VALID.
  * The VM exit (x86vcpu__vmx_exit, the VMCS host RIP) saves the guest's
- * GPRs and reads the exit reason into regs->exit_reason. A CPUID exit
- * while the run loop allows it (regs->fast_ok) goes to
+ * GPRs and reads the exit reason into regs->exit_reason. A CPUID or
+ * IN/OUT exit (the latter for the embedder's port handler) while the run
+ * loop allows it (regs->fast_ok) goes to
  * x86vcpu__vmx_fast_exit(regs) (run.c) with the host's stack as
  * x86vcpu__vmx_enter left it: when that handles it (returns regs), the
  * guest is entered again from here with VMRESUME, without the return to
@@ -110,8 +111,10 @@ x86vcpu__vmx_exit:
     vmread %rax, %rax
     mov %eax, REGS_EXIT_REASON(%rdi)
     cmp $ENTRY_FAST_REASON, %eax    /* CPUID, bit 31 (entry failure) clear */
+    je 5f
+    cmp $ENTRY_FAST_REASON_IO, %eax /* IN/OUT, for the embedder's port handler */
     jne .Lslow
-    cmpl $0, REGS_FAST_OK(%rdi)
+5:  cmpl $0, REGS_FAST_OK(%rdi)
     je .Lslow
     call x86vcpu__vmx_fast_exit     /* its return address where regs was */
     test %rax, %rax

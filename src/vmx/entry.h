@@ -34,6 +34,7 @@
 #define ENTRY_VMCS_HOST_RSP    0x6c14
 #define ENTRY_VMCS_EXIT_REASON 0x4402
 #define ENTRY_FAST_REASON      10
+#define ENTRY_FAST_REASON_IO   30
 
 /* x86vcpu__vmx_enter's results besides 0 (a VM exit): the VMfail kinds. */
 #define ENTRY_VMFAIL_INVALID 1
@@ -84,6 +85,13 @@ _Static_assert(offsetof(struct x86vcpu_regs, fast_ok) == REGS_FAST_OK, "entry.S:
 _Static_assert(X86VCPU_VMCS_HOST_RSP == ENTRY_VMCS_HOST_RSP, "entry.S: HOST_RSP encoding");
 _Static_assert(X86VCPU_VMCS_EXIT_REASON == ENTRY_VMCS_EXIT_REASON, "entry.S: EXIT_REASON encoding");
 _Static_assert(X86VCPU_EXIT_REASON_CPUID == ENTRY_FAST_REASON, "entry.S: the fast path's reason");
+_Static_assert(X86VCPU_EXIT_REASON_IO_INSTRUCTION == ENTRY_FAST_REASON_IO,
+               "entry.S: the fast path's I/O reason");
+/* What the fast path leaves in regs->exit_reason for an exit it handled
+ * when the run loop's top must run before the next entry (run.c fast_io):
+ * no basic exit reason is this, and bit 31 (entry failure) is clear. */
+#define X86VCPU__EXIT_HANDLED 0xffffu
+_Static_assert(X86VCPU__EXIT_HANDLED >= X86VCPU_EXIT_REASON_MAX, "a reason of its own");
 _Static_assert(HW_VM_FAIL_INVALID == ENTRY_VMFAIL_INVALID && HW_VM_FAIL_VALID == ENTRY_VMFAIL_VALID,
                "entry.S: VMfail results");
 

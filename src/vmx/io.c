@@ -40,6 +40,40 @@ static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     return 0;
 }
 
+/* The embedder's port handler (x86vcpu_set_port_handler) for one IN/OUT,
+ * inside run(): its answer (X86VCPU_PORT_*). Served, an IN's value is in
+ * RAX as the instruction puts it; the caller completes the instruction.
+ * CR2 is the guest's while run() goes on (xstate.c): a page fault taken by
+ * the handler would leave the host's there, so it is put back (KVM saves
+ * the guest's CR2 at the exit for the same reason). */
+int x86vcpu__port_call(struct x86vcpu_vcpu *v, uint16_t port, uint32_t size, int in)
+{
+    uint32_t value = in ? 0 : (uint32_t)v->regs.gpr[X86VCPU_RAX] & (0xffffffffu >> (32 - 8 * size));
+    uint64_t cr2 = hw_read_cr2();
+    v->in_handler = 1;
+    int r = v->port_fn(v->port_ctx, port, size, in, &value);
+    v->in_handler = 0;
+    if (__builtin_expect(hw_read_cr2() != cr2, 0))
+        hw_write_cr2(cr2);
+    if (r != X86VCPU_PORT_SERVED && r != X86VCPU_PORT_SERVED_RETURN)
+        return X86VCPU_PORT_DECLINED;
+    if (in)
+        v->regs.gpr[X86VCPU_RAX] = x86vcpu__io_in_merge(v->regs.gpr[X86VCPU_RAX], value, size);
+    v->stats.port_served++;
+    return r;
+}
+
+int x86vcpu_set_port_handler(struct x86vcpu_vcpu *v, x86vcpu_port_fn fn, void *ctx)
+{
+    if (!v)
+        return X86VCPU_EINVAL;
+    if (v->in_handler)
+        return X86VCPU_ESTATE;
+    v->port_fn = fn;
+    v->port_ctx = fn ? ctx : 0;
+    return X86VCPU_OK;
+}
+
 int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     e->reason = X86VCPU_EXIT_REASON_IO_INSTRUCTION;
@@ -53,10 +87,28 @@ int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     e->u.io.in = q.in;
     e->u.io.string = q.string;
     e->u.io.rep = q.rep;
+    e->u.io.served = 0;
     if (q.string)
         return string_io(v, e);
     e->u.io.value = q.in ? 0 : (uint32_t)v->regs.gpr[X86VCPU_RAX] &
                                     (uint32_t)(0xffffffffull >> (32 - 8 * q.size));
+    if (v->port_fn) {
+        /* Asked on the fast path already (run.c fast_io), or now. */
+        int r = v->port_answer ? v->port_answer - 1 : x86vcpu__port_call(v, q.port, q.size, q.in);
+        v->port_answer = 0;
+        if (r == X86VCPU_PORT_SERVED) {
+            x86vcpu__skip_insn(v, e->rip, e->instr_len);
+            return 1;
+        }
+        if (r == X86VCPU_PORT_SERVED_RETURN) {
+            e->u.io.served = 1;
+            if (q.in) /* what the IN gave: RAX holds it now */
+                e->u.io.value = (uint32_t)v->regs.gpr[X86VCPU_RAX] &
+                                (0xffffffffu >> (32 - 8 * q.size));
+            x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
+            return 0;
+        }
+    }
     if (q.in) {
         v->pending = PENDING_IO_IN;
         v->pending_io_size = q.size;

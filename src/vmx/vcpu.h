@@ -116,6 +116,12 @@ struct x86vcpu_vcpu {
     uint32_t injected;          /* ENTRY_INTR_INFO already holds an event */
     /* The embedder's INTR line (x86vcpu_set_intr_line; pending NULL: none). */
     struct x86vcpu_intr_line intr_line;
+    /* The embedder's port handler (x86vcpu_set_port_handler, io.c): called
+     * inside run(); in_handler while it runs; port_answer: its answer + 1
+     * on the fast path for an exit the run loop then returns (0: none). */
+    x86vcpu_port_fn port_fn;
+    void *port_ctx;
+    uint8_t in_handler, port_answer;
     uint32_t halt_armed;        /* GUEST_ACTIVITY_STATE may hold HLT (x86vcpu_halt) */
     /* An event whose delivery was cut short by the last VM exit (IDT-
      * vectoring information, SDM 28.2.4): re-injected first, exactly. */
@@ -293,6 +299,8 @@ int x86vcpu__exit_xsetbv(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);      /
 int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_wrmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);          /* io.c */
+/* io.c: the embedder's port handler for one IN/OUT (X86VCPU_PORT_*). */
+int x86vcpu__port_call(struct x86vcpu_vcpu *v, uint16_t port, uint32_t size, int in);
 int x86vcpu__exit_dr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /* dr.c */
 int x86vcpu__exit_task_switch(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e); /* taskswitch.c */
 /* An EPT violation in an MMIO range (mmio.c): *e holds the violation. */

@@ -370,7 +370,8 @@ int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched)
         if (st != HW_VM_OK)
             return st;
         regs->exit_reason = (uint32_t)mock.vmcs[X86VCPU_VMCS_EXIT_REASON];
-        if (regs->exit_reason != ENTRY_FAST_REASON || !regs->fast_ok ||
+        if ((regs->exit_reason != ENTRY_FAST_REASON &&
+             regs->exit_reason != ENTRY_FAST_REASON_IO) || !regs->fast_ok ||
             x86vcpu__vmx_fast_exit(regs) != regs)
             return st;
         mock.fast_exits++;
