@@ -37,6 +37,7 @@ void greeting_main(struct x86vcpu_cpu *cpu)
     }
     vm.console = vm_console_lines;
     vm.halt_ends = 1;               /* it halts when it is done */
+    vm.inline_io = 1;               /* its port output served inside run() */
     debugcon_attach(&vm);
 
     con_printf("x86vcpu demo: running the greeting guest\n");

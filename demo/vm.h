@@ -43,6 +43,14 @@ struct vm {
     /* The library's virtual local APIC for the vCPU (lapic=virtual), or 0:
      * the machine's own passed through (pc/apic.c). */
     const struct x86vcpu_lapic_config *lapic;
+    /* Port I/O served inside run() (vm_port_inline through
+     * x86vcpu_set_port_handler) instead of returning to vm_run; and the
+     * devices' share of around_run for it, called after each such access
+     * as around_run would be before the next entry: it brings the devices
+     * up to now and returns 1 when around_run itself must run before the
+     * guest goes on (a timer to arm): run() then returns. */
+    int inline_io;
+    int (*inline_sync)(struct vm *vm);
 
     /* The run: reset by vm_start_vcpu. */
     struct x86vcpu_vcpu *v;
@@ -53,6 +61,8 @@ struct vm {
     uint64_t unassigned;        /* accesses to nothing: all-ones reads, ignored writes */
     uint64_t hlt_waits, string_ios, msr_exits, time_slices;
     uint64_t host_irqs;         /* the machine's interrupts taken while the guest ran */
+    uint64_t inline_returns;    /* port accesses served inside run() that ended it */
+    uint64_t runs;              /* x86vcpu_vcpu_run calls: exits the loop saw */
     uint64_t hypercalls_refused; /* VMCALLs answered -KVM_ENOSYS / -KVM_EPERM */
     char line[160];             /* vm_console_lines: the line being collected */
     uint32_t linelen;
@@ -85,6 +95,10 @@ void vm_stop_vcpu(struct vm *vm);
 
 /* Run until vm_end. */
 void vm_run(struct vm *vm);
+/* The port handler vm_start_vcpu gives the vCPU when vm->inline_io
+ * (x86vcpu_port_fn, ctx = the vm): the access goes to the bus as vm_run
+ * would send it; the VM's end or inline_sync make run() return. */
+int vm_port_inline(void *vm, uint16_t port, uint32_t size, int in, uint32_t *value);
 /* Serve one IN/OUT or INS/OUTS exit through the bus. */
 void vm_serve_io(struct vm *vm, struct x86vcpu_exit *e);
 

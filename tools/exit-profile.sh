@@ -34,8 +34,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 iters=${PROFILE_ITERS:-4}
 timeout_s=${PROFILE_TIMEOUT:-300}
 # The order in which tests/guests/basic.c's bench() runs the kinds.
-kinds="CPUID|OUT|IN|RDMSR (embedder)|WRMSR (embedder)|RDMSR (library)|WRMSR (library)|HLT|HLT wake-up (with the guest's handler)|MMIO read|VMCALL|MOV to CR4|XSETBV"
-nkinds=13
+kinds="CPUID|OUT|OUT (port handler)|IN|IN (port handler)|RDMSR (embedder)|WRMSR (embedder)|RDMSR (library)|WRMSR (library)|HLT|HLT wake-up (with the guest's handler)|MMIO read|VMCALL|MOV to CR4|XSETBV"
+nkinds=15
 
 mkdir -p "$outdir"
 sym() { nm "$elf" | awk -v s="$1" '$3 == s { print $1; exit }'; }
@@ -156,7 +156,7 @@ function close_kind(   i, j, m, c, t, name, list, nf, order, tmp) {
     # Cross-check: the BENCH line of the same loop (guest ticks - bare
     # ticks, averaged over the exits) must agree with the trace.
     if (!(name in added)) { printf "   MISMATCH: no BENCH line for %s\n", name; bad++ }
-    else if (name ~ /handler/)            # guest instructions are in its ticks too
+    else if (name ~ /guest.s handler/)    # guest instructions are in its ticks too
         printf "   (the BENCH line of this run: %s, with the interrupt delivery and the guest handler)\n", added[name]
     else {
         d = added[name] - n[pick]; if (d < 0) d = -d

@@ -287,6 +287,8 @@ static void cmos_memory(struct rtc *r, uint64_t ram)
     rtc_nvram_set(r, 0x35, (uint8_t)(hi >> 8));
 }
 
+static int irq_inline_sync(struct vm *vm);
+
 int irq_attach(struct irq *q, struct vm *vm, uint64_t hz, uint64_t epoch, uint64_t ram_size,
                uint16_t pm_tmr, uint8_t imr_master, uint8_t imr_slave)
 {
@@ -333,6 +335,7 @@ int irq_attach(struct irq *q, struct vm *vm, uint64_t hz, uint64_t epoch, uint64
         err |= bus_add(&vm->bus, BUS_PIO, pm_tmr, 4, &pmt_ops, q);
     err |= ioapic_attach(q, vm);
     vm->around_run = irq_around_run;
+    vm->inline_sync = irq_inline_sync;
     return err ? -1 : 0;
 }
 
@@ -386,6 +389,20 @@ int irq_timed_open(const struct irq *q)
                          (rtc_on && !(q->ioapic.rte[8] & (1ull << 16)))))
         return 1;
     return 0;
+}
+
+/* vm->inline_sync, after a port access served inside run()
+ * (vm_port_inline): irq_update, as irq_around_run before the next entry
+ * (a read of RTC register C drops IRQ8 there: a level EOI right after
+ * must not see it still up); run() must return when irq_around_run has
+ * more to do: the time slice to arm or disarm, the INTR line to give. */
+static int irq_inline_sync(struct vm *vm)
+{
+    struct irq *q = irq_of(vm);
+    if (!q)
+        return 0;
+    irq_update(q, irq_now(q));
+    return q->line_vcpu != vm->v || (q->slice_ticks && irq_timed_open(q)) != q->slice_on;
 }
 
 void irq_around_run(struct vm *vm, int after)

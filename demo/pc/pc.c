@@ -340,6 +340,10 @@ static int setup(struct pc *pc, const struct host_mbi *mbi, const char *demo_cmd
     lapic.ctx = pc;
     lapic.ipi = pc_ipi;
     vm->lapic = &lapic;
+    /* Port I/O served inside run() by the library's port handler (vm.c
+     * vm_port_inline), as KVM serves its in-kernel devices; io=exit sends
+     * every port exit back to vm_run instead, as before. */
+    vm->inline_io = !has_word(demo_cmdline, "io=exit");
     if (load_guest(pc, &g, mem))
         return -1;
     if (pc_tsc_setup(vm, pc->host_tsc_khz, demo_cmdline))   /* the guest's TSC frequency (pc/tsc.c) */

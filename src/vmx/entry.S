@@ -8,8 +8,9 @@
  * The VM exit (x86vcpu__vmx_exit, the VMCS host RIP) saves the guest's
  * GPRs and reads the exit reason into regs->exit_reason. A CPUID or
  * IN/OUT exit (the latter for the embedder's port handler) while the run
- * loop allows it (regs->fast_ok) goes to
- * x86vcpu__vmx_fast_exit(regs) (run.c) with the host's stack as
+ * loop allows it (regs->fast_ok: ENTRY_FAST_CPUID, ENTRY_FAST_IO) goes to
+ * x86vcpu__vmx_fast_exit(regs) (run.c) or x86vcpu__vmx_fast_io(regs)
+ * (io.c) with the host's stack as
  * x86vcpu__vmx_enter left it: when that handles it (returns regs), the
  * guest is entered again from here with VMRESUME, without the return to
  * the run loop and its pushes, pops and checks (issue 15; KVM's
@@ -111,13 +112,11 @@ x86vcpu__vmx_exit:
     vmread %rax, %rax
     mov %eax, REGS_EXIT_REASON(%rdi)
     cmp $ENTRY_FAST_REASON, %eax    /* CPUID, bit 31 (entry failure) clear */
-    je 5f
-    cmp $ENTRY_FAST_REASON_IO, %eax /* IN/OUT, for the embedder's port handler */
-    jne .Lslow
-5:  cmpl $0, REGS_FAST_OK(%rdi)
-    je .Lslow
+    jne 6f
+    testb $ENTRY_FAST_CPUID, REGS_FAST_OK(%rdi)
+    jz .Lslow
     call x86vcpu__vmx_fast_exit     /* its return address where regs was */
-    test %rax, %rax
+7:  test %rax, %rax
     jz .Lslow
     /* Handled: the same VMCS, launched, the same stack (HOST_RSP). */
     mov %rax, %rdi
@@ -125,6 +124,12 @@ x86vcpu__vmx_exit:
     load_guest
     vmresume
     jmp .Lvmfail
+6:  cmp $ENTRY_FAST_REASON_IO, %eax /* IN/OUT, for the embedder's port handler */
+    jne .Lslow
+    testb $ENTRY_FAST_IO, REGS_FAST_OK(%rdi)
+    jz .Lslow
+    call x86vcpu__vmx_fast_io       /* io.c */
+    jmp 7b
 .Lslow:
     xor %eax, %eax
 .Lrestore_host:

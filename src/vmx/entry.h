@@ -27,7 +27,9 @@
 #define REGS_HOST_RSP        0x80   /* HOST_RSP last written to the VMCS */
 #define REGS_HOST_RSP_WRITES 0x88   /* VMWRITEs of HOST_RSP made by entry.S */
 #define REGS_EXIT_REASON     0x90   /* the exit reason, read by entry.S */
-#define REGS_FAST_OK         0x94   /* the run loop allows the fast path */
+#define REGS_FAST_OK         0x94   /* the run loop allows the fast path: */
+#define ENTRY_FAST_CPUID     1      /*   for a CPUID exit, */
+#define ENTRY_FAST_IO        2      /*   for an IN/OUT exit (a port handler) */
 
 /* The VMCS fields entry.S writes and reads (SDM Appendix B.4.4, B.3.2),
  * and the exit reason of its fast path (CPUID, SDM Appendix C). */
@@ -87,11 +89,7 @@ _Static_assert(X86VCPU_VMCS_EXIT_REASON == ENTRY_VMCS_EXIT_REASON, "entry.S: EXI
 _Static_assert(X86VCPU_EXIT_REASON_CPUID == ENTRY_FAST_REASON, "entry.S: the fast path's reason");
 _Static_assert(X86VCPU_EXIT_REASON_IO_INSTRUCTION == ENTRY_FAST_REASON_IO,
                "entry.S: the fast path's I/O reason");
-/* What the fast path leaves in regs->exit_reason for an exit it handled
- * when the run loop's top must run before the next entry (run.c fast_io):
- * no basic exit reason is this, and bit 31 (entry failure) is clear. */
-#define X86VCPU__EXIT_HANDLED 0xffffu
-_Static_assert(X86VCPU__EXIT_HANDLED >= X86VCPU_EXIT_REASON_MAX, "a reason of its own");
+
 _Static_assert(HW_VM_FAIL_INVALID == ENTRY_VMFAIL_INVALID && HW_VM_FAIL_VALID == ENTRY_VMFAIL_VALID,
                "entry.S: VMfail results");
 
@@ -107,6 +105,8 @@ void x86vcpu__vmx_exit(void);
  * exit completely and the guest is entered again at once (VMRESUME),
  * NULL when x86vcpu__vmx_enter returns to the run loop. */
 struct x86vcpu_regs *x86vcpu__vmx_fast_exit(struct x86vcpu_regs *regs);
+/* The same for an IN/OUT exit with the embedder's port handler (io.c). */
+struct x86vcpu_regs *x86vcpu__vmx_fast_io(struct x86vcpu_regs *regs);
 #endif
 
 #endif

@@ -46,13 +46,15 @@ static int string_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
  * CR2 is the guest's while run() goes on (xstate.c): a page fault taken by
  * the handler would leave the host's there, so it is put back (KVM saves
  * the guest's CR2 at the exit for the same reason). */
-int x86vcpu__port_call(struct x86vcpu_vcpu *v, uint16_t port, uint32_t size, int in)
+static inline __attribute__((always_inline)) int port_call(struct x86vcpu_vcpu *v, uint16_t port,
+                                                           uint32_t size, uint32_t in)
 {
-    uint32_t value = in ? 0 : (uint32_t)v->regs.gpr[X86VCPU_RAX] & (0xffffffffu >> (32 - 8 * size));
+    static const uint32_t mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
+    uint32_t value = in ? 0 : (uint32_t)v->regs.gpr[X86VCPU_RAX] & mask[size];
     uint64_t cr2 = hw_read_cr2();
-    v->in_handler = 1;
-    int r = v->port_fn(v->port_ctx, port, size, in, &value);
-    v->in_handler = 0;
+    v->pending = PENDING_IN_HANDLER;
+    int r = v->port_fn(v->port_ctx, port, size, (int)in, &value);
+    v->pending = PENDING_NONE;
     if (__builtin_expect(hw_read_cr2() != cr2, 0))
         hw_write_cr2(cr2);
     if (r != X86VCPU_PORT_SERVED && r != X86VCPU_PORT_SERVED_RETURN)
@@ -63,14 +65,86 @@ int x86vcpu__port_call(struct x86vcpu_vcpu *v, uint16_t port, uint32_t size, int
     return r;
 }
 
+/* Called by entry.S for an IN/OUT exit while the run loop allows it
+ * (regs->fast_ok has ENTRY_FAST_IO: a port handler, and nothing for the
+ * loop's top to do; run.c run_loop), before the return to the run loop.
+ * Served by the handler, the guest is entered again at once, as for
+ * CPUID (run.c x86vcpu__vmx_fast_exit, whose list of what the loop does
+ * and a fast path skips holds here too; an I/O instruction's exit is not
+ * one during event delivery, so no IDT-vectoring check). NULL: the run
+ * loop takes the exit: INS/OUTS; or the handler's answer, kept in
+ * port_answer for exit_io, is to return it; or it queued an event or
+ * raised the INTR line, and the loop's top must run before the next
+ * entry (exit_io then completes the instruction). 6 VMREADs (reason,
+ * qualification, the 4 of the advance) and 1 VMWRITE, as the slow path's
+ * exit to the embedder. */
+struct x86vcpu_regs *x86vcpu__vmx_fast_io(struct x86vcpu_regs *regs)
+{
+    struct x86vcpu_vcpu *v = (struct x86vcpu_vcpu *)(void *)regs; /* regs first (run.c) */
+    uint64_t q = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_EXIT_QUALIFICATION, X86VCPU_VMCS_WNAT));
+    /* String or REP (SDM Table 28-5 bits 4, 5): the loop's (string_io). */
+    if (q & 0x30) {
+        v->stats.vmreads++;
+        return NULL;
+    }
+    /* Bits 2:0 size - 1 (0, 1, 3), bit 3 IN, bits 31:16 the port. */
+    int r = port_call(v, (uint16_t)(q >> 16), (uint32_t)(q & 7) + 1, (uint32_t)(q >> 3) & 1);
+    if (__builtin_expect(r != X86VCPU_PORT_SERVED ||
+                             (v->evq_count | v->excq_count | v->nmi_pending) ||
+                             v->intr_line.pending, 0)) {
+        v->stats.vmreads++;
+        v->port_answer = (uint8_t)(r + 1);
+        return NULL;
+    }
+    v->launched = 1;
+    v->stats.exits[X86VCPU_EXIT_REASON_IO_INSTRUCTION]++;
+    v->stats.entries++;  /* the entry that ended here; the loop counts the last */
+    v->stats.vmreads += 2; /* the qualification and entry.S's exit-reason read */
+    return x86vcpu__fast_complete(v);
+}
+
+/* An IN/OUT for the embedder: an IN's value comes with
+ * x86vcpu_complete_io_in; the instruction completes on the next run. */
+static inline int io_to_embedder(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    if (e->u.io.in) {
+        v->pending = PENDING_IO_IN;
+        v->pending_io_size = e->u.io.size;
+    }
+    x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
+    return 0;
+}
+
+/* exit_io with a port handler: asked on the fast path already (its answer
+ * in port_answer), or now. Served, the guest goes on (1); to return
+ * (SERVED_RETURN) or declined, *e is for the embedder (0). Tail-called:
+ * the exit without a handler stays as short as it was. */
+static __attribute__((noinline)) int exit_io_handler(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
+{
+    int r = v->port_answer ? v->port_answer - 1 : port_call(v, e->u.io.port, e->u.io.size, e->u.io.in);
+    v->port_answer = 0;
+    if (r == X86VCPU_PORT_SERVED) {
+        x86vcpu__skip_insn(v, e->rip, e->instr_len);
+        return 1;
+    }
+    if (r != X86VCPU_PORT_SERVED_RETURN)
+        return io_to_embedder(v, e);
+    e->u.io.served = 1;
+    if (e->u.io.in) /* what the IN gave: RAX holds it now */
+        e->u.io.value = (uint32_t)v->regs.gpr[X86VCPU_RAX] & (0xffffffffu >> (32 - 8 * e->u.io.size));
+    x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
+    return 0;
+}
+
 int x86vcpu_set_port_handler(struct x86vcpu_vcpu *v, x86vcpu_port_fn fn, void *ctx)
 {
     if (!v)
         return X86VCPU_EINVAL;
-    if (v->in_handler)
+    if (v->pending == PENDING_IN_HANDLER)
         return X86VCPU_ESTATE;
     v->port_fn = fn;
     v->port_ctx = fn ? ctx : 0;
+    v->port_fast = fn ? ENTRY_FAST_IO : 0;
     return X86VCPU_OK;
 }
 
@@ -92,29 +166,9 @@ int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
         return string_io(v, e);
     e->u.io.value = q.in ? 0 : (uint32_t)v->regs.gpr[X86VCPU_RAX] &
                                     (uint32_t)(0xffffffffull >> (32 - 8 * q.size));
-    if (v->port_fn) {
-        /* Asked on the fast path already (run.c fast_io), or now. */
-        int r = v->port_answer ? v->port_answer - 1 : x86vcpu__port_call(v, q.port, q.size, q.in);
-        v->port_answer = 0;
-        if (r == X86VCPU_PORT_SERVED) {
-            x86vcpu__skip_insn(v, e->rip, e->instr_len);
-            return 1;
-        }
-        if (r == X86VCPU_PORT_SERVED_RETURN) {
-            e->u.io.served = 1;
-            if (q.in) /* what the IN gave: RAX holds it now */
-                e->u.io.value = (uint32_t)v->regs.gpr[X86VCPU_RAX] &
-                                (0xffffffffu >> (32 - 8 * q.size));
-            x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
-            return 0;
-        }
-    }
-    if (q.in) {
-        v->pending = PENDING_IO_IN;
-        v->pending_io_size = q.size;
-    }
-    x86vcpu__skip_on_next_run(v, e->rip, e->instr_len);
-    return 0;
+    if (v->port_fn)
+        return exit_io_handler(v, e);
+    return io_to_embedder(v, e);
 }
 
 int x86vcpu_complete_io_in(struct x86vcpu_vcpu *v, uint32_t value)

@@ -206,7 +206,6 @@ static int exit_other(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e, uint32_t r
 static int dispatch(struct x86vcpu_vcpu *v, uint32_t reason, struct x86vcpu_exit *e)
 {
     switch (reason) {
-    case X86VCPU__EXIT_HANDLED:                  return 1; /* by the fast path (fast_io) */
     case X86VCPU_EXIT_REASON_EXCEPTION_NMI:      return exit_exception_nmi(v, e);
     case X86VCPU_EXIT_REASON_EXTERNAL_INTERRUPT: return exit_extint(v, e);
     case X86VCPU_EXIT_REASON_TRIPLE_FAULT:       return exit_triple_fault(v, e);
@@ -250,13 +249,15 @@ int x86vcpu_vcpu_run(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
 {
     if (!v || !e)
         return X86VCPU_EINVAL;
-    if (!v->cpu || v->cpu->current != v || !v->have_setup || v->setup_dirty || v->in_handler)
+    if (!v->cpu || v->cpu->current != v || !v->have_setup || v->setup_dirty)
         return X86VCPU_ESTATE;
     /* An INIT or SIPI of the virtual APIC (lapic.c): applied first (an
      * INIT drops an instruction in progress); waiting for a SIPI, no entry. */
     if (v->lapic.mp && x86vcpu__lapic_mp(v, e, 1))
         return X86VCPU_OK;
     if (__builtin_expect(v->pending != PENDING_NONE, 0)) { /* one test when none */
+        if (v->pending == PENDING_IN_HANDLER)
+            return X86VCPU_ESTATE; /* called from the port handler (io.c) */
         if (v->pending == PENDING_IO_IN || v->pending == PENDING_STRING_IO ||
             v->pending == PENDING_MMIO)
             return X86VCPU_EPENDING;
@@ -301,7 +302,9 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
      * embedder's choice for the run (x86vcpu_set_intr_line,
      * x86vcpu_lapic_enable: between runs; the slice count only ends the
      * run); queued events are tested at each entry. */
-    uint32_t fast_ok = !(slice_exits | v->lapic.on) && !v->intr_line.pending;
+    uint32_t fast_ok = (slice_exits | v->lapic.on) || v->intr_line.pending
+                           ? 0
+                           : ENTRY_FAST_CPUID | v->port_fast;
     for (;;) {
         /* Most entries have nothing to deliver: one test, no call. */
         v->regs.fast_ok = fast_ok;
@@ -378,9 +381,10 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
  * interruptibility) + RFLAGS for TF, and the RIP VMWRITE, as before. */
 /* The RIP advance when the common case does not hold: an advance that may
  * wrap, STI/MOV-SS blocking, or TF (x86vcpu__skip_insn's steps, with the
- * values the fast path read). Out of line: the fast path stays short. */
-static __attribute__((noinline, cold)) struct x86vcpu_regs *
-fast_skip_rare(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len, uint32_t intr, uint64_t rflags)
+ * values the fast path read). Out of line: the fast paths stay short. */
+__attribute__((noinline, cold)) struct x86vcpu_regs *
+x86vcpu__fast_skip_rare(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len, uint32_t intr,
+                        uint64_t rflags)
 {
     VMWR(v, WNAT, GUEST_RIP, x86vcpu__next_rip(v, rip, len));
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS))
@@ -398,81 +402,10 @@ static __attribute__((noinline)) struct x86vcpu_regs *fast_cpuid_lookup(struct x
     return &v->regs;
 }
 
-/* x86vcpu__skip_current on the fast path, its common case inline: RIP +
- * length, no 64 KiB wrap possible (x86vcpu__next_rip), no STI/MOV-SS
- * blocking to end, no TF single-step trap (x86vcpu__step_trap). 4 VMREADs
- * (RIP, length, interruptibility, RFLAGS) and the RIP VMWRITE, counted. */
-static inline __attribute__((always_inline)) struct x86vcpu_regs *
-fast_complete(struct x86vcpu_vcpu *v)
-{
-    uint64_t rip = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RIP, X86VCPU_VMCS_WNAT));
-    uint32_t len = (uint32_t)hw_vmread(
-        X86VCPU_VMCS_CHECK(X86VCPU_VMCS_EXIT_INSTR_LEN, X86VCPU_VMCS_W32));
-    uint32_t intr = (uint32_t)hw_vmread(
-        X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_INTERRUPTIBILITY, X86VCPU_VMCS_W32));
-    uint64_t rflags = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RFLAGS, X86VCPU_VMCS_WNAT));
-    v->stats.vmreads += 4;
-    if (__builtin_expect((uint16_t)rip > 0x10000 - 16 ||
-                             (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS)) ||
-                             (rflags & X86VCPU_RFLAGS_TF), 0))
-        return fast_skip_rare(v, rip, len, intr, rflags);
-    hw_vmwrite(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RIP, X86VCPU_VMCS_WNAT), rip + len);
-    v->stats.vmwrites++;
-    return &v->regs;
-}
-
-/* An IN/OUT exit (the full exit reason 30) with the embedder's port
- * handler set (x86vcpu_set_port_handler): served there, the guest is
- * entered again at once, as for CPUID. What the run loop would do and
- * this skips, besides the CPUID path's list above: the IDT-vectoring
- * check (an I/O instruction's exit is not one during event delivery); the
- * exit record for the embedder (none is returned). The handler may queue
- * events or raise the INTR line: then the loop's top must run before the
- * next entry, and the exit returns to the loop as handled
- * (X86VCPU__EXIT_HANDLED). NULL: the run loop takes the exit (INS/OUTS,
- * no handler, or the handler's answer, kept in port_answer, is to return
- * it: exit_io). 6 VMREADs
- * (reason, qualification, the 4 of the advance) and 1 VMWRITE, as the
- * slow path's exit to the embedder. */
-static __attribute__((noinline)) struct x86vcpu_regs *fast_io(struct x86vcpu_vcpu *v)
-{
-    if (!v->port_fn)
-        return NULL;
-    uint64_t q = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_EXIT_QUALIFICATION, X86VCPU_VMCS_WNAT));
-    v->stats.vmreads++;
-    /* String or REP (SDM Table 28-5 bits 4, 5): the loop's (string_io). */
-    if (q & 0x30)
-        return NULL;
-    /* Bits 2:0 size - 1 (0, 1, 3), bit 3 IN, bits 31:16 the port. */
-    uint32_t size = (uint32_t)(q & 7) + 1, in = (uint32_t)(q >> 3) & 1;
-    int r = x86vcpu__port_call(v, (uint16_t)(q >> 16), size, (int)in);
-    if (r != X86VCPU_PORT_SERVED) {
-        /* Declined, or served to be returned: exit_io reads the exit
-         * again and returns it, with this answer. */
-        v->port_answer = (uint8_t)(r + 1);
-        return NULL;
-    }
-    v->launched = 1;
-    v->stats.exits[X86VCPU_EXIT_REASON_IO_INSTRUCTION]++;
-    struct x86vcpu_regs *regs = fast_complete(v);
-    if (__builtin_expect(!((v->evq_count | v->excq_count | v->nmi_pending | v->lapic.on) ||
-                           v->intr_line.pending), 1)) {
-        v->stats.entries++;
-        v->stats.vmreads++; /* entry.S's exit-reason read */
-        return regs;
-    }
-    /* Something to deliver now: the loop's top runs (it counts the entry
-     * and the reason read). */
-    regs->exit_reason = X86VCPU__EXIT_HANDLED;
-    return NULL;
-}
-
 struct x86vcpu_regs *x86vcpu__vmx_fast_exit(struct x86vcpu_regs *regs)
 {
     _Static_assert(offsetof(struct x86vcpu_vcpu, regs) == 0, "regs first in the vCPU");
     struct x86vcpu_vcpu *v = (struct x86vcpu_vcpu *)(void *)regs;
-    if (regs->exit_reason != X86VCPU_EXIT_REASON_CPUID)
-        return fast_io(v);
     /* The VMCS accesses are counted once below, entry.S's exit-reason
      * read with them (the statistics as VMRD and VMWR keep them, without
      * a store per access). */
@@ -489,7 +422,7 @@ struct x86vcpu_regs *x86vcpu__vmx_fast_exit(struct x86vcpu_regs *regs)
     g[X86VCPU_RCX] = a->ecx;
     g[X86VCPU_RDX] = a->edx;
     v->stats.vmreads++; /* entry.S's exit-reason read */
-    return fast_complete(v);
+    return x86vcpu__fast_complete(v);
 }
 
 int x86vcpu_set_hypercall_result(struct x86vcpu_vcpu *v, uint64_t value)

@@ -190,7 +190,7 @@ int x86vcpu_vcpu_destroy(struct x86vcpu_vcpu *v)
 {
     if (!v)
         return X86VCPU_EINVAL;
-    if (v->in_handler)
+    if (v->pending == PENDING_IN_HANDLER)
         return X86VCPU_ESTATE;
     if (v->cpu)
         return X86VCPU_EBUSY;
@@ -217,7 +217,7 @@ int x86vcpu_vcpu_setup(struct x86vcpu_vcpu *v, const struct x86vcpu_setup *s)
     if (!v || !s || s->mode > X86VCPU_MODE_LONG64 || (s->ept_root & 0xfff) ||
         (!s->ept_root && !s->ept))
         return X86VCPU_EINVAL;
-    if (v->in_handler)
+    if (v->pending == PENDING_IN_HANDLER)
         return X86VCPU_ESTATE;
     v->setup = *s;
     int err = x86vcpu__smsr_setup(v);
@@ -237,7 +237,7 @@ int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu)
 {
     if (!v || !cpu)
         return X86VCPU_EINVAL;
-    if (!cpu->enabled || v->in_handler)
+    if (!cpu->enabled || v->pending == PENDING_IN_HANDLER)
         return X86VCPU_ESTATE;
     if (v->cpu)
         return v->cpu == cpu ? X86VCPU_OK : X86VCPU_EBUSY;
@@ -272,7 +272,7 @@ int x86vcpu_vcpu_unbind(struct x86vcpu_vcpu *v)
 {
     if (!v)
         return X86VCPU_EINVAL;
-    if (!v->cpu || v->in_handler)
+    if (!v->cpu || v->pending == PENDING_IN_HANDLER)
         return X86VCPU_ESTATE;
     if (v->cpu->current != v)
         return X86VCPU_ESTATE;

@@ -24,6 +24,11 @@ enum vcpu_pending {
     PENDING_STRING_IO,          /* an INS/OUTS awaits x86vcpu_complete_string_io */
     PENDING_MMIO,               /* an MMIO access awaits x86vcpu_complete_mmio */
     PENDING_MMIO_WRITE,         /* a read-modify-write's write goes out on the next run */
+    /* The embedder's port handler runs (io.c port_call): inside run(),
+     * where nothing else is ever pending. Here rather than a flag of its
+     * own: run() tests pending once already, so refusing a run() from
+     * inside the handler costs the common path nothing. */
+    PENDING_IN_HANDLER,
 };
 
 /* Guest MSRs switched at run() boundaries (msr.c): six syscall MSRs and
@@ -117,11 +122,13 @@ struct x86vcpu_vcpu {
     /* The embedder's INTR line (x86vcpu_set_intr_line; pending NULL: none). */
     struct x86vcpu_intr_line intr_line;
     /* The embedder's port handler (x86vcpu_set_port_handler, io.c): called
-     * inside run(); in_handler while it runs; port_answer: its answer + 1
+     * inside run() (pending is PENDING_IN_HANDLER while it runs);
+     * port_answer: its answer + 1
      * on the fast path for an exit the run loop then returns (0: none). */
     x86vcpu_port_fn port_fn;
     void *port_ctx;
-    uint8_t in_handler, port_answer;
+    uint8_t port_answer;
+    uint32_t port_fast;           /* ENTRY_FAST_IO with a handler, else 0 */
     uint32_t halt_armed;        /* GUEST_ACTIVITY_STATE may hold HLT (x86vcpu_halt) */
     /* An event whose delivery was cut short by the last VM exit (IDT-
      * vectoring information, SDM 28.2.4): re-injected first, exactly. */
@@ -268,6 +275,33 @@ static inline void x86vcpu__skip_current(struct x86vcpu_vcpu *v)
     x86vcpu__skip_insn(v, rip, (uint32_t)VMRD(v, W32, EXIT_INSTR_LEN));
 }
 
+/* x86vcpu__skip_current on a fast path (run.c, io.c: an exit handled
+ * before the return to the run loop), its common case inline: RIP +
+ * length, no 64 KiB wrap possible (x86vcpu__next_rip), no STI/MOV-SS
+ * blocking to end, no TF single-step trap (x86vcpu__step_trap), else
+ * x86vcpu__fast_skip_rare (run.c). 4 VMREADs (RIP, length,
+ * interruptibility, RFLAGS) and the RIP VMWRITE, counted. Returns regs. */
+struct x86vcpu_regs *x86vcpu__fast_skip_rare(struct x86vcpu_vcpu *v, uint64_t rip, uint32_t len,
+                                             uint32_t intr, uint64_t rflags);
+static inline __attribute__((always_inline)) struct x86vcpu_regs *
+x86vcpu__fast_complete(struct x86vcpu_vcpu *v)
+{
+    uint64_t rip = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RIP, X86VCPU_VMCS_WNAT));
+    uint32_t len = (uint32_t)hw_vmread(
+        X86VCPU_VMCS_CHECK(X86VCPU_VMCS_EXIT_INSTR_LEN, X86VCPU_VMCS_W32));
+    uint32_t intr = (uint32_t)hw_vmread(
+        X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_INTERRUPTIBILITY, X86VCPU_VMCS_W32));
+    uint64_t rflags = hw_vmread(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RFLAGS, X86VCPU_VMCS_WNAT));
+    v->stats.vmreads += 4;
+    if (__builtin_expect((uint16_t)rip > 0x10000 - 16 ||
+                             (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOVSS)) ||
+                             (rflags & X86VCPU_RFLAGS_TF), 0))
+        return x86vcpu__fast_skip_rare(v, rip, len, intr, rflags);
+    hw_vmwrite(X86VCPU_VMCS_CHECK(X86VCPU_VMCS_GUEST_RIP, X86VCPU_VMCS_WNAT), rip + len);
+    v->stats.vmwrites++;
+    return &v->regs;
+}
+
 /* Complete it at the start of the next run, after the embedder had its say
  * (an IN's value, a hypercall's result, an MMIO read...): the exit has
  * read RIP and the length already, so no VMREAD then. An instruction that
@@ -299,8 +333,6 @@ int x86vcpu__exit_xsetbv(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);      /
 int x86vcpu__exit_rdmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_wrmsr(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);       /* msr.c */
 int x86vcpu__exit_io(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);          /* io.c */
-/* io.c: the embedder's port handler for one IN/OUT (X86VCPU_PORT_*). */
-int x86vcpu__port_call(struct x86vcpu_vcpu *v, uint16_t port, uint32_t size, int in);
 int x86vcpu__exit_dr_access(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e);   /* dr.c */
 int x86vcpu__exit_task_switch(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e); /* taskswitch.c */
 /* An EPT violation in an MMIO range (mmio.c): *e holds the violation. */

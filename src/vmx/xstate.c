@@ -150,7 +150,7 @@ int x86vcpu_vcpu_put(struct x86vcpu_vcpu *v)
 {
     if (!v)
         return X86VCPU_EINVAL;
-    if (v->in_handler) /* inside run(): the guest's state is the live one */
+    if (v->pending == PENDING_IN_HANDLER) /* inside run(): the guest's state is the live one */
         return X86VCPU_ESTATE;
     if (v->xstate_kept) {
         v->xstate_kept = 0;
@@ -163,7 +163,7 @@ int x86vcpu_vcpu_keep_xstate(struct x86vcpu_vcpu *v, int on)
 {
     if (!v)
         return X86VCPU_EINVAL;
-    if (v->in_handler)
+    if (v->pending == PENDING_IN_HANDLER)
         return X86VCPU_ESTATE;
     v->xstate_keep = on != 0;
     return on ? X86VCPU_OK : x86vcpu_vcpu_put(v);

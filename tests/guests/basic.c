@@ -603,7 +603,9 @@ static void bench(void)
 {
     bench_one(BENCH_CPUID, 0);
     bench_one(BENCH_OUT, 0);
+    bench_one(BENCH_OUT_PORTFN, 0);
     bench_one(BENCH_IN, 0);
+    bench_one(BENCH_IN_PORTFN, 0);
     bench_one(BENCH_RDMSR_EMB, GUEST_DEMO_MSR);
     bench_one(BENCH_WRMSR_EMB, GUEST_DEMO_MSR);
     bench_one(BENCH_RDMSR_LIB, IA32_SYSENTER_CS);

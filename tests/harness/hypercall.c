@@ -108,6 +108,8 @@ static const struct bench_kind {
     [BENCH_MMIO] = { "MMIO read", X86VCPU_EXIT_REASON_EPT_VIOLATION, 1 },
     [BENCH_VMCALL] = { "VMCALL", X86VCPU_EXIT_REASON_VMCALL, 0 },
     [BENCH_HLT_WAKE] = { "HLT wake-up (with the guest's handler)", X86VCPU_EXIT_REASON_HLT, 0 },
+    [BENCH_OUT_PORTFN] = { "OUT (port handler)", X86VCPU_EXIT_REASON_IO_INSTRUCTION, 1 },
+    [BENCH_IN_PORTFN] = { "IN (port handler)", X86VCPU_EXIT_REASON_IO_INSTRUCTION, 1 },
 };
 
 /* make exit-profile (tools/exit-profile.sh): Bochs' debugger stops at
@@ -305,11 +307,16 @@ void hypercall(struct testvm *t, const struct x86vcpu_exit *e)
          * state may stay loaded (x86vcpu_vcpu_keep_xstate, issue 15). */
         if (!tvm.vm.around_run)
             x86vcpu_vcpu_keep_xstate(v, 1);
+        /* The port handler kinds: the bus served inside run() (demo/vm.c
+         * vm_port_inline, as the demo's PC uses it). */
+        if (a[0] == BENCH_OUT_PORTFN || a[0] == BENCH_IN_PORTFN)
+            x86vcpu_set_port_handler(v, vm_port_inline, &tvm.vm);
         ret = bench_trace_on(a[0]); /* the loop count: 0 = BENCH_ITERS */
         break;
     }
     case HC_BENCH_END:
         bench_trace_off(a[0]);
+        x86vcpu_set_port_handler(v, 0, 0);
         x86vcpu_vcpu_keep_xstate(v, 0); /* the host's back: bench_bare runs XSETBV */
         if (a[0] == BENCH_HLT || a[0] == BENCH_HLT_WAKE) {
             r->rebind_at_hlt = bench_saved_rebind;

@@ -322,7 +322,7 @@ static void test_inside_refused(void **st)
         assert_int_equal(inner[i], X86VCPU_ESTATE);
     assert_int_equal(h.v->guest_cr2, 0x7000);
     assert_ptr_equal(h.v->port_fn, handler); /* not removed from inside */
-    assert_int_equal(h.v->in_handler, 0);
+    assert_int_equal(h.v->pending, PENDING_NONE);
     host_stop(&h);
 }
 

@@ -76,7 +76,11 @@
 #define BENCH_HLT_WAKE  12   /* STI; HLT; CLI: at the HLT exit the embedder queues
                               * BENCH_WAKE_VECTOR, injected at the entry; the
                               * guest's handler runs (bare: NOP) */
-#define BENCH_KINDS     13
+#define BENCH_OUT_PORTFN 13  /* BENCH_OUT served by the embedder's port handler
+                              * inside run() (x86vcpu_set_port_handler: the
+                              * demo's vm_port_inline), no return from run() */
+#define BENCH_IN_PORTFN 14   /* BENCH_IN likewise */
+#define BENCH_KINDS     15
 #define BENCH_WAKE_VECTOR 0x41
 #define BENCH_ITERS   1000u  /* even: CR4 toggling ends where it started */
 #define IA32_SYSENTER_CS 0x174u
@@ -129,8 +133,10 @@ static inline unsigned int bench_loop(unsigned int kind, unsigned int n,
     unsigned int t = 0;
     switch (kind) {
     case BENCH_CPUID: BENCH_LOOP_ARG("cpuid", n, t, arg); break;
-    case BENCH_OUT: BENCH_LOOP_ARG("outb %%al, $0x80", n, t, arg); break;
-    case BENCH_IN: BENCH_LOOP_ARG("inb $0xe0, %%al", n, t, arg); break;
+    case BENCH_OUT:
+    case BENCH_OUT_PORTFN: BENCH_LOOP_ARG("outb %%al, $0x80", n, t, arg); break;
+    case BENCH_IN:
+    case BENCH_IN_PORTFN: BENCH_LOOP_ARG("inb $0xe0, %%al", n, t, arg); break;
     case BENCH_RDMSR_EMB:
     case BENCH_RDMSR_LIB: BENCH_LOOP_ARG("mov %%r8d, %%ecx\n\trdmsr", n, t, arg); break;
     case BENCH_WRMSR_EMB:

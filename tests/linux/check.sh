@@ -105,6 +105,9 @@ if [ -n "$total" ]; then
     sed -n '/x86vcpu demo: exit statistics:/,/state switches/p' "$out" | sed '1d;$d' | sed 's/^ */BENCH linux:   /'
     [ -n "$up_off" ] && echo "BENCH linux: exits per guest second: $(awk -v n="$total" -v s="$up_off" \
         'BEGIN { if (s > 0) printf "%.0f", n / s; else print "?" }') ($total exits in $up_off s of uptime)"
+    # How many of them came back to the demo's loop (the rest: ports served
+    # inside run by its port handler, and the library's own exits).
+    grep -a 'calls of run()' "$out" | tail -n 1 | sed 's/^ */BENCH linux: /'
 fi
 [ "$fail" = 0 ] || echo "linux: the guest's console: $out; make run's output: $b/linux/run.log"
 echo "linux: $pass passed, $fail failed"

@@ -359,8 +359,9 @@ void mock_exit(uint32_t reason, uint64_t qual, uint32_t instr_len)
 
 /* Stands in for entry.S. The injection field is consumed as a real entry
  * does (SDM 27.3.3: the valid bit is cleared on the VM exit). After each
- * exit, as entry.S: the exit reason into regs, and for a CPUID exit the
- * run loop allows, x86vcpu__vmx_fast_exit: an exit it handles is followed
+ * exit, as entry.S: the exit reason into regs, and for a CPUID or IN/OUT
+ * exit the run loop allows, x86vcpu__vmx_fast_exit or _fast_io: an exit
+ * either handles is followed
  * by the next entry (VMRESUME) at once. */
 static int mock_enter_one(struct x86vcpu_regs *regs, uint32_t launched);
 int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched)
@@ -370,9 +371,12 @@ int x86vcpu__vmx_enter(struct x86vcpu_regs *regs, uint32_t launched)
         if (st != HW_VM_OK)
             return st;
         regs->exit_reason = (uint32_t)mock.vmcs[X86VCPU_VMCS_EXIT_REASON];
-        if ((regs->exit_reason != ENTRY_FAST_REASON &&
-             regs->exit_reason != ENTRY_FAST_REASON_IO) || !regs->fast_ok ||
-            x86vcpu__vmx_fast_exit(regs) != regs)
+        struct x86vcpu_regs *again = 0;
+        if (regs->exit_reason == ENTRY_FAST_REASON && (regs->fast_ok & ENTRY_FAST_CPUID))
+            again = x86vcpu__vmx_fast_exit(regs);
+        else if (regs->exit_reason == ENTRY_FAST_REASON_IO && (regs->fast_ok & ENTRY_FAST_IO))
+            again = x86vcpu__vmx_fast_io(regs);
+        if (again != regs)
             return st;
         mock.fast_exits++;
         launched = 1;
