@@ -71,10 +71,13 @@ INITRD  ?=
 MEM     ?= 128
 TSC_KHZ ?=
 LAPIC   ?=
+# IO=exit: every port exit returns to the demo's loop (default: served
+# inside run() by the port handler, demo/vm.c vm_port_inline).
+IO      ?=
 LINUX_ENTRY ?=
 GUEST_DIR := $(BUILD)/guest
 ifneq ($(GUEST),)
-DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))$(if $(LAPIC), lapic=$(LAPIC))$(if $(LINUX_ENTRY), linux_entry=$(LINUX_ENTRY))
+DEMO_CMDLINE := guest mem=$(MEM)$(if $(TSC_KHZ), tsc_khz=$(TSC_KHZ))$(if $(LAPIC), lapic=$(LAPIC))$(if $(IO), io=$(IO))$(if $(LINUX_ENTRY), linux_entry=$(LINUX_ENTRY))
 DEMO_MODULES := $(GUEST_DIR)/kernel $(GUEST_DIR)/names $(if $(INITRD),$(GUEST_DIR)/initrd)
 DEMO_ISO     := $(BUILD)/guest.iso
 DEMO_OUT     := $(BUILD)/guest.out
