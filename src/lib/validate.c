@@ -100,7 +100,7 @@ uint64_t x86vcpu__cr4_reserved_mask(const struct x86vcpu_cr_ctx *c)
 int x86vcpu__check_cr4_write(const struct x86vcpu_cr_ctx *c, uint64_t val, uint64_t *out)
 {
     val = operand(c, val);
-    if (val & x86vcpu__cr4_reserved_mask(c))
+    if (val & (c->cr4_allowed ? ~c->cr4_allowed : x86vcpu__cr4_reserved_mask(c)))
         return X86VCPU_VEC_GP;
     if (c->long_mode_active) {
         /* IA-32e mode cannot be left by clearing PAE (4.1.2), and LA57

@@ -18,6 +18,9 @@ struct x86vcpu_cr_ctx {
                                * long_mode_active && cs_l */
     int tr_16bit;             /* TR references a 16-bit TSS (type 1 or 3) */
     uint32_t cpuid1_ecx, cpuid1_edx, cpuid7_ebx, cpuid7_ecx, cpuid7_edx; /* guest-visible feature bits */
+    /* The CR4 bits those words allow (~x86vcpu__cr4_reserved_mask), when
+     * the caller has them already; 0: computed from the words. */
+    uint64_t cr4_allowed;
 };
 
 /* Each check returns 0 when the write is valid, storing in *out the value

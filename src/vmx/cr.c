@@ -20,28 +20,56 @@ uint64_t x86vcpu__guest_cr4(struct x86vcpu_vcpu *v)
     return (VMRD(v, WNAT, GUEST_CR4) & ~v->cr4_mask) | (VMRD(v, WNAT, CR4_READ_SHADOW) & v->cr4_mask);
 }
 
+/* The guest's CPUID leaves 1 and 7.0 as the CR checks read them, and the
+ * CR4 bits they allow: looked up and computed again only after the VM's
+ * table was rebuilt (a policy change) or this vCPU's view changed
+ * (IA32_MISC_ENABLE[22]), not at every CR exit (issue 15: the two
+ * lookups and the mask were 270 of a MOV to CR4's 642 instructions).
+ * Under CR4 = 0: the CR4-dependent bits (OSXSAVE, OSPKE) are no feature
+ * a CR check asks about; nor are the virtual LAPIC's bits of leaf 1. */
+static void cr_cpuid(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
+{
+    const struct x86vcpu_cpuid_table *t = &v->vm->tbl;
+    if (!(v->crc.valid && t->cpu && v->crc.builds == t->builds && v->crc.key == v->cpuid_key)) {
+        struct x86vcpu_cpuid_regs r1, r7;
+        x86vcpu__guest_cpuid_cr4(v, 1, 0, 0, &r1);
+        x86vcpu__guest_cpuid_cr4(v, 7, 0, 0, &r7);
+        struct x86vcpu_cr_ctx w = { .cpuid1_ecx = r1.ecx, .cpuid1_edx = r1.edx,
+                                    .cpuid7_ebx = r7.ebx, .cpuid7_ecx = r7.ecx,
+                                    .cpuid7_edx = r7.edx };
+        v->crc.c1 = r1.ecx;
+        v->crc.d1 = r1.edx;
+        v->crc.b7 = r7.ebx;
+        v->crc.c7 = r7.ecx;
+        v->crc.d7 = r7.edx;
+        v->crc.cr4_allowed = ~x86vcpu__cr4_reserved_mask(&w);
+        /* The lookups built the table when it was stale. */
+        v->crc.builds = t->builds;
+        v->crc.key = v->cpuid_key;
+        v->crc.valid = t->cpu != 0;
+    }
+    c->cpuid1_ecx = v->crc.c1;
+    c->cpuid1_edx = v->crc.d1;
+    c->cpuid7_ebx = v->crc.b7;
+    c->cpuid7_ecx = v->crc.c7;
+    c->cpuid7_edx = v->crc.d7;
+    c->cr4_allowed = v->crc.cr4_allowed;
+}
+
 static void fill_ctx(struct x86vcpu_vcpu *v, struct x86vcpu_cr_ctx *c)
 {
-    struct x86vcpu_cpuid_regs r1, r7;
-    struct hw_cpuid ext = hw_cpuid(0x80000008u, 0);
     *c = (struct x86vcpu_cr_ctx){ 0 };
     c->cr4 = x86vcpu__guest_cr4(v);
-    x86vcpu__guest_cpuid_cr4(v, 1, 0, c->cr4, &r1);
-    x86vcpu__guest_cpuid_cr4(v, 7, 0, c->cr4, &r7);
+    cr_cpuid(v, c);
     c->cr0 = x86vcpu__guest_cr0(v);
     c->cr3 = VMRD(v, WNAT, GUEST_CR3);
     c->efer = VMRD(v, W64, GUEST_IA32_EFER);
-    c->maxphyaddr = ext.eax & 0xff;
+    c->maxphyaddr = v->host_maxphyaddr;
     c->cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
     c->long_mode_active = (c->efer & EFER_LMA) != 0;
     c->cs_l = (VMRD(v, W32, GUEST_CS_AR) & AR_L) != 0;
     uint32_t tr_type = (uint32_t)VMRD(v, W32, GUEST_TR_AR) & 0xf;
     c->tr_16bit = tr_type == 1 || tr_type == 3;
-    c->cpuid1_ecx = r1.ecx;
-    c->cpuid1_edx = r1.edx;
-    c->cpuid7_ebx = r7.ebx;
-    c->cpuid7_ecx = r7.ecx;
-    c->cpuid7_edx = r7.edx;
 }
 
 /* PAE paging outside long mode takes its PDPTEs from the VMCS at VM entry

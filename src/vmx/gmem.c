@@ -139,7 +139,7 @@ void x86vcpu__gctx_init(struct x86vcpu_vcpu *v, struct x86vcpu__gctx *g)
     g->w.cr3 = VMRD(v, WNAT, GUEST_CR3);
     g->w.efer = VMRD(v, W64, GUEST_IA32_EFER);
     g->w.cpl = AR_DPL((uint32_t)VMRD(v, W32, GUEST_SS_AR));
-    g->w.maxphyaddr = hw_cpuid(0x80000008u, 0).eax & 0xff;
+    g->w.maxphyaddr = v->host_maxphyaddr;
     g->w.rflags = VMRD(v, WNAT, GUEST_RFLAGS);
     uint32_t cs_ar = (uint32_t)VMRD(v, W32, GUEST_CS_AR);
     g->mode = ((g->w.efer & EFER_LMA) && (cs_ar & AR_L)) ? 64 : (cs_ar & AR_DB) ? 32 : 16;

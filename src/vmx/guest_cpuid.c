@@ -593,10 +593,26 @@ int x86vcpu__features_setup(struct x86vcpu_vcpu *v)
 /* RDMSR/WRMSR of an MSR that follows from CPUID (msr.c calls this first):
  * a hidden feature's MSR #GPs; IA32_MISC_ENABLE, the MTRRs and MCG_* are
  * the library's. Returns 1 when the exit was completed or faulted here. */
+/* x86vcpu__msr_hidden for an MSR exit: its answer is a function of the MSR
+ * and the policy's features alone, so the last one is kept (issue 15: a
+ * binary search over the hidden ranges, 61 instructions, at every MSR
+ * exit; a guest writes its TSC_DEADLINE or an embedder's MSR over and
+ * over). */
+static int msr_hidden(struct x86vcpu_vcpu *v, uint32_t msr)
+{
+    if (!(v->msrh.valid && v->msrh.msr == msr && v->msrh.features == v->cpuid.features)) {
+        v->msrh.hidden = (uint32_t)x86vcpu__msr_hidden(&v->cpuid, msr);
+        v->msrh.msr = msr;
+        v->msrh.features = v->cpuid.features;
+        v->msrh.valid = 1;
+    }
+    return (int)v->msrh.hidden;
+}
+
 int x86vcpu__cpuid_msr_exit(struct x86vcpu_vcpu *v, uint32_t msr, int write, uint64_t val)
 {
     int r;
-    if (x86vcpu__msr_hidden(&v->cpuid, msr)) {
+    if (msr_hidden(v, msr)) {
         r = X86VCPU_VEC_GP;
     } else if (!write) {
         if (!x86vcpu__arch_msr_read(&v->cpuid, msr, &val))

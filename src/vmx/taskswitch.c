@@ -163,7 +163,7 @@ static int load_pdptes(struct x86vcpu_vcpu *v, uint64_t cr3)
     struct x86vcpu__gfault f = { 0 };
     if (x86vcpu__gpa_read(v, cr3 & 0xffffffe0u, p, sizeof p, &f))
         return -1;
-    unsigned mpa = hw_cpuid(0x80000008u, 0).eax & 0xff;
+    unsigned mpa = v->host_maxphyaddr;
     uint64_t rsvd = 0x1e6ull | (mpa && mpa < 64 ? ~0ull << mpa : ~0ull << 36);
     for (int i = 0; i < 4; i++)
         if ((p[i] & 1) && (p[i] & rsvd))

@@ -253,6 +253,7 @@ int x86vcpu_vcpu_bind(struct x86vcpu_vcpu *v, struct x86vcpu_cpu *cpu)
      * initial APIC ID (1:EBX[31:24]) and the x2APIC ID (0BH:EDX, when the
      * leaf exists; SDM Vol. 2A CPUID). */
     v->host_apic_id = hw_cpuid(1, 0).ebx >> 24;
+    v->host_maxphyaddr = hw_cpuid(0x80000008u, 0).eax & 0xff;
     v->host_x2apic_id = hw_cpuid(0, 0).eax >= 0xb ? hw_cpuid(0xb, 0).edx : v->host_apic_id;
     int err = v->have_setup ? x86vcpu__vmcs_sync(v) : X86VCPU_OK;
     /* This VPID may have run here before (migration): its cached

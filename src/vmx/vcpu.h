@@ -79,6 +79,26 @@ struct x86vcpu_vcpu {
     /* The host CPU's APIC IDs (CPUID 1:EBX[31:24], 0BH:EDX), taken at
      * bind: the guest's CPUID shows them without the virtual LAPIC. */
     uint32_t host_apic_id, host_x2apic_id;
+    /* CPUID.80000008H:EAX[7:0] of the CPU, taken at create and bind: the
+     * guest walks, CR and PDPTE checks used to ask the CPU at each exit (a
+     * CPUID in root mode is no exit, but costly on hardware). */
+    uint32_t host_maxphyaddr;
+    /* The CR exits' view of the guest's CPUID (cr.c cr_cpuid): leaves 1
+     * and 7.0 (under CR4 = 0) and the CR4 bits they allow, valid while
+     * the VM's table build it came from is current and cpuid_key the
+     * same (a policy change rebuilds the table; IA32_MISC_ENABLE[22]
+     * changes the key). */
+    struct {
+        uint32_t builds, valid;
+        const void *key;
+        uint32_t c1, d1, b7, c7, d7;
+        uint64_t cr4_allowed;
+    } crc;
+    /* The last MSR exit's x86vcpu__msr_hidden answer and what it depends
+     * on, the MSR and the policy's features (guest_cpuid.c msr_hidden). */
+    struct {
+        uint32_t msr, features, hidden, valid;
+    } msrh;
     struct x86vcpu_setup setup;
     uint32_t have_setup;        /* setup given */
     uint32_t setup_dirty;       /* guest state/controls not yet in the VMCS */

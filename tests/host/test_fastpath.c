@@ -4,7 +4,8 @@
  * completed there and the guest entered again without the run loop, only
  * while the loop has nothing to do before an entry (issue 15). Checked:
  * what the guest sees is the slow path's (registers, RIP, STI blocking,
- * TF, 16-bit wrap), the statistics count as before (5 VMREADs and 1
+ * TF, 16-bit wrap; STI and TF also for an IN/OUT the port handler serves,
+ * x86vcpu__vmx_fast_io), the statistics count as before (5 VMREADs and 1
  * VMWRITE per plain CPUID exit), the VMCS is launched after a first exit
  * handled there, and the fast path stays off with an event queued, an
  * INTR line or a CPUID answer not in place in the table. */
@@ -100,18 +101,38 @@ static void sti_before(struct x86vcpu_regs *regs, unsigned n)
     mock_set_vmcs(F(GUEST_INTERRUPTIBILITY), INTR_BLOCK_STI);
 }
 
-static void test_sti_and_tf(void **st)
+/* A port handler serving every access: the IN/OUT fast path
+ * (x86vcpu__vmx_fast_io) completes its instruction as CPUID's does. */
+static int serve_all(void *ctx, uint16_t port, uint32_t size, int in, uint32_t *value)
 {
-    (void)st;
+    (void)ctx;
+    (void)port;
+    (void)size;
+    if (in)
+        *value = 0;
+    return X86VCPU_PORT_SERVED;
+}
+
+static void sti_tf_case(uint32_t reason, uint64_t qual, uint32_t len, int handler)
+{
     struct host h;
+    mock_reset();
     start(&h, X86VCPU_MODE_PROT32);
-    RUN_STEPS(&h, { X86VCPU_EXIT_REASON_CPUID, 0, 2, sti_before },
-              { X86VCPU_EXIT_REASON_HLT, 0, 1, 0 });
+    if (handler)
+        assert_int_equal(x86vcpu_set_port_handler(h.v, serve_all, 0), X86VCPU_OK);
+    RUN_STEPS(&h, { reason, qual, len, sti_before }, { X86VCPU_EXIT_REASON_HLT, 0, 1, 0 });
     assert_int_equal(mock.fast_exits, 1);
     assert_int_equal(mock_vmcs(F(GUEST_INTERRUPTIBILITY)), 0);
     assert_int_equal(mock_vmcs(F(GUEST_PENDING_DBG_EXCEPTIONS)), BS);
-    assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1002);
+    assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1000 + len);
     host_stop(&h);
+}
+
+static void test_sti_and_tf(void **st)
+{
+    (void)st;
+    sti_tf_case(X86VCPU_EXIT_REASON_CPUID, 0, 2, 0);
+    sti_tf_case(X86VCPU_EXIT_REASON_IO_INSTRUCTION, QUAL_IO(0x3f8, 1, 0, 0, 0), 1, 1);
 }
 
 /* Real mode: IP wraps at 64 KiB (x86vcpu__next_rip). */

@@ -8,11 +8,9 @@
  * asked once; SERVED_RETURN returns it served with nothing to complete;
  * INS/OUTS never reach the handler; an event the handler queues is
  * delivered at the next entry; the calls that must not run inside it
- * return ESTATE; a CR2 the handler clobbers is the guest's again. */
+ * return ESTATE; a CR2 the handler clobbers is the guest's again. STI
+ * blocking and TF on the fast path: test_fastpath.c. */
 #include "host.h"
-
-#define TF (1ull << 8)
-#define BS (1ull << 14)
 
 struct plog {
     unsigned calls;
@@ -326,29 +324,6 @@ static void test_inside_refused(void **st)
     host_stop(&h);
 }
 
-/* STI blocking ends and TF leaves the single-step trap, as the slow path's
- * completion does. */
-static void sti_tf(struct x86vcpu_regs *regs, unsigned n)
-{
-    rax_out(regs, n);
-    mock_set_vmcs(F(GUEST_RFLAGS), 0x202 | TF);
-    mock_set_vmcs(F(GUEST_INTERRUPTIBILITY), INTR_BLOCK_STI);
-}
-
-static void test_sti_and_tf(void **st)
-{
-    (void)st;
-    struct host h;
-    start(&h, X86VCPU_MODE_LONG64);
-    RUN_STEPS(&h, { X86VCPU_EXIT_REASON_IO_INSTRUCTION, QUAL_IO(0x3f8, 1, 0, 0, 0), 1, sti_tf },
-              { X86VCPU_EXIT_REASON_HLT, 0, 1, 0 });
-    assert_int_equal(mock.fast_exits, 1);
-    assert_int_equal(mock_vmcs(F(GUEST_INTERRUPTIBILITY)), 0);
-    assert_int_equal(mock_vmcs(F(GUEST_PENDING_DBG_EXCEPTIONS)), BS);
-    assert_int_equal(mock_vmcs(F(GUEST_RIP)), 0x1001);
-    host_stop(&h);
-}
-
 /* Removed (fn NULL): exits go to the embedder again. */
 static void test_removed(void **st)
 {
@@ -375,7 +350,6 @@ int main(void)
         cmocka_unit_test_setup(test_served_in_loop, setup),
         cmocka_unit_test_setup(test_handler_queues_interrupt, setup),
         cmocka_unit_test_setup(test_inside_refused, setup),
-        cmocka_unit_test_setup(test_sti_and_tf, setup),
         cmocka_unit_test_setup(test_removed, setup),
     };
     return cmocka_run_group_tests_name("porthandler", tests, NULL, NULL);
