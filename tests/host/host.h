@@ -52,6 +52,18 @@ static inline void host_start(struct host *h, enum x86vcpu_mode mode)
     host_bind(h);
 }
 
+/* host_start with the guest at 0x1000, RFLAGS 2 (IF = 0, TF = 0), no
+ * interrupt blocking and no pending debug exception: the tests of one
+ * exit's completion start here. */
+static inline void host_start_at_1000(struct host *h, enum x86vcpu_mode mode)
+{
+    host_start(h, mode);
+    mock_set_vmcs(F(GUEST_RIP), 0x1000);
+    mock_set_vmcs(F(GUEST_RFLAGS), 0x2);
+    mock_set_vmcs(F(GUEST_INTERRUPTIBILITY), 0);
+    mock_set_vmcs(F(GUEST_PENDING_DBG_EXCEPTIONS), 0);
+}
+
 /* Unbind, destroy, disable: every frame back, no HAL misuse. */
 static inline void host_stop(struct host *h)
 {
@@ -130,5 +142,21 @@ static inline int steps_script(struct x86vcpu_regs *regs, unsigned n, void *ctx)
 
 /* What a port callback of x86vcpu_string_io saw: calls, the next value. */
 struct port_log { unsigned calls; uint32_t next; };
+
+/* An INTR line that never asserts (x86vcpu_set_intr_line { host_line_pending,
+ * host_line_ack }): its polls counted. With it the run loop's top runs
+ * before every entry, so the fast paths stay off. */
+static unsigned host_line_polls __attribute__((unused));
+static inline int host_line_pending(void *ctx)
+{
+    (void)ctx;
+    host_line_polls++;
+    return 0;
+}
+static inline int host_line_ack(void *ctx)
+{
+    (void)ctx;
+    return -1;
+}
 
 #endif

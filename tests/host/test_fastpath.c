@@ -23,11 +23,7 @@ static int setup(void **state)
 
 static void start(struct host *h, enum x86vcpu_mode mode)
 {
-    host_start(h, mode);
-    mock_set_vmcs(F(GUEST_RIP), 0x1000);
-    mock_set_vmcs(F(GUEST_RFLAGS), 0x2);
-    mock_set_vmcs(F(GUEST_INTERRUPTIBILITY), 0);
-    mock_set_vmcs(F(GUEST_PENDING_DBG_EXCEPTIONS), 0);
+    host_start_at_1000(h, mode);
 }
 
 static void leaf0(struct x86vcpu_regs *regs, unsigned n)
@@ -166,32 +162,19 @@ static void test_off_with_event(void **st)
 }
 
 /* An INTR line is polled before every entry: no fast path. */
-static int line_polls;
-static int line_pending(void *ctx)
-{
-    (void)ctx;
-    line_polls++;
-    return 0;
-}
-static int line_ack(void *ctx)
-{
-    (void)ctx;
-    return -1;
-}
-
 static void test_off_with_intr_line(void **st)
 {
     (void)st;
     struct host h;
     start(&h, X86VCPU_MODE_PROT32);
-    struct x86vcpu_intr_line l = { line_pending, line_ack, 0 };
+    struct x86vcpu_intr_line l = { host_line_pending, host_line_ack, 0 };
     assert_int_equal(x86vcpu_set_intr_line(h.v, &l), X86VCPU_OK);
-    line_polls = 0;
+    host_line_polls = 0;
     RUN_STEPS(&h, { X86VCPU_EXIT_REASON_CPUID, 0, 2, leaf0 },
               { X86VCPU_EXIT_REASON_CPUID, 0, 2, leaf0 },
               { X86VCPU_EXIT_REASON_HLT, 0, 1, 0 });
     assert_int_equal(mock.fast_exits, 0);
-    assert_int_equal(line_polls, 3); /* before each of the three entries */
+    assert_int_equal(host_line_polls, 3); /* before each of the three entries */
     host_stop(&h);
 }
 

@@ -48,11 +48,7 @@ static int setup(void **state)
 
 static void start(struct host *h, enum x86vcpu_mode mode)
 {
-    host_start(h, mode);
-    mock_set_vmcs(F(GUEST_RIP), 0x1000);
-    mock_set_vmcs(F(GUEST_RFLAGS), 0x2);
-    mock_set_vmcs(F(GUEST_INTERRUPTIBILITY), 0);
-    mock_set_vmcs(F(GUEST_PENDING_DBG_EXCEPTIONS), 0);
+    host_start_at_1000(h, mode);
     plog.v = h->v;
     assert_int_equal(x86vcpu_set_port_handler(h->v, handler, &plog), X86VCPU_OK);
 }
@@ -213,23 +209,12 @@ static void test_string_not_handled(void **st)
 
 /* With the INTR line (no fast path) the run loop asks the handler: served
  * there, run goes on to the HLT. */
-static int line_pending(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-static int line_ack(void *ctx)
-{
-    (void)ctx;
-    return -1;
-}
-
 static void test_served_in_loop(void **st)
 {
     (void)st;
     struct host h;
     start(&h, X86VCPU_MODE_LONG64);
-    const struct x86vcpu_intr_line line = { line_pending, line_ack, 0 };
+    const struct x86vcpu_intr_line line = { host_line_pending, host_line_ack, 0 };
     assert_int_equal(x86vcpu_set_intr_line(h.v, &line), X86VCPU_OK);
     plog.answer = 0x12;
     RUN_STEPS(&h, { X86VCPU_EXIT_REASON_IO_INSTRUCTION, QUAL_IO(0x21, 1, 1, 0, 0), 2, rax_pattern },
