@@ -18,9 +18,10 @@
 # 26.1): from the exit to the next entry, everything the host executed
 # (library and embedder). Of the PROFILE_ITERS complete stretches of a
 # kind the median one is reported; RIPs are symbolized with `nm -n ELF`
-# and `addr2line -i` (inlined helpers). Each count is checked against the
-# same run's BENCH line (ticks the loop's exits added over bare Bochs): a
-# disagreement of more than 1% fails the tool.
+# and `addr2line -i` (inlined helpers). The mean of each kind's traced
+# exits is checked against the same run's BENCH line (ticks the loop's
+# exits added over bare Bochs, over those same exits): a disagreement of
+# more than 1% fails the tool.
 #
 # Output: OUTDIR/profile.txt (also printed), OUTDIR/trace.raw (Bochs'
 # stdout with the trace), OUTDIR/run.* (tools/run-bochs.sh's files).
@@ -34,8 +35,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 iters=${PROFILE_ITERS:-4}
 timeout_s=${PROFILE_TIMEOUT:-300}
 # The order in which tests/guests/basic.c's bench() runs the kinds.
-kinds="CPUID|OUT|OUT (port handler)|IN|IN (port handler)|RDMSR (embedder)|WRMSR (embedder)|RDMSR (library)|WRMSR (library)|HLT|HLT wake-up (with the guest's handler)|MMIO read|VMCALL|MOV to CR4|XSETBV"
-nkinds=15
+kinds="CPUID|OUT|OUT (port handler)|OUT (port handler, run loop)|IN|IN (port handler)|RDMSR (embedder)|WRMSR (embedder)|RDMSR (library)|WRMSR (library)|HLT|HLT wake-up (with the guest's handler)|MMIO read|VMCALL|MOV to CR4|XSETBV"
+nkinds=16
 
 mkdir -p "$outdir"
 sym() { nm "$elf" | awk -v s="$1" '$3 == s { print $1; exit }'; }
@@ -140,7 +141,7 @@ FILENAME == ARGV[3] {                    # the same run'"'"'s BENCH lines
     }
     next
 }
-function close_kind(   i, j, m, c, t, name, list, nf, order, tmp) {
+function close_kind(   i, j, m, c, t, name, list, nf, order, tmp, mean, d) {
     m = 0
     for (i = 1; i <= seg; i++) if (done[i]) { m++; c[m] = n[i]; idx[m] = i }
     split(kinds, names, "|"); name = (kind in names) ? names[kind] : "kind " kind
@@ -159,10 +160,13 @@ function close_kind(   i, j, m, c, t, name, list, nf, order, tmp) {
     else if (name ~ /guest.s handler/)    # guest instructions are in its ticks too
         printf "   (the BENCH line of this run: %s, with the interrupt delivery and the guest handler)\n", added[name]
     else {
-        d = added[name] - n[pick]; if (d < 0) d = -d
-        if (d > 3 && d * 100 > n[pick]) {
-            printf "   MISMATCH: the BENCH line says %s added by the exit\n", added[name]; bad++
-        } else printf "   (the BENCH line of this run: %s added by the exit)\n", added[name]
+        # The BENCH line is the mean over the same traced exits (a first
+        # exit may differ: a kept answer filled, guest_cpuid.c msr_hidden).
+        mean = 0; for (i = 1; i <= m; i++) mean += c[i]; mean /= m
+        d = added[name] - mean; if (d < 0) d = -d
+        if (d > 3 && d * 100 > mean) {
+            printf "   MISMATCH: the BENCH line says %s added by the exit (mean of the traced exits %.1f)\n", added[name], mean; bad++
+        } else printf "   (the BENCH line of this run: %s added by the exit, the mean of the traced exits)\n", added[name]
     }
     nf = split(substr(fl[pick], 2), list, SUBSEP)
     for (i = 1; i <= nf; i++) order[i] = list[i]

@@ -604,6 +604,7 @@ static void bench(void)
     bench_one(BENCH_CPUID, 0);
     bench_one(BENCH_OUT, 0);
     bench_one(BENCH_OUT_PORTFN, 0);
+    bench_one(BENCH_OUT_PORTFN_LOOP, 0);
     bench_one(BENCH_IN, 0);
     bench_one(BENCH_IN_PORTFN, 0);
     bench_one(BENCH_RDMSR_EMB, GUEST_DEMO_MSR);
