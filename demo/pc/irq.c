@@ -391,6 +391,14 @@ int irq_timed_open(const struct irq *q)
     return 0;
 }
 
+/* Time-slice exits only while a timed device can raise something the
+ * guest would see (the LAPIC timer has its own deadline): a guest that
+ * leaves the PIT and RTC masked runs without them. */
+static int slice_wanted(const struct irq *q)
+{
+    return q->slice_ticks && irq_timed_open(q);
+}
+
 /* vm->inline_sync, after a port access served inside run()
  * (vm_port_inline): irq_update, as irq_around_run before the next entry
  * (a read of RTC register C drops IRQ8 there: a level EOI right after
@@ -402,7 +410,7 @@ static int irq_inline_sync(struct vm *vm)
     if (!q)
         return 0;
     irq_update(q, irq_now(q));
-    return q->line_vcpu != vm->v || (q->slice_ticks && irq_timed_open(q)) != q->slice_on;
+    return q->line_vcpu != vm->v || slice_wanted(q) != q->slice_on;
 }
 
 void irq_around_run(struct vm *vm, int after)
@@ -418,10 +426,7 @@ void irq_around_run(struct vm *vm, int after)
             q->line_vcpu = vm->v;
     }
     irq_update(q, irq_now(q));
-    /* Time-slice exits only while a timed device can raise something the
-     * guest would see (the LAPIC timer has its own deadline): a guest that
-     * leaves the PIT and RTC masked runs without them. */
-    int want = q->slice_ticks && irq_timed_open(q);
+    int want = slice_wanted(q);
     if (want != q->slice_on) {
         if (x86vcpu_set_time_slice(vm->v, want ? q->slice_ticks : 0))
             q->line_errors++;

@@ -107,6 +107,15 @@ void x86vcpu__smsr_host_capture(struct x86vcpu_vcpu *v)
     }
 }
 
+/* A second vCPU joined the VM (vcpu.c msr_bitmap_share): the reads a
+ * vCPU's setup opened in its then private bitmap exit again, each vCPU's
+ * own value answered by msr.c. Writes always exit. */
+void x86vcpu__smsr_bitmap_shared(void *msr_bitmap)
+{
+    for (int i = 0; i < X86VCPU_SWITCHED_MSRS; i++)
+        x86vcpu__msr_bitmap_set(msr_bitmap, smsr_index[i], 1, 1);
+}
+
 /* At run() entry: the guest's values in, only where they differ. Which
  * differ is known without a compare per MSR (issue 15: the loop over the
  * seven cost 71 instructions per round trip): smsr_differ changes only

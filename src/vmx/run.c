@@ -360,25 +360,8 @@ static int run_loop(struct x86vcpu_vcpu *v, struct x86vcpu_exit *e)
     }
 }
 
-/* ------------------------------------------------------------ fast path
- * Called by entry.S for a CPUID exit (the full exit reason 10) when the
- * run loop set regs->fast_ok, before the return to the run loop: an exit
- * it handles completely enters the guest again at once (it returns regs),
- * skipping x86vcpu__vmx_enter's return and call and the run loop (issue
- * 15: a CPUID exit at the floor). fast_ok means nothing queued to
- * deliver, no INTR line to poll, no virtual APIC, no slice count: the work
- * of the loop's top is then none, and a CPUID exit makes none (it queues
- * nothing, and the guest's CPUID does not change what the loop top
- * tests). What the run loop does after an exit, and a CPUID exit skips:
- *  - the entry-failure check: full == 10 has bit 31 clear (SDM 28.2.1);
- *  - IDT-vectoring information: CPUID is not an exit that can happen
- *    during event delivery (x86vcpu__exit_may_interrupt_delivery);
- *  - dispatch: x86vcpu__exit_cpuid, the same steps below (its table
- *    lookup when the answer is not in place);
- *  - x86vcpu__lapic_mmio: only for exits returned to the embedder.
- * The RIP advance keeps its STI/MOV-SS and TF (single-step) handling
- * (x86vcpu__skip_current): 4 VMREADs (reason, RIP, length,
- * interruptibility) + RFLAGS for TF, and the RIP VMWRITE, as before. */
+/* ------------------------------------------------------------ fast path */
+
 /* The RIP advance when the common case does not hold: an advance that may
  * wrap, STI/MOV-SS blocking, or TF (x86vcpu__skip_insn's steps, with the
  * values the fast path read). Out of line: the fast paths stay short. */
@@ -402,6 +385,25 @@ static __attribute__((noinline)) struct x86vcpu_regs *fast_cpuid_lookup(struct x
     return &v->regs;
 }
 
+/* Called by entry.S for a CPUID exit (the full exit reason 10) when the
+ * run loop set regs->fast_ok, before the return to the run loop: an exit
+ * it handles completely enters the guest again at once (it returns regs),
+ * skipping x86vcpu__vmx_enter's return and call and the run loop (issue
+ * 15: a CPUID exit at the floor). fast_ok means nothing queued to
+ * deliver, no INTR line to poll, no virtual APIC, no slice count: the work
+ * of the loop's top is then none, and a CPUID exit makes none (it queues
+ * nothing, and the guest's CPUID does not change what the loop top
+ * tests). What the run loop does after an exit, and a CPUID exit skips:
+ *  - the entry-failure check: full == 10 has bit 31 clear (SDM 28.2.1);
+ *  - IDT-vectoring information: CPUID is not an exit that can happen
+ *    during event delivery (x86vcpu__exit_may_interrupt_delivery);
+ *  - dispatch: x86vcpu__exit_cpuid, the same steps below (its table
+ *    lookup when the answer is not in place);
+ *  - x86vcpu__lapic_mmio: only for exits returned to the embedder.
+ * The RIP advance keeps its STI/MOV-SS and TF (single-step) handling
+ * (x86vcpu__fast_complete, vcpu.h): with the exit reason, 5 VMREADs (RIP,
+ * length, interruptibility, RFLAGS for TF) and the RIP VMWRITE, as the
+ * run loop's path. */
 struct x86vcpu_regs *x86vcpu__vmx_fast_exit(struct x86vcpu_regs *regs)
 {
     _Static_assert(offsetof(struct x86vcpu_vcpu, regs) == 0, "regs first in the vCPU");

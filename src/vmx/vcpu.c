@@ -104,11 +104,8 @@ struct x86vcpu_vm *x86vcpu_vcpu_vm(const struct x86vcpu_vcpu *v)
  * them through safe, and that control is per vCPU). */
 static void msr_bitmap_share(struct x86vcpu_vm *vm, struct x86vcpu_vcpu *first)
 {
-    static const uint32_t switched[] = { 0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u,
-                                         0xc0000102u, 0xc0000103u, 0xda0u };
     void *bm = va(vm->hal, vm->msr_bitmap_pa);
-    for (unsigned i = 0; i < sizeof switched / sizeof switched[0]; i++)
-        x86vcpu__msr_bitmap_set(bm, switched[i], 1, 1);
+    x86vcpu__smsr_bitmap_shared(bm);
     if (first->lapic.on)
         for (uint32_t m = VLAPIC_MSR_X2APIC_FIRST; m <= VLAPIC_MSR_X2APIC_LAST; m++)
             x86vcpu__msr_bitmap_set(bm, m, 1, 1);

@@ -79,7 +79,7 @@ struct x86vcpu_vcpu {
     /* The host CPU's APIC IDs (CPUID 1:EBX[31:24], 0BH:EDX), taken at
      * bind: the guest's CPUID shows them without the virtual LAPIC. */
     uint32_t host_apic_id, host_x2apic_id;
-    /* CPUID.80000008H:EAX[7:0] of the CPU, taken at create and bind: the
+    /* CPUID.80000008H:EAX[7:0] of the CPU, taken at bind: the
      * guest walks, CR and PDPTE checks used to ask the CPU at each exit (a
      * CPUID in root mode is no exit, but costly on hardware). */
     uint32_t host_maxphyaddr;
@@ -538,6 +538,8 @@ int x86vcpu__smsr_setup(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_enter(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_exit(struct x86vcpu_vcpu *v);
 void x86vcpu__smsr_host_capture(struct x86vcpu_vcpu *v);
+/* The MSR bitmap became shared (vcpu.c): reads of the switched MSRs exit. */
+void x86vcpu__smsr_bitmap_shared(void *msr_bitmap);
 
 /* Exits that can happen while the CPU delivers an event through the IDT
  * (SDM 28.2.4): only these carry IDT-vectoring information, so only these
